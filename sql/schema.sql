@@ -1,0 +1,69 @@
+-- repmgr metadata, created by "primary register" in schema repmgr_<cluster>
+-- (the search_path is set to that schema before this script runs).
+-- Every statement is idempotent: running the script on an older schema
+-- upgrades it in place, and repl_schema_version records the result.
+
+CREATE TABLE IF NOT EXISTS repl_schema_version (
+  version     INTEGER NOT NULL,
+  upgraded_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS repl_nodes (
+  id               INTEGER PRIMARY KEY,
+  type             TEXT    NOT NULL CHECK (type IN ('master', 'standby', 'witness')),
+  upstream_node_id INTEGER NULL,
+  cluster          TEXT    NOT NULL,
+  name             TEXT    NOT NULL UNIQUE,
+  conninfo         TEXT    NOT NULL,
+  slot_name        TEXT    NULL,
+  priority         INTEGER NOT NULL DEFAULT 100,
+  active           BOOLEAN NOT NULL DEFAULT TRUE
+);
+ALTER TABLE repl_nodes ADD COLUMN IF NOT EXISTS location TEXT NOT NULL DEFAULT 'default';
+
+CREATE TABLE IF NOT EXISTS repl_events (
+  node_id         INTEGER NOT NULL,
+  event           TEXT    NOT NULL,
+  successful      BOOLEAN NOT NULL DEFAULT TRUE,
+  event_timestamp TIMESTAMPTZ NOT NULL DEFAULT now(),
+  details         TEXT    NULL
+);
+CREATE INDEX IF NOT EXISTS repl_events_timestamp_idx ON repl_events (event_timestamp);
+
+CREATE TABLE IF NOT EXISTS repl_monitor (
+  primary_node              INTEGER     NOT NULL,
+  standby_node              INTEGER     NOT NULL,
+  last_monitor_time         TIMESTAMPTZ NOT NULL,
+  last_apply_time           TIMESTAMPTZ,
+  last_wal_primary_location PG_LSN      NOT NULL,
+  last_wal_standby_location PG_LSN,
+  last_wal_standby_replayed PG_LSN,
+  replication_lag           BIGINT      NOT NULL,
+  apply_lag                 BIGINT      NOT NULL,
+  apply_lag_seconds         DOUBLE PRECISION
+);
+CREATE INDEX IF NOT EXISTS repl_monitor_idx ON repl_monitor (standby_node, last_monitor_time);
+
+CREATE OR REPLACE VIEW repl_show_nodes AS
+  SELECT rn.id, rn.conninfo, rn.type, rn.name, rn.cluster, rn.priority, rn.active,
+         sq.name AS upstream_node_name
+    FROM repl_nodes AS rn
+    LEFT JOIN repl_nodes AS sq ON sq.id = rn.upstream_node_id;
+
+CREATE OR REPLACE VIEW repl_status AS
+  SELECT m.primary_node, m.standby_node, n.name AS standby_name, n.type AS node_type,
+         n.active, m.last_monitor_time,
+         m.last_wal_primary_location, m.last_wal_standby_location,
+         m.last_wal_standby_replayed,
+         pg_size_pretty(m.replication_lag) AS replication_lag,
+         m.replication_lag AS replication_lag_bytes,
+         CASE WHEN m.apply_lag > 0 THEN age(now(), m.last_apply_time)
+              ELSE '0'::interval END AS replication_time_lag,
+         pg_size_pretty(m.apply_lag) AS apply_lag,
+         m.apply_lag_seconds,
+         age(now(), m.last_monitor_time) AS communication_time_lag
+    FROM repl_monitor AS m
+    JOIN repl_nodes AS n ON m.standby_node = n.id
+   WHERE (m.standby_node, m.last_monitor_time) IN
+         (SELECT m1.standby_node, max(m1.last_monitor_time)
+            FROM repl_monitor AS m1 GROUP BY 1);

@@ -1,0 +1,135 @@
+// repmgr cluster show | event | cleanup
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "actions/actions.hpp"
+#include "actions/registration.hpp"
+#include "cluster/events.hpp"
+#include "cluster/nodes.hpp"
+#include "cluster/status.hpp"
+#include "util/table.hpp"
+
+namespace repmgr {
+namespace {
+
+// Any node of the cluster that has the metadata: this node when reachable,
+// else the node named with -h/-p/-U/-d.
+Connection connect_metadata(Context& ctx) {
+    std::optional<Connection> conn;
+    std::string why;
+    if (ctx.have_config && !ctx.config.conninfo.empty()) {
+        try {
+            conn = Connection::open(ctx.config.conninfo);
+        } catch (const DbError& e) {
+            why = e.detail();
+            if (!ctx.upstream_conninfo()) throw;
+        }
+    }
+    if (!conn) {
+        auto up = ctx.upstream_conninfo();
+        if (!up)
+            fail(ExitCode::BadConfig, "no database to read the cluster metadata from", why,
+                 "give repmgr.conf with -f, or a node of the cluster with -h/-p/-U/-d");
+        conn = Connection::open(*up);
+    }
+    if (ctx.config.cluster.empty())
+        fail(ExitCode::BadConfig, "\"cluster\" is not set", {},
+             "set cluster=<name> in repmgr.conf (the same on every node)");
+    use_metadata_schema(*conn, schema_name(ctx.config));
+    return std::move(*conn);
+}
+
+void print_rows(const Context& ctx, const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows) {
+    if (ctx.opts.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& row : rows) {
+            nlohmann::json obj;
+            for (size_t c = 0; c < headers.size(); ++c) obj[headers[c]] = row[c];
+            out.push_back(obj);
+        }
+        std::cout << out.dump(2) << "\n";
+    } else if (ctx.opts.csv) {
+        std::cout << render_csv(headers, rows);
+    } else {
+        std::cout << render_table(headers, rows);
+    }
+}
+
+}  // namespace
+
+int run_cluster_show(Context& ctx) {
+    Connection conn = connect_metadata(ctx);
+    std::vector<NodeStatus> statuses = probe_cluster(conn);
+
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> issues;
+    for (const auto& s : statuses) {
+        const NodeRecord& n = s.node;
+        rows.push_back({std::to_string(n.id), n.name, std::string(node_role_label(n.type)),
+                        s.status_text(), s.upstream_name, n.location, std::to_string(n.priority),
+                        n.conninfo});
+        if (auto issue = s.issue()) issues.push_back(*issue);
+    }
+    if (ctx.opts.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& s : statuses)
+            out.push_back({{"id", s.node.id},
+                           {"name", s.node.name},
+                           {"role", node_role_label(s.node.type)},
+                           {"type", node_type_name(s.node.type)},
+                           {"active", s.node.active},
+                           {"status", s.status_text()},
+                           {"reachable", s.reachable},
+                           {"upstream", s.upstream_name},
+                           {"location", s.node.location},
+                           {"priority", s.node.priority},
+                           {"conninfo", s.node.conninfo}});
+        std::cout << out.dump(2) << "\n";
+    } else {
+        print_rows(ctx, {"ID", "Name", "Role", "Status", "Upstream", "Location", "Priority",
+                         "Connection string"},
+                   rows);
+    }
+    if (issues.empty()) return 0;
+    if (!ctx.opts.csv && !ctx.opts.json) {
+        ctx.log.warning("the following issues were detected");
+        for (const auto& i : issues) ctx.log.detail(i);
+    }
+    return to_int(ExitCode::NodeStatus);
+}
+
+int run_cluster_event(Context& ctx) {
+    Connection conn = connect_metadata(ctx);
+    EventFilter filter;
+    filter.node_id = ctx.opts.node_id;
+    if (!ctx.opts.event.empty()) filter.event = ctx.opts.event;
+    if (!ctx.opts.all) filter.limit = ctx.opts.limit;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : list_events(conn, filter))
+        rows.push_back({std::to_string(e.node_id), e.node_name, e.event,
+                        e.successful ? "t" : "f", e.timestamp, e.details});
+    print_rows(ctx, {"Node ID", "Name", "Event", "OK", "Timestamp", "Details"}, rows);
+    return 0;
+}
+
+int run_cluster_cleanup(Context& ctx) {
+    PrimaryConnection primary = connect_cluster_primary(ctx);
+    if (ctx.opts.keep_history < 0)
+        fail(ExitCode::BadConfig, "-k/--keep-history must be 0 or more days");
+    if (ctx.opts.dry_run) {
+        ctx.log.notice("[dry run] would delete monitoring history older than {} day(s)",
+                       ctx.opts.keep_history);
+        return 0;
+    }
+    long long deleted = prune_monitor_history(primary.conn, ctx.opts.keep_history);
+    ctx.record(&primary.conn, "cluster_cleanup", true,
+               fmt::format("{} monitoring history row(s) deleted", deleted));
+    ctx.log.notice("{} monitoring history row(s) older than {} day(s) deleted", deleted,
+                   ctx.opts.keep_history);
+    return 0;
+}
+
+}  // namespace repmgr

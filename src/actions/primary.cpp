@@ -1,0 +1,99 @@
+// repmgr primary register | unregister
+#include <fmt/format.h>
+
+#include "actions/actions.hpp"
+#include "actions/registration.hpp"
+#include "cluster/nodes.hpp"
+#include "cluster/topology.hpp"
+
+namespace repmgr {
+
+int run_primary_register(Context& ctx) {
+    require_node_identity(ctx.config);
+    Connection conn = ctx.connect_local();
+    if (conn.in_recovery())
+        fail(ExitCode::BadConfig, "server is in recovery mode: this node is a standby",
+             {}, "run \"repmgr standby register\" on a standby, \"primary register\" on the primary");
+
+    const std::string schema = schema_name(ctx.config);
+    NodeRecord me = node_record_from_config(ctx.config, NodeType::Master, std::nullopt);
+
+    if (metadata_schema_exists(conn, schema)) {
+        conn.set_search_path(schema);
+        NodeRepository repo(conn);
+        if (registration_unchanged(ctx, repo, me, "primary")) return 0;
+        if (auto other = repo.active_primary(); other && other->id != me.id) {
+            if (!ctx.opts.force)
+                fail(ExitCode::BadConfig,
+                     fmt::format("node {} (\"{}\") is already registered as the active primary",
+                                 other->id, other->name),
+                     {}, "unregister it first, or use -F/--force to mark it inactive");
+            ctx.log.warning("marking former primary node {} (\"{}\") inactive", other->id,
+                            other->name);
+        }
+    }
+    if (ctx.opts.dry_run) {
+        ctx.log.notice("[dry run] would register node {} (\"{}\") as primary of cluster \"{}\"",
+                       me.id, me.name, ctx.config.cluster);
+        return 0;
+    }
+
+    {
+        Transaction tx(conn);
+        install_metadata_schema(conn, schema);
+        NodeRepository repo(conn);
+        if (auto other = repo.active_primary(); other && other->id != me.id)
+            repo.set_active(other->id, false);
+        repo.upsert(me);
+        tx.commit();
+    }
+    ctx.record(&conn, "master_register", true,
+               fmt::format("node {} registered as primary", me.id));
+    ctx.log.notice("master node correctly registered for cluster {} with id {} (conninfo: {})",
+                   ctx.config.cluster, me.id, me.conninfo);
+    return 0;
+}
+
+int run_primary_unregister(Context& ctx) {
+    require_node_identity(ctx.config);
+    int target_id = ctx.opts.node_id.value_or(ctx.config.node_id);
+    PrimaryConnection primary = connect_cluster_primary(ctx);
+    NodeRepository repo(primary.conn);
+
+    auto target = repo.by_id(target_id);
+    if (!target) {
+        ctx.log.notice("node {} is not registered; nothing to do", target_id);
+        return 0;
+    }
+    if (target->type != NodeType::Master)
+        fail(ExitCode::BadConfig,
+             fmt::format("node {} is a {}, not a primary", target_id, node_type_name(target->type)),
+             {}, fmt::format("use \"repmgr {} unregister\"", node_type_name(target->type)));
+
+    if (target->id == primary.node.id && !ctx.opts.force) {
+        fail(ExitCode::BadConfig,
+             fmt::format("node {} (\"{}\") is the running primary of this cluster", target->id,
+                         target->name),
+             "unregistering it would leave its standbys without a primary in the metadata",
+             "promote a standby first, or use -F/--force");
+    }
+    int children = 0;
+    for (const auto& n : repo.all())
+        if (n.upstream_node_id == target->id && n.active) ++children;
+    if (children > 0 && !ctx.opts.force)
+        fail(ExitCode::BadConfig,
+             fmt::format("node {} still has {} active standby node(s) attached", target->id, children),
+             {}, "make them follow another node first, or use -F/--force");
+
+    if (ctx.opts.dry_run) {
+        ctx.log.notice("[dry run] would unregister primary node {} (\"{}\")", target->id, target->name);
+        return 0;
+    }
+    repo.remove(target->id);
+    ctx.record(&primary.conn, "master_unregister", true,
+               fmt::format("primary node {} unregistered", target->id), target->id);
+    ctx.log.notice("primary node {} (\"{}\") unregistered", target->id, target->name);
+    return 0;
+}
+
+}  // namespace repmgr

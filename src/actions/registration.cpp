@@ -1,0 +1,75 @@
+#include "actions/registration.hpp"
+
+#include <fmt/format.h>
+
+namespace repmgr {
+
+NodeRecord node_record_from_config(const Config& config, NodeType type,
+                                   std::optional<int> upstream) {
+    NodeRecord n;
+    n.id = config.node_id;
+    n.type = type;
+    n.upstream_node_id = upstream;
+    n.cluster = config.cluster;
+    n.name = config.node_name;
+    n.conninfo = config.conninfo;
+    n.priority = config.priority;
+    n.active = true;
+    n.location = config.location;
+    if (config.use_replication_slots && type == NodeType::Standby)
+        n.slot_name = fmt::format("repmgr_slot_{}", config.node_id);
+    return n;
+}
+
+bool registration_unchanged(Context& ctx, NodeRepository& repo, const NodeRecord& me,
+                            std::string_view role) {
+    if (auto named = repo.by_name(me.name); named && named->id != me.id)
+        fail(ExitCode::BadConfig,
+             fmt::format("node name \"{}\" is already used by node {}", me.name, named->id),
+             {}, "node names must be unique: change node_name in repmgr.conf");
+    auto existing = repo.by_id(me.id);
+    if (!existing) return false;
+    if (existing->same_registration(me)) {
+        ctx.log.notice("node {} (\"{}\") is already registered as {}; nothing to do", me.id,
+                       me.name, role);
+        return true;
+    }
+    if (!ctx.opts.force)
+        fail(ExitCode::BadConfig,
+             fmt::format("node {} is already registered as {} \"{}\" with different settings",
+                         me.id, node_type_name(existing->type), existing->name),
+             fmt::format("registered: type={} name={} conninfo={} priority={} active={}",
+                         node_type_name(existing->type), existing->name, existing->conninfo,
+                         existing->priority, existing->active),
+             "use -F/--force to overwrite the record with this node's repmgr.conf");
+    ctx.log.warning("updating the existing record of node {} (-F/--force)", me.id);
+    return false;
+}
+
+PrimaryConnection connect_cluster_primary(Context& ctx) {
+    const std::string schema = schema_name(ctx.config);
+    std::string local_error;
+    std::optional<Connection> entry;
+    try {
+        entry = ctx.connect_local();
+    } catch (const DbError& e) {
+        local_error = e.detail();
+        if (auto up = ctx.upstream_conninfo()) entry = Connection::open(*up);
+    }
+    if (!entry)
+        fail(ExitCode::DbConnection, "unable to connect to this node's database", local_error,
+             "start this node's server, or give a running node of the cluster with -h/-p/-U/-d");
+    use_metadata_schema(*entry, schema);
+    if (!entry->in_recovery()) {
+        // The entry point itself is writable: it is the primary if registered as such,
+        // otherwise look the primary up like from a standby.
+        NodeRepository repo(*entry);
+        if (auto p = repo.active_primary(); p && p->conninfo == ctx.config.conninfo)
+            return PrimaryConnection{std::move(*entry), *p};
+    }
+    if (auto p = find_primary(*entry, schema)) return std::move(*p);
+    fail(ExitCode::DbConnection, "unable to find a running primary for this cluster", {},
+         "check \"repmgr cluster show\"; the primary must be running and registered");
+}
+
+}  // namespace repmgr

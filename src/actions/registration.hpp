@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "actions/context.hpp"
+#include "cluster/nodes.hpp"
+#include "cluster/topology.hpp"
+
+namespace repmgr {
+
+// The record this node's repmgr.conf describes.
+NodeRecord node_record_from_config(const Config& config, NodeType type,
+                                   std::optional<int> upstream);
+
+// Checks an existing registration of `me`: returns true (after a NOTICE) when
+// the record is already exactly this, so re-running is a no-op. Fails when the
+// id is registered differently (unless -F) or the name belongs to another id.
+bool registration_unchanged(Context& ctx, NodeRepository& repo, const NodeRecord& me,
+                            std::string_view role);
+
+// Connects to the cluster's primary: through this node's own database when
+// reachable, else through -h/-p/-U/-d. Throws Failure(ERR_DB_CON) with a hint.
+PrimaryConnection connect_cluster_primary(Context& ctx);
+
+}  // namespace repmgr

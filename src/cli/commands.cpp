@@ -1,0 +1,151 @@
+#include "cli/commands.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+
+#include "actions/actions.hpp"
+#include "config/settings.hpp"
+
+namespace repmgr {
+namespace {
+
+constexpr CommandSpec kCommands[] = {
+    {"primary", "register", "initialise the metadata schema and register this node as primary",
+     "[-F/--force] [--dry-run]", run_primary_register},
+    {"primary", "unregister", "remove an inactive primary's record",
+     "[--node-id=N] [-F/--force] [--dry-run]", run_primary_unregister},
+    {"standby", "register", "register this running standby in the cluster metadata",
+     "[--upstream-node-id=N] [-F/--force] [--wait-sync[=SECS]] [--dry-run]",
+     run_standby_register},
+    {"standby", "unregister", "remove a standby's record (this node, or --node-id=N)",
+     "[--node-id=N] [--dry-run]", run_standby_unregister},
+    {"cluster", "show", "show every registered node and its status", "[--csv] [--json]",
+     run_cluster_show},
+    {"cluster", "event", "list recorded events",
+     "[--limit=N] [--all] [--event=NAME] [--node-id=N] [--csv] [--json]", run_cluster_event},
+    {"cluster", "cleanup", "prune monitoring history", "[-k/--keep-history=DAYS]",
+     run_cluster_cleanup},
+};
+
+std::string settings_help() {
+    std::string out = "\nConfiguration keys (repmgr.conf):\n";
+    for (const auto& d : setting_descriptors()) {
+        std::string name(d.name);
+        for (auto a : d.aliases)
+            if (!a.empty()) name += fmt::format(" ({})", a);
+        out += fmt::format("  {:<44} {}{}\n", name, d.help,
+                           d.default_value.empty() ? "" : fmt::format(" [{}]", d.default_value));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::span<const CommandSpec> command_table() { return kCommands; }
+
+std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
+    CLI::App app{"repmgr: replication manager for PostgreSQL", "repmgr"};
+    app.set_help_flag("--help", "print this help and exit");
+    app.set_version_flag("-V,--version", std::string("repmgr ") + REPMGR_VERSION);
+    app.fallthrough();
+    app.require_subcommand(0, 1);
+    app.footer(
+        "Usage: repmgr [OPTIONS] <group> <verb>\n"
+        "Groups: primary (alias master), standby, cluster. Run "
+        "\"repmgr <group> <verb> --help\" for one command.\n"
+        "Settings: \"repmgr --help-settings\" lists every repmgr.conf key.\n");
+
+    bool help_settings = false;
+    std::string config_file, log_level, pg_bindir;
+    int upstream_node_id = 0, node_id = 0;
+    std::string wait_sync;
+    app.add_flag("--help-settings", help_settings, "list every repmgr.conf key and exit");
+    app.add_option("-f,--config-file", config_file, "path to repmgr.conf");
+    app.add_option("-h,--host", o.host, "host of the upstream (or primary) server");
+    app.add_option("-p,--port", o.port, "port of the upstream server");
+    app.add_option("-U,--username", o.user, "database user of the upstream connection");
+    app.add_option("-d,--dbname", o.dbname, "database name or full conninfo of the upstream");
+    app.add_option("-D,--pgdata,--data-dir", o.pgdata, "data directory of this node");
+    app.add_option("-L,--log-level", log_level, "DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT");
+    app.add_option("-b,--pg_bindir,--pg-bindir", pg_bindir, "directory of the PostgreSQL binaries");
+    app.add_flag("--log-to-file", o.log_to_file, "log to the configured logfile instead of stderr");
+    app.add_flag("-v,--verbose", o.verbose, "more output");
+    app.add_flag("-t,--terse", o.terse, "only the essential output");
+    app.add_flag("-F,--force", o.force, "override safety checks where the command allows it");
+    app.add_flag("--dry-run", o.dry_run, "check everything, change nothing");
+    app.add_flag("-w,--wait", o.wait, "wait for the condition the command needs");
+    app.add_flag("-c,--fast-checkpoint", o.fast_checkpoint, "force a fast checkpoint when cloning");
+    app.add_flag("-r,--rsync-only", o.rsync_only, "clone with rsync instead of pg_basebackup");
+    app.add_flag("--ignore-external-config-files", o.ignore_external_config_files,
+                 "do not copy configuration files kept outside the data directory");
+    app.add_flag("--csv", o.csv, "output as CSV");
+    app.add_flag("--json", o.json, "output as JSON");
+    app.add_flag("--siblings-follow", o.siblings_follow, "make sibling standbys follow too");
+    app.add_flag("--force-rewind", o.force_rewind, "run pg_rewind if the timelines diverged");
+    app.add_option("--upstream-node-id", upstream_node_id, "node to clone from / stream from");
+    app.add_option("--node-id,--node", node_id, "node the command applies to");
+    app.add_option("--node-name", o.node_name, "node the command applies to, by name");
+    CLI::Option* wait_sync_opt =
+        app.add_option("--wait-sync", wait_sync,
+                       "seconds to wait for the record to reach the standby (default 30)")
+            ->expected(0, 1);
+    app.add_option("--limit", o.limit, "at most this many rows (cluster event)");
+    app.add_flag("--all", o.all, "all rows (cluster event)");
+    app.add_option("--event", o.event, "only events of this type (cluster event)");
+    app.add_option("-k,--keep-history", o.keep_history, "days of monitoring history to keep");
+
+    std::vector<std::pair<const CommandSpec*, CLI::App*>> verbs;
+    std::map<std::string_view, CLI::App*> groups;
+    for (const auto& spec : kCommands) {
+        CLI::App*& group = groups[spec.group];
+        if (!group) {
+            group = app.add_subcommand(std::string(spec.group), fmt::format("{} commands", spec.group));
+            group->require_subcommand(1);
+            if (spec.group == "primary") group->alias("master");
+        }
+        CLI::App* verb = group->add_subcommand(std::string(spec.verb), std::string(spec.summary));
+        verb->footer(fmt::format("Usage: repmgr [-f repmgr.conf] [OPTIONS] {} {} {}", spec.group,
+                                 spec.verb, spec.synopsis));
+        verbs.emplace_back(&spec, verb);
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : 1;  // usage errors are ERR_BAD_CONFIG
+    }
+    if (help_settings) {
+        std::cout << settings_help();
+        return 0;
+    }
+    for (auto& [spec, verb] : verbs) {
+        if (verb->parsed()) {
+            o.group = spec->group;
+            o.verb = spec->verb;
+        }
+    }
+    if (o.group.empty()) {
+        std::cerr << app.help();
+        return 1;
+    }
+    if (!config_file.empty()) o.config_file = config_file;
+    if (!log_level.empty()) o.log_level = log_level;
+    if (!pg_bindir.empty()) o.pg_bindir = pg_bindir;
+    if (upstream_node_id > 0) o.upstream_node_id = upstream_node_id;
+    if (node_id > 0) o.node_id = node_id;
+    if (wait_sync_opt->count() > 0) {
+        try {
+            o.wait_sync = wait_sync.empty() ? 30 : std::stoi(wait_sync);
+        } catch (const std::exception&) {
+            std::cerr << "--wait-sync expects a number of seconds, got \"" << wait_sync << "\"\n";
+            return 1;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace repmgr

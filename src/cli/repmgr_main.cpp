@@ -1,0 +1,34 @@
+// repmgr: the command-line tool.
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/setup.hpp"
+
+using namespace repmgr;
+
+namespace {
+
+int report(Context& ctx, const Failure& f) {
+    ctx.log.write(LogLevel::Error, f.what());
+    if (!f.detail().empty()) ctx.log.detail(f.detail());
+    if (!f.hint().empty()) ctx.log.hint(f.hint());
+    return to_int(f.code());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Context ctx;
+    if (auto exit_now = parse_command_line(argc, argv, ctx.opts)) return *exit_now;
+    try {
+        load_context(ctx, ctx.opts.log_to_file);
+        for (const auto& spec : command_table())
+            if (spec.group == ctx.opts.group && spec.verb == ctx.opts.verb) return spec.run(ctx);
+        fail(ExitCode::BadConfig, fmt::format("unknown command \"{} {}\"", ctx.opts.group, ctx.opts.verb));
+    } catch (const Failure& f) {
+        return report(ctx, f);
+    } catch (const std::exception& e) {
+        ctx.log.write(LogLevel::Error, fmt::format("internal error: {}", e.what()));
+        return to_int(ExitCode::Internal);
+    }
+}

@@ -1,0 +1,35 @@
+#include "cli/setup.hpp"
+
+#include <fmt/format.h>
+
+#include "config/settings.hpp"
+
+namespace repmgr {
+
+void load_context(Context& ctx, bool log_to_configured_destination) {
+    ctx.config = default_config();
+    if (auto path = find_config_file(ctx.opts.config_file)) {
+        LoadedConfig loaded = load_config_file(*path);
+        ctx.config = std::move(loaded.config);
+        ctx.have_config = true;
+        for (const auto& w : loaded.warnings) ctx.log.warning("{}", w);
+    }
+    if (ctx.opts.log_level) {
+        if (!parse_log_level(*ctx.opts.log_level))
+            fail(ExitCode::BadConfig, fmt::format("invalid log level \"{}\"", *ctx.opts.log_level),
+                 {}, "use DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT or CRIT");
+        ctx.config.loglevel = *ctx.opts.log_level;
+    }
+    if (ctx.opts.pg_bindir) ctx.config.pg_bindir = *ctx.opts.pg_bindir;
+    if (ctx.opts.verbose && !ctx.opts.log_level) ctx.config.loglevel = "INFO";
+    ctx.log.set_level(parse_log_level(ctx.config.loglevel).value_or(LogLevel::Notice));
+
+    if (!log_to_configured_destination) return;
+    std::string facility = ctx.config.logfacility;
+    if (!facility.empty() && facility != "STDERR" && facility != "stderr")
+        ctx.log.open_syslog(facility, "repmgr");
+    else if (!ctx.config.logfile.empty())
+        ctx.log.open_file(ctx.config.logfile);
+}
+
+}  // namespace repmgr

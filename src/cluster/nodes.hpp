@@ -1,0 +1,67 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/connection.hpp"
+
+namespace repmgr {
+
+enum class NodeType { Master, Standby, Witness };
+
+std::string_view node_type_name(NodeType type);   // as stored: master|standby|witness
+std::string_view node_role_label(NodeType type);  // as shown: primary|standby|witness
+NodeType parse_node_type(std::string_view text);
+
+struct NodeRecord {
+    int id = 0;
+    NodeType type = NodeType::Standby;
+    std::optional<int> upstream_node_id;
+    std::string cluster;
+    std::string name;
+    std::string conninfo;
+    std::optional<std::string> slot_name;
+    int priority = 100;
+    bool active = true;
+    std::string location = "default";
+
+    bool same_registration(const NodeRecord& other) const;
+};
+
+// The schema version this binary creates and understands.
+constexpr int kSchemaVersion = 1;
+
+// All SQL on repl_nodes and the schema lives here. The connection's
+// search_path must point at the cluster schema (see open_metadata()).
+class NodeRepository {
+public:
+    explicit NodeRepository(Connection& conn) : conn_(conn) {}
+
+    std::vector<NodeRecord> all();
+    std::optional<NodeRecord> by_id(int id);
+    std::optional<NodeRecord> by_name(const std::string& name);
+    std::optional<NodeRecord> active_primary();
+    // Inserts, or replaces the row with the same id.
+    void upsert(const NodeRecord& node);
+    bool remove(int id);
+    void set_active(int id, bool active);
+    void set_upstream(int id, std::optional<int> upstream);
+    void set_slot_name(int id, const std::optional<std::string>& slot);
+    // Marks `id` as the primary (upstream NULL, active) in one statement.
+    void make_primary(int id);
+
+private:
+    Connection& conn_;
+};
+
+// Whether the metadata schema exists on this server.
+bool metadata_schema_exists(Connection& conn, const std::string& schema);
+// Creates or upgrades the schema in place (idempotent); records the version.
+void install_metadata_schema(Connection& conn, const std::string& schema);
+// Sets the search_path to the schema; throws Failure(BadConfig) with a hint
+// when the schema is missing on that server.
+void use_metadata_schema(Connection& conn, const std::string& schema);
+
+}  // namespace repmgr

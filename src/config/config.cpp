@@ -1,0 +1,223 @@
+#include "config/config.hpp"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "config/conninfo.hpp"
+#include "config/settings.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
+
+namespace repmgr {
+namespace {
+
+struct ParsedLine {
+    std::string key;
+    std::string value;
+    std::string error;  // non-empty when the line is malformed
+    bool empty = false;
+};
+
+std::string_view trim(std::string_view s) {
+    const char* ws = " \t\r\n";
+    auto b = s.find_first_not_of(ws);
+    if (b == std::string_view::npos) return {};
+    auto e = s.find_last_not_of(ws);
+    return s.substr(b, e - b + 1);
+}
+
+bool valid_key(std::string_view key) {
+    if (key.empty()) return false;
+    for (char ch : key)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) return false;
+    return true;
+}
+
+// Parses a quoted value starting at the opening quote. Inside single quotes,
+// \' and '' both stand for a quote and \\ for a backslash. Returns the value
+// and the rest of the line after the closing quote, or an error.
+std::string parse_quoted(std::string_view s, std::string& value, std::string_view& rest) {
+    char quote = s[0];
+    for (size_t i = 1; i < s.size(); ++i) {
+        char ch = s[i];
+        if (ch == '\\' && i + 1 < s.size()) {
+            value += s[++i];
+        } else if (ch == quote) {
+            if (i + 1 < s.size() && s[i + 1] == quote) {
+                value += quote;
+                ++i;
+            } else {
+                rest = s.substr(i + 1);
+                return {};
+            }
+        } else {
+            value += ch;
+        }
+    }
+    return "unterminated quoted value";
+}
+
+ParsedLine parse_line(std::string_view raw) {
+    ParsedLine out;
+    std::string_view line = trim(raw);
+    if (line.empty() || line[0] == '#') {
+        out.empty = true;
+        return out;
+    }
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) {
+        // PostgreSQL-style "key value" is also accepted.
+        auto sp = line.find_first_of(" \t");
+        if (sp == std::string_view::npos) {
+            out.error = fmt::format("expected \"key=value\", got \"{}\"", line);
+            return out;
+        }
+        eq = sp;
+    }
+    std::string_view key = trim(line.substr(0, eq));
+    std::string_view rest = trim(line.substr(eq + 1));
+    if (!valid_key(key)) {
+        out.error = fmt::format("invalid setting name \"{}\"", key);
+        return out;
+    }
+    out.key = std::string(key);
+    if (!rest.empty() && (rest[0] == '\'' || rest[0] == '"')) {
+        std::string_view after;
+        out.error = parse_quoted(rest, out.value, after);
+        if (!out.error.empty()) return out;
+        after = trim(after);
+        if (!after.empty() && after[0] != '#')
+            out.error = fmt::format("unexpected text \"{}\" after quoted value", after);
+        return out;
+    }
+    auto hash = rest.find('#');
+    out.value = std::string(trim(rest.substr(0, hash)));
+    return out;
+}
+
+void apply_defaults(Config& config) {
+    for (const auto& d : setting_descriptors()) {
+        std::string err = apply_setting(d, d.default_value, config);
+        (void)err;  // defaults of required keys (node=0) are below their bounds on purpose
+        if (d.type == SettingType::Integer && !err.empty()) config.*d.number = 0;
+    }
+}
+
+}  // namespace
+
+Config default_config() {
+    Config config;
+    apply_defaults(config);
+    return config;
+}
+
+LoadedConfig parse_config(const std::string& text, const std::string& origin) {
+    LoadedConfig loaded;
+    loaded.config = default_config();
+    loaded.config.source_file = origin;
+    std::vector<std::string> errors;
+
+    std::istringstream in(text);
+    std::string raw;
+    int line_no = 0;
+    while (std::getline(in, raw)) {
+        ++line_no;
+        ParsedLine line = parse_line(raw);
+        if (line.empty) continue;
+        auto where = fmt::format("{}:{}", origin, line_no);
+        if (!line.error.empty()) {
+            errors.push_back(fmt::format("{}: {}", where, line.error));
+            continue;
+        }
+        const SettingDescriptor* d = find_setting(line.key);
+        if (!d) {
+            loaded.warnings.push_back(
+                fmt::format("{}: unknown setting \"{}\" ignored", where, line.key));
+            continue;
+        }
+        std::string err = apply_setting(*d, line.value, loaded.config);
+        if (!err.empty()) {
+            errors.push_back(fmt::format("{}: {}", where, err));
+            continue;
+        }
+        if (d->name == "conninfo") {
+            if (auto bad = Conninfo::validate(line.value))
+                errors.push_back(fmt::format("{}: \"conninfo\" is not a valid connection string: {}",
+                                             where, *bad));
+        }
+        if (d->name == "cluster" && !line.value.empty()) {
+            bool ok = line.value.size() <= 50;
+            for (char ch : line.value)
+                if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) ok = false;
+            if (!ok)
+                errors.push_back(fmt::format(
+                    "{}: \"cluster\" may contain only letters, digits and underscores "
+                    "(at most 50), got \"{}\"",
+                    where, line.value));
+        }
+    }
+    if (!errors.empty()) {
+        std::string detail;
+        for (const auto& e : errors) detail += (detail.empty() ? "" : "\n  ") + e;
+        fail(ExitCode::BadConfig,
+             fmt::format("configuration file \"{}\" has {} error{}", origin, errors.size(),
+                         errors.size() == 1 ? "" : "s"),
+             detail, "correct the lines named above and run the command again");
+    }
+    return loaded;
+}
+
+LoadedConfig load_config_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in)
+        fail(ExitCode::BadConfig, fmt::format("configuration file \"{}\" not found or not readable", path),
+             {}, "check the path given with -f/--config-file and its permissions");
+    std::stringstream buf;
+    buf << in.rdbuf();
+    return parse_config(buf.str(), path);
+}
+
+std::optional<std::string> find_config_file(const std::optional<std::string>& explicit_path) {
+    if (explicit_path) {
+        if (access(explicit_path->c_str(), R_OK) != 0)
+            fail(ExitCode::BadConfig,
+                 fmt::format("configuration file \"{}\" not found or not readable", *explicit_path),
+                 {}, "check the path given with -f/--config-file and its permissions");
+        return explicit_path;
+    }
+    for (const char* candidate : {"repmgr.conf", "/etc/repmgr.conf"})
+        if (access(candidate, R_OK) == 0) return std::string(candidate);
+    if (auto sysconf = run_capture("pg_config --sysconfdir 2>/dev/null")) {
+        std::string dir(trim(*sysconf));
+        if (!dir.empty()) {
+            std::string candidate = dir + "/repmgr.conf";
+            if (access(candidate.c_str(), R_OK) == 0) return candidate;
+        }
+    }
+    return std::nullopt;
+}
+
+void require_node_identity(const Config& config) {
+    std::vector<std::string> missing;
+    if (config.cluster.empty()) missing.push_back("cluster");
+    if (config.node_id <= 0) missing.push_back("node");
+    if (config.node_name.empty()) missing.push_back("node_name");
+    if (config.conninfo.empty()) missing.push_back("conninfo");
+    if (missing.empty()) return;
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    std::string origin = config.source_file.empty() ? "no configuration file" : config.source_file;
+    fail(ExitCode::BadConfig, fmt::format("required settings missing in {}: {}", origin, list),
+         {}, "add them to repmgr.conf, e.g. cluster=test, node=1, node_name=node1, "
+             "conninfo='host=node1 user=repmgr dbname=repmgr'");
+}
+
+std::string schema_name(const Config& config) { return "repmgr_" + config.cluster; }
+
+}  // namespace repmgr

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace repmgr {
+
+// Every setting of repmgr.conf, typed. Defaults and bounds are not written here:
+// they come from the descriptor table in settings.cpp, the single source for
+// parsing, validation, --help text and reload.
+struct Config {
+    // identity
+    std::string cluster;
+    int node_id = 0;
+    std::string node_name;
+    std::string conninfo;
+    int upstream_node_id = 0;  // 0 = not set
+    std::string data_directory;
+    std::string location;
+    std::string replication_user;
+    // binaries and copying
+    std::string pg_bindir;
+    std::string repmgr_bindir;
+    std::string pg_basebackup_options;
+    std::string rsync_options;
+    std::string ssh_options;
+    std::string pg_ctl_options;
+    std::string tablespace_mapping;
+    bool use_replication_slots = false;
+    std::string restore_command;
+    std::string recovery_min_apply_delay;
+    // failover
+    std::string failover;
+    int priority = 0;
+    std::string promote_command;
+    std::string follow_command;
+    int reconnect_attempts = 0;
+    int reconnect_interval = 0;
+    int monitor_interval_secs = 0;
+    int master_response_timeout = 0;
+    int retry_promote_interval_secs = 0;
+    int promote_check_timeout = 0;
+    int promote_check_interval = 0;
+    int shutdown_check_timeout = 0;
+    int standby_reconnect_timeout = 0;
+    int witness_sync_interval = 0;
+    bool monitoring_history = false;
+    // service commands (used instead of pg_ctl when set)
+    std::string service_start_command;
+    std::string service_stop_command;
+    std::string service_restart_command;
+    std::string service_reload_command;
+    std::string service_promote_command;
+    // events and logging
+    std::string event_notification_command;
+    std::string event_notifications;
+    std::string loglevel;
+    std::string logfacility;
+    std::string logfile;
+    // checks and operability
+    int replication_lag_warning = 0;
+    int replication_lag_critical = 0;
+    std::string http_listen_address;
+    int http_port = 0;
+
+    // Where this configuration was read from (empty when no file was used).
+    std::string source_file;
+};
+
+// Result of loading: the config plus warnings the caller should log.
+struct LoadedConfig {
+    Config config;
+    std::vector<std::string> warnings;
+};
+
+// Parses configuration text. `origin` names the file in messages. Throws
+// Failure(BadConfig) listing every error found, each with file and line.
+LoadedConfig parse_config(const std::string& text, const std::string& origin);
+
+// Reads and parses a file; unreadable -> Failure(BadConfig).
+LoadedConfig load_config_file(const std::string& path);
+
+// The seed's search order: -f (strict), ./repmgr.conf, /etc/repmgr.conf,
+// $(pg_config --sysconfdir)/repmgr.conf. Returns nullopt when nothing is found
+// and no -f was given.
+std::optional<std::string> find_config_file(const std::optional<std::string>& explicit_path);
+
+// A config with every default applied and no file.
+Config default_config();
+
+// Checks the keys an action needs (node, node_name, conninfo, cluster).
+// Throws Failure(BadConfig) naming all that are missing.
+void require_node_identity(const Config& config);
+
+// The metadata schema for this cluster: "repmgr_<cluster>".
+std::string schema_name(const Config& config);
+
+}  // namespace repmgr

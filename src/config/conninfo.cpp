@@ -1,0 +1,85 @@
+#include "config/conninfo.hpp"
+
+#include <libpq-fe.h>
+
+#include <fmt/format.h>
+
+#include "util/error.hpp"
+
+namespace repmgr {
+namespace {
+
+struct OptionsDeleter {
+    void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }
+};
+using OptionsPtr = std::unique_ptr<PQconninfoOption, OptionsDeleter>;
+
+}  // namespace
+
+std::optional<std::string> Conninfo::validate(const std::string& text) {
+    char* err = nullptr;
+    OptionsPtr opts(PQconninfoParse(text.c_str(), &err));
+    if (opts) return std::nullopt;
+    std::string message = err ? err : "out of memory";
+    if (err) PQfreemem(err);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+        message.pop_back();
+    return message;
+}
+
+Conninfo Conninfo::parse(const std::string& text) {
+    char* err = nullptr;
+    OptionsPtr opts(PQconninfoParse(text.c_str(), &err));
+    if (!opts) {
+        std::string message = err ? err : "out of memory";
+        if (err) PQfreemem(err);
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        fail(ExitCode::BadConfig, fmt::format("invalid connection string \"{}\"", text), message,
+             "use key=value pairs, e.g. 'host=node1 user=repmgr dbname=repmgr'");
+    }
+    Conninfo c;
+    for (auto* o = opts.get(); o->keyword; ++o)
+        if (o->val && *o->val) c.params_[o->keyword] = o->val;
+    return c;
+}
+
+std::optional<std::string> Conninfo::get(const std::string& key) const {
+    auto it = params_.find(key);
+    if (it == params_.end()) return std::nullopt;
+    return it->second;
+}
+
+void Conninfo::set_default(const std::string& key, const std::string& value) {
+    params_.try_emplace(key, value);
+}
+
+std::string quote_conninfo_value(const std::string& value) {
+    bool plain = !value.empty();
+    for (char ch : value)
+        if (ch == ' ' || ch == '\'' || ch == '\\' || ch == '\t' || ch == '\n') plain = false;
+    if (plain) return value;
+    std::string out = "'";
+    for (char ch : value) {
+        if (ch == '\'' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    return out + "'";
+}
+
+std::string Conninfo::to_string() const {
+    std::string out;
+    for (const auto& [key, value] : params_) {
+        if (!out.empty()) out += ' ';
+        out += key + "=" + quote_conninfo_value(value);
+    }
+    return out;
+}
+
+std::string with_connect_timeout(const std::string& conninfo, int seconds) {
+    Conninfo c = Conninfo::parse(conninfo);
+    if (c.has("connect_timeout")) return c.to_string();
+    c.set("connect_timeout", std::to_string(seconds));
+    return c.to_string();
+}
+
+}  // namespace repmgr

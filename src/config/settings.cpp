@@ -1,0 +1,190 @@
+#include "config/settings.hpp"
+
+#include <charconv>
+#include <strings.h>
+
+#include <fmt/format.h>
+
+namespace repmgr {
+namespace {
+
+using T = SettingType;
+constexpr int kMaxInt = 2147483647;
+
+// Helpers keep each table row on one or two lines.
+constexpr SettingDescriptor base(std::string_view name, std::string_view alias, SettingType type,
+                                 std::string_view def, bool reload, std::string_view help) {
+    SettingDescriptor d{};
+    d.name = name;
+    d.aliases = {alias, {}};
+    d.type = type;
+    d.default_value = def;
+    d.reloadable = reload;
+    d.help = help;
+    return d;
+}
+constexpr SettingDescriptor text(std::string_view name, std::string_view alias,
+                                 std::string_view def, bool reload, std::string_view help,
+                                 std::string Config::* field) {
+    SettingDescriptor d = base(name, alias, T::String, def, reload, help);
+    d.text = field;
+    return d;
+}
+constexpr SettingDescriptor integer(std::string_view name, std::string_view alias,
+                                    std::string_view def, int min, int max, bool reload,
+                                    std::string_view help, int Config::* field) {
+    SettingDescriptor d = base(name, alias, T::Integer, def, reload, help);
+    d.min = min;
+    d.max = max;
+    d.number = field;
+    return d;
+}
+constexpr SettingDescriptor boolean(std::string_view name, std::string_view def, bool reload,
+                                    std::string_view help, bool Config::* field) {
+    SettingDescriptor d = base(name, {}, T::Boolean, def, reload, help);
+    d.flag = field;
+    return d;
+}
+constexpr SettingDescriptor choice(std::string_view name, std::string_view alias,
+                                   std::string_view def, std::string_view choices, bool reload,
+                                   std::string_view help, std::string Config::* field) {
+    SettingDescriptor d = base(name, alias, T::Choice, def, reload, help);
+    d.choices = choices;
+    d.text = field;
+    return d;
+}
+
+constexpr SettingDescriptor kSettings[] = {
+    // identity
+    text("cluster", "", "", false, "name of the replication cluster; identical on all nodes", &Config::cluster),
+    integer("node", "node_id", "0", 1, kMaxInt, false, "unique integer identifying this node", &Config::node_id),
+    text("node_name", "", "", false, "unique name of this node (used as application_name)", &Config::node_name),
+    text("conninfo", "", "", false, "libpq connection string of this node's repmgr database", &Config::conninfo),
+    integer("upstream_node", "upstream_node_id", "0", 0, kMaxInt, false, "node to stream from (default: the primary)", &Config::upstream_node_id),
+    text("data_directory", "pgdata", "", false, "this node's PostgreSQL data directory", &Config::data_directory),
+    text("location", "", "default", false, "site of this node; failover prefers the primary's location", &Config::location),
+    text("replication_user", "", "", false, "user for replication connections (default: conninfo user)", &Config::replication_user),
+    // binaries and copying
+    text("pg_bindir", "", "", true, "directory of the PostgreSQL binaries (pg_ctl, pg_basebackup, pg_rewind)", &Config::pg_bindir),
+    text("repmgr_bindir", "", "", true, "directory of repmgr on remote hosts (for switchover over ssh)", &Config::repmgr_bindir),
+    text("pg_basebackup_options", "", "", true, "extra options passed to pg_basebackup", &Config::pg_basebackup_options),
+    text("rsync_options", "", "", true, "extra options passed to rsync", &Config::rsync_options),
+    text("ssh_options", "", "-q -o ConnectTimeout=10", true, "options passed to ssh", &Config::ssh_options),
+    text("pg_ctl_options", "", "", true, "extra options passed to pg_ctl", &Config::pg_ctl_options),
+    text("tablespace_mapping", "", "", true, "OLDDIR=NEWDIR tablespace mapping for clone", &Config::tablespace_mapping),
+    boolean("use_replication_slots", "false", false, "create and use a replication slot per standby", &Config::use_replication_slots),
+    text("restore_command", "", "", true, "restore_command written to standby settings", &Config::restore_command),
+    text("recovery_min_apply_delay", "", "", true, "recovery_min_apply_delay written to standby settings", &Config::recovery_min_apply_delay),
+    // failover
+    choice("failover", "", "manual", "automatic|manual", true, "whether repmgrd promotes/follows automatically", &Config::failover),
+    integer("priority", "", "100", 0, kMaxInt, true, "promotion priority; 0 = never promote", &Config::priority),
+    text("promote_command", "", "", true, "command repmgrd runs to promote this node", &Config::promote_command),
+    text("follow_command", "", "", true, "command repmgrd runs to follow a new primary (%n = its id)", &Config::follow_command),
+    integer("reconnect_attempts", "", "3", 0, kMaxInt, true, "failed checks before the upstream is declared failed", &Config::reconnect_attempts),
+    integer("reconnect_interval", "", "2", 0, kMaxInt, true, "seconds between reconnect attempts", &Config::reconnect_interval),
+    integer("monitor_interval_secs", "", "2", 1, kMaxInt, true, "seconds between monitoring checks", &Config::monitor_interval_secs),
+    integer("master_response_timeout", "primary_response_timeout", "2", 1, kMaxInt, true, "seconds a single upstream check may take", &Config::master_response_timeout),
+    integer("retry_promote_interval_secs", "", "300", 0, kMaxInt, true, "seconds before a failed promotion is retried", &Config::retry_promote_interval_secs),
+    integer("promote_check_timeout", "", "60", 1, kMaxInt, true, "seconds to wait for a promotion to complete", &Config::promote_check_timeout),
+    integer("promote_check_interval", "", "1", 1, kMaxInt, true, "seconds between promotion checks", &Config::promote_check_interval),
+    integer("shutdown_check_timeout", "", "60", 1, kMaxInt, true, "seconds to wait for a server to shut down", &Config::shutdown_check_timeout),
+    integer("standby_reconnect_timeout", "", "60", 1, kMaxInt, true, "seconds to wait for a standby to stream again", &Config::standby_reconnect_timeout),
+    integer("witness_sync_interval", "witness_repl_nodes_sync_interval_secs", "15", 1, kMaxInt, true, "seconds between witness metadata syncs", &Config::witness_sync_interval),
+    boolean("monitoring_history", "false", true, "write repl_monitor rows each interval", &Config::monitoring_history),
+    // service commands
+    text("service_start_command", "", "", true, "command to start PostgreSQL instead of pg_ctl", &Config::service_start_command),
+    text("service_stop_command", "", "", true, "command to stop PostgreSQL instead of pg_ctl", &Config::service_stop_command),
+    text("service_restart_command", "", "", true, "command to restart PostgreSQL instead of pg_ctl", &Config::service_restart_command),
+    text("service_reload_command", "", "", true, "command to reload PostgreSQL instead of pg_ctl", &Config::service_reload_command),
+    text("service_promote_command", "", "", true, "command to promote PostgreSQL instead of pg_promote()", &Config::service_promote_command),
+    // events and logging
+    text("event_notification_command", "", "", true, "command run for each event (%n %e %s %t %d %a %c %p)", &Config::event_notification_command),
+    text("event_notifications", "", "", true, "comma-separated events to notify (default: all)", &Config::event_notifications),
+    choice("loglevel", "log_level", "NOTICE", "DEBUG|INFO|NOTICE|WARNING|ERROR|ALERT|CRIT", true, "minimum level logged", &Config::loglevel),
+    text("logfacility", "log_facility", "STDERR", false, "STDERR, or a syslog facility (LOCAL0..7, USER, DAEMON)", &Config::logfacility),
+    text("logfile", "log_file", "", true, "file to log to instead of stderr", &Config::logfile),
+    // checks and operability
+    integer("replication_lag_warning", "", "300", 0, kMaxInt, true, "lag seconds for a WARNING in node check", &Config::replication_lag_warning),
+    integer("replication_lag_critical", "", "600", 0, kMaxInt, true, "lag seconds for a CRITICAL in node check", &Config::replication_lag_critical),
+    text("http_listen_address", "", "", false, "address repmgrd serves HTTP on (empty = off)", &Config::http_listen_address),
+    integer("http_port", "", "0", 0, 65535, false, "port repmgrd serves HTTP on (0 = off)", &Config::http_port),
+};
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::optional<bool> parse_bool(std::string_view v) {
+    for (auto t : {"1", "true", "on", "yes", "t", "y"})
+        if (iequals(v, t)) return true;
+    for (auto f : {"0", "false", "off", "no", "f", "n"})
+        if (iequals(v, f)) return false;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::span<const SettingDescriptor> setting_descriptors() { return kSettings; }
+
+const SettingDescriptor* find_setting(std::string_view key) {
+    for (const auto& d : kSettings) {
+        if (d.name == key) return &d;
+        for (auto alias : d.aliases)
+            if (!alias.empty() && alias == key) return &d;
+    }
+    return nullptr;
+}
+
+std::string apply_setting(const SettingDescriptor& d, std::string_view value, Config& config) {
+    switch (d.type) {
+        case T::String:
+            config.*d.text = std::string(value);
+            return {};
+        case T::Integer: {
+            long long n = 0;
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+            if (value.empty() || ec != std::errc() || end != value.data() + value.size())
+                return fmt::format("\"{}\" must be an integer, got \"{}\"", d.name, value);
+            if (n < d.min || n > d.max)
+                return fmt::format("\"{}\" must be between {} and {}, got {}", d.name, d.min,
+                                   d.max, n);
+            config.*d.number = static_cast<int>(n);
+            return {};
+        }
+        case T::Boolean: {
+            auto b = parse_bool(value);
+            if (!b)
+                return fmt::format("\"{}\" must be a boolean (true/false, on/off, 1/0), got \"{}\"",
+                                   d.name, value);
+            config.*d.flag = *b;
+            return {};
+        }
+        case T::Choice: {
+            std::string_view rest = d.choices;
+            while (!rest.empty()) {
+                auto bar = rest.find('|');
+                auto option = rest.substr(0, bar);
+                if (iequals(option, value)) {
+                    config.*d.text = std::string(option);
+                    return {};
+                }
+                rest = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
+            }
+            return fmt::format("\"{}\" must be one of {}, got \"{}\"", d.name, d.choices, value);
+        }
+    }
+    return "unknown setting type";
+}
+
+std::string setting_value(const SettingDescriptor& d, const Config& config) {
+    switch (d.type) {
+        case T::Integer:
+            return std::to_string(config.*d.number);
+        case T::Boolean:
+            return config.*d.flag ? "true" : "false";
+        default:
+            return config.*d.text;
+    }
+}
+
+}  // namespace repmgr

@@ -1,0 +1,196 @@
+#include "db/connection.hpp"
+
+#include <fmt/format.h>
+
+#include "config/conninfo.hpp"
+
+namespace repmgr {
+namespace {
+
+std::string chomp(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+std::string first_line(std::string_view sql) {
+    auto nl = sql.find('\n');
+    std::string line(sql.substr(0, nl));
+    return line.size() > 80 ? line.substr(0, 77) + "..." : line;
+}
+
+}  // namespace
+
+std::string connect_conninfo(const std::string& conninfo, int connect_timeout_s) {
+    Conninfo c = Conninfo::parse(conninfo);
+    c.set_default("connect_timeout", std::to_string(connect_timeout_s));
+    // A peer that silently drops packets must fail a query in seconds, not hang
+    // for minutes: keepalives alone are not enough (DESIGN.md section 7).
+    c.set_default("keepalives", "1");
+    c.set_default("keepalives_idle", "5");
+    c.set_default("keepalives_interval", "2");
+    c.set_default("keepalives_count", "2");
+    c.set_default("tcp_user_timeout", std::to_string(connect_timeout_s * 1000));
+    return c.to_string();
+}
+
+ExitCode classify_connection_error(const std::string& message) {
+    if (message.find("password authentication failed") != std::string::npos ||
+        message.find("no password supplied") != std::string::npos)
+        return ExitCode::BadPassword;
+    return ExitCode::DbConnection;
+}
+
+size_t Row::index_of(std::string_view column) const {
+    for (size_t i = 0; i < names_->size(); ++i)
+        if ((*names_)[i] == column) return i;
+    throw DbError(ExitCode::Internal, fmt::format("result has no column \"{}\"", column), {});
+}
+
+std::optional<std::string> Row::opt_text(std::string_view column) const {
+    return values_.at(index_of(column));
+}
+
+std::string Row::text(std::string_view column) const { return opt_text(column).value_or(""); }
+
+std::optional<long long> Row::opt_int(std::string_view column) const {
+    auto v = opt_text(column);
+    if (!v) return std::nullopt;
+    return std::stoll(*v);
+}
+
+long long Row::integer(std::string_view column) const {
+    auto v = opt_int(column);
+    if (!v)
+        throw DbError(ExitCode::DbQuery, fmt::format("column \"{}\" is unexpectedly NULL", column),
+                      {});
+    return *v;
+}
+
+bool Row::boolean(std::string_view column) const { return opt_text(column).value_or("f") == "t"; }
+
+Result::Result(PGresult* res) : res_(res) {
+    auto names = std::make_shared<std::vector<std::string>>();
+    for (int c = 0; c < PQnfields(res); ++c) names->push_back(PQfname(res, c));
+    names_ = std::move(names);
+}
+
+Row Result::row(int index) const {
+    std::vector<std::optional<std::string>> values;
+    for (int c = 0; c < columns(); ++c) {
+        if (PQgetisnull(res_.get(), index, c))
+            values.emplace_back(std::nullopt);
+        else
+            values.emplace_back(std::string(PQgetvalue(res_.get(), index, c),
+                                            PQgetlength(res_.get(), index, c)));
+    }
+    return Row(names_, std::move(values));
+}
+
+std::vector<Row> Result::all() const {
+    std::vector<Row> out;
+    for (int r = 0; r < rows(); ++r) out.push_back(row(r));
+    return out;
+}
+
+long long Result::affected() const {
+    const char* n = PQcmdTuples(res_.get());
+    return (n && *n) ? std::stoll(n) : 0;
+}
+
+Connection Connection::open(const std::string& conninfo, int connect_timeout_s) {
+    std::string full = connect_conninfo(conninfo, connect_timeout_s);
+    Connection c(PQconnectdb(full.c_str()));
+    if (!c.conn_ || PQstatus(c.conn_.get()) != CONNECTION_OK) {
+        std::string msg = c.conn_ ? chomp(PQerrorMessage(c.conn_.get())) : "out of memory";
+        throw DbError(classify_connection_error(msg),
+                      fmt::format("unable to connect to \"{}\"", conninfo), {}, msg,
+                      "check that the server is running and that pg_hba.conf allows this "
+                      "user and database");
+    }
+    // Notices from the server (e.g. "schema already exists") are not for our users.
+    PQsetNoticeProcessor(c.conn_.get(), [](void*, const char*) {}, nullptr);
+    return c;
+}
+
+Result Connection::exec_params(std::string_view sql, const std::vector<Param>& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    std::string text(sql);
+    PGresult* res = PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
+                                 nullptr, values.data(), nullptr, nullptr, 0);
+    auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Result(res);
+
+    std::string message = chomp(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_.get()));
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    std::string sqlstate = state ? state : "";
+    if (res) PQclear(res);
+    bool lost = PQstatus(conn_.get()) != CONNECTION_OK;
+    throw DbError(lost ? ExitCode::DbConnection : ExitCode::DbQuery,
+                  lost ? "connection to the database was lost" : "database query failed",
+                  sqlstate, fmt::format("{} (query: {})", message, first_line(sql)));
+}
+
+void Connection::exec_script(std::string_view sql) {
+    std::string text(sql);
+    PGresult* res = PQexec(conn_.get(), text.c_str());
+    auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        PQclear(res);
+        return;
+    }
+    std::string message = chomp(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_.get()));
+    if (res) PQclear(res);
+    throw DbError(ExitCode::DbQuery, "database script failed", {}, message);
+}
+
+Row Connection::exactly_one(const Result& r, std::string_view sql) {
+    if (r.rows() != 1)
+        throw DbError(ExitCode::DbQuery,
+                      fmt::format("expected one row, got {} (query: {})", r.rows(), first_line(sql)),
+                      {});
+    return r.row(0);
+}
+
+std::optional<Row> Connection::at_most_one(const Result& r, std::string_view sql) {
+    if (r.rows() > 1)
+        throw DbError(ExitCode::DbQuery,
+                      fmt::format("expected at most one row, got {} (query: {})", r.rows(),
+                                  first_line(sql)),
+                      {});
+    if (r.rows() == 0) return std::nullopt;
+    return r.row(0);
+}
+
+bool Connection::in_recovery() { return one_row("SELECT pg_is_in_recovery() AS r").boolean("r"); }
+
+void Connection::set_search_path(const std::string& schema) {
+    exec("SELECT set_config('search_path', $1, false)", quote_identifier(schema) + ", public");
+}
+
+std::string Connection::quote_identifier(const std::string& name) const {
+    char* q = PQescapeIdentifier(conn_.get(), name.c_str(), name.size());
+    if (!q) throw DbError(ExitCode::DbQuery, "unable to quote identifier", {});
+    std::string out(q);
+    PQfreemem(q);
+    return out;
+}
+
+Transaction::Transaction(Connection& conn) : conn_(conn) { conn_.exec("BEGIN"); }
+
+Transaction::~Transaction() {
+    if (!done_ && conn_.ok()) {
+        try {
+            conn_.exec("ROLLBACK");
+        } catch (...) {
+        }
+    }
+}
+
+void Transaction::commit() {
+    conn_.exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace repmgr

@@ -1,0 +1,78 @@
+#include "notify/events.hpp"
+
+#include <ctime>
+#include <map>
+
+#include "cluster/events.hpp"
+#include "notify/placeholders.hpp"
+#include "util/process.hpp"
+
+namespace repmgr {
+namespace {
+
+std::string local_timestamp() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    return buf;
+}
+
+std::string trim(const std::string& s) {
+    auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    auto e = s.find_last_not_of(" \t");
+    return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+bool event_selected(const std::string& event_notifications, const std::string& event) {
+    if (trim(event_notifications).empty()) return true;
+    size_t start = 0;
+    while (start <= event_notifications.size()) {
+        auto comma = event_notifications.find(',', start);
+        auto item = trim(event_notifications.substr(start, comma - start));
+        if (item == event) return true;
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return false;
+}
+
+void record_event(const Config& config, Logger& log, Connection* conn, const EventInfo& event) {
+    std::string timestamp;
+    if (conn && conn->ok()) {
+        try {
+            timestamp = insert_event_row(*conn, event.node_id, event.event, event.successful,
+                                         event.details);
+        } catch (const Failure& f) {
+            log.warning("unable to record event \"{}\" in the metadata: {}", event.event,
+                        f.detail().empty() ? f.what() : f.detail());
+        }
+    }
+    if (timestamp.empty()) timestamp = local_timestamp();
+
+    if (config.event_notification_command.empty() ||
+        !event_selected(config.event_notifications, event.event))
+        return;
+    std::map<char, std::string> values{
+        {'n', std::to_string(event.node_id)},
+        {'e', event.event},
+        {'s', event.successful ? "1" : "0"},
+        {'t', timestamp},
+        {'d', event.details},
+        {'a', event.node_name},
+        {'c', event.conninfo},
+        {'p', event.peer_node_id ? std::to_string(*event.peer_node_id) : ""},
+    };
+    std::string command = expand_placeholders(config.event_notification_command, values);
+    log.debug("executing event notification command: {}", command);
+    ProcessResult r = run_shell(command, false);
+    if (r.exit_status != 0)
+        log.warning("event notification command for \"{}\" exited with status {}", event.event,
+                    r.exit_status);
+}
+
+}  // namespace repmgr

@@ -1,0 +1,123 @@
+#include "util/log.hpp"
+
+#include <syslog.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "util/error.hpp"
+
+namespace repmgr {
+namespace {
+
+struct LevelName {
+    LogLevel level;
+    std::string_view name;
+    int syslog_priority;
+};
+
+constexpr std::array kLevels{
+    LevelName{LogLevel::Debug, "DEBUG", LOG_DEBUG},
+    LevelName{LogLevel::Info, "INFO", LOG_INFO},
+    LevelName{LogLevel::Notice, "NOTICE", LOG_NOTICE},
+    LevelName{LogLevel::Warning, "WARNING", LOG_WARNING},
+    LevelName{LogLevel::Error, "ERROR", LOG_ERR},
+    LevelName{LogLevel::Alert, "ALERT", LOG_ALERT},
+    LevelName{LogLevel::Crit, "CRIT", LOG_CRIT},
+};
+
+const LevelName& entry(LogLevel level) {
+    for (const auto& e : kLevels)
+        if (e.level == level) return e;
+    return kLevels[2];
+}
+
+std::string timestamp() {
+    std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &local);
+    return buf;
+}
+
+int facility_code(const std::string& name) {
+    static constexpr std::pair<std::string_view, int> kFacilities[] = {
+        {"LOCAL0", LOG_LOCAL0}, {"LOCAL1", LOG_LOCAL1}, {"LOCAL2", LOG_LOCAL2},
+        {"LOCAL3", LOG_LOCAL3}, {"LOCAL4", LOG_LOCAL4}, {"LOCAL5", LOG_LOCAL5},
+        {"LOCAL6", LOG_LOCAL6}, {"LOCAL7", LOG_LOCAL7}, {"USER", LOG_USER},
+        {"DAEMON", LOG_DAEMON}};
+    for (auto [n, code] : kFacilities)
+        if (strcasecmp(std::string(n).c_str(), name.c_str()) == 0) return code;
+    return -1;
+}
+
+}  // namespace
+
+std::optional<LogLevel> parse_log_level(std::string_view name) {
+    for (const auto& e : kLevels)
+        if (e.name.size() == name.size() &&
+            strncasecmp(e.name.data(), name.data(), name.size()) == 0)
+            return e.level;
+    return std::nullopt;
+}
+
+std::string_view log_level_name(LogLevel level) { return entry(level).name; }
+
+Logger::~Logger() { close(); }
+
+void Logger::close() {
+    if (file_) std::fclose(file_);
+    file_ = nullptr;
+    if (syslog_) closelog();
+    syslog_ = false;
+}
+
+void Logger::open_file(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "a");
+    if (!f)
+        fail(ExitCode::BadConfig, fmt::format("unable to open log file \"{}\"", path),
+             std::strerror(errno), "check that the directory exists and is writable by this user");
+    close();
+    std::setvbuf(f, nullptr, _IOLBF, 0);
+    file_ = f;
+}
+
+void Logger::open_syslog(const std::string& facility, const std::string& ident) {
+    int code = facility_code(facility);
+    if (code < 0)
+        fail(ExitCode::BadConfig, fmt::format("unknown log facility \"{}\"", facility), {},
+             "use one of LOCAL0..LOCAL7, USER, DAEMON");
+    close();
+    // openlog keeps the pointer, so the string it points at is a member.
+    syslog_ident_ = ident;
+    openlog(syslog_ident_.c_str(), LOG_PID, code);
+    syslog_ = true;
+}
+
+void Logger::use_stderr() { close(); }
+
+void Logger::write(LogLevel level, std::string_view message) {
+    const auto& e = entry(level);
+    if (syslog_) {
+        ::syslog(e.syslog_priority, "[%s] %.*s", std::string(e.name).c_str(),
+                 static_cast<int>(message.size()), message.data());
+        return;
+    }
+    std::FILE* out = file_ ? file_ : stderr;
+    fmt::print(out, "[{}] [{}] {}\n", timestamp(), e.name, message);
+}
+
+void Logger::write_raw(std::string_view tag, std::string_view text) {
+    if (syslog_) {
+        ::syslog(LOG_NOTICE, "%s: %.*s", std::string(tag).c_str(), static_cast<int>(text.size()),
+                 text.data());
+        return;
+    }
+    fmt::print(file_ ? file_ : stderr, "{}: {}\n", tag, text);
+}
+
+}  // namespace repmgr
