@@ -1,0 +1,275 @@
+"""Test harness: real PostgreSQL 15 servers on free 127.0.0.1 ports, run as an
+unprivileged OS user, plus helpers to run our installed binaries as that user.
+
+Every server a test starts is registered with its Harness and stopped at
+teardown, also when the test fails."""
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import psycopg
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+RUN_AS = "postgres"
+
+
+def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
+    """Polls predicate() until it returns a truthy value; returns that value."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as e:  # noqa: BLE001 - the predicate may fail while things start
+            last_error = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}"
+                         + (f" (last error: {last_error})" if last_error else ""))
+
+
+def _as_user_prefix():
+    if os.geteuid() == 0:
+        return ["runuser", "-u", RUN_AS, "--"]
+    return []
+
+
+def run_as_user(args, check=True, env=None, timeout=300, input=None):
+    """Runs a command as the unprivileged user; returns CompletedProcess."""
+    full_env = {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+                "HOME": "/tmp"}
+    if env:
+        full_env.update(env)
+    cmd = _as_user_prefix() + ["env"] + [f"{k}={v}" for k, v in full_env.items()] + list(args)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"command failed ({proc.returncode}): {' '.join(args)}\n"
+            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+_used_ports = set()
+
+
+def free_port():
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _used_ports:
+            _used_ports.add(port)
+            return port
+
+
+class PgNode:
+    """One PostgreSQL server in its own data directory."""
+
+    def __init__(self, harness, name, port=None):
+        self.harness = harness
+        self.name = name
+        self.port = port or free_port()
+        self.datadir = os.path.join(harness.base, name, "data")
+        self.logfile = os.path.join(harness.base, name, "postgres.log")
+        self.confdir = os.path.join(harness.base, name)
+
+    # --- life cycle -------------------------------------------------------
+    def init_from_template(self):
+        os.makedirs(self.confdir, exist_ok=True)
+        self.harness.chown(self.confdir)
+        run_as_user(["cp", "-a", self.harness.template_dir(), self.datadir])
+        self.set_port()
+        return self
+
+    def set_port(self):
+        """Appends this node's port and socket dir (the last setting wins)."""
+        with open(os.path.join(self.datadir, "postgresql.conf"), "a") as f:
+            f.write(f"\n# test harness\nport = {self.port}\n"
+                    f"unix_socket_directories = '{self.harness.socket_dir}'\n")
+
+    def start(self, wait=True):
+        args = [f"{PG_BIN}/pg_ctl", "-D", self.datadir, "-l", self.logfile, "start"]
+        args.insert(-1, "-w" if wait else "-W")
+        run_as_user(args)
+        return self
+
+    def stop(self, mode="fast"):
+        if self.running():
+            run_as_user([f"{PG_BIN}/pg_ctl", "-D", self.datadir, "-m", mode, "-w", "stop"],
+                        check=False)
+
+    def pid(self):
+        try:
+            with open(os.path.join(self.datadir, "postmaster.pid")) as f:
+                return int(f.readline().strip())
+        except (OSError, ValueError):
+            return None
+
+    def running(self):
+        pid = self.pid()
+        if not pid:
+            return False
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
+    def kill9(self):
+        pid = self.pid()
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            # A killed postmaster lingers as a zombie for a while (DESIGN.md 7).
+            wait_until(lambda: not os.path.exists(f"/proc/{pid}"), timeout=15,
+                       what=f"pid {pid} to vanish")
+
+    # --- SQL ---------------------------------------------------------------
+    def conninfo(self, user="repmgr", dbname="repmgr"):
+        return f"host=127.0.0.1 port={self.port} user={user} dbname={dbname}"
+
+    def connect(self, user="postgres", dbname="postgres", autocommit=True):
+        return psycopg.connect(self.conninfo(user, dbname), autocommit=autocommit,
+                               connect_timeout=5)
+
+    def sql(self, query, params=None, user="postgres", dbname="postgres"):
+        with self.connect(user, dbname) as conn:
+            cur = conn.execute(query, params)
+            return cur.fetchall() if cur.description else None
+
+    def sql_one(self, query, params=None, **kw):
+        rows = self.sql(query, params, **kw)
+        return rows[0][0] if rows else None
+
+    def in_recovery(self):
+        return self.sql_one("SELECT pg_is_in_recovery()")
+
+    def create_repmgr_user(self):
+        self.sql("CREATE USER repmgr SUPERUSER")
+        self.sql("CREATE DATABASE repmgr OWNER repmgr")
+
+    def basebackup_to(self, other):
+        """Makes `other` a streaming standby of this node with plain pg_basebackup."""
+        os.makedirs(other.confdir, exist_ok=True)
+        self.harness.chown(other.confdir)
+        run_as_user([f"{PG_BIN}/pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port),
+                     "-U", "repmgr", "-D", other.datadir, "-X", "stream", "-R", "-c", "fast",
+                     "-d", f"application_name={other.name}"])
+        other.set_port()
+        return other
+
+    def write_repmgr_conf(self, node_id, cluster="test", extra=None):
+        """Writes this node's repmgr.conf and returns its path."""
+        lines = [f"cluster={cluster}", f"node={node_id}", f"node_name={self.name}",
+                 f"conninfo='{self.conninfo()}'", f"data_directory='{self.datadir}'",
+                 f"pg_bindir='{PG_BIN}'"]
+        for key, value in (extra or {}).items():
+            lines.append(f"{key}={value}")
+        path = os.path.join(self.confdir, "repmgr.conf")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.harness.chown(path)
+        self.conf = path
+        return path
+
+
+class Harness:
+    """Owns a temporary base directory, the servers in it and our binaries."""
+
+    def __init__(self, prefix, template_cache):
+        self.prefix = prefix
+        self.base = tempfile.mkdtemp(prefix="repmgr-test-")
+        os.chmod(self.base, 0o755)
+        self.chown(self.base)
+        self.socket_dir = self.base
+        self._template_cache = template_cache
+        self.nodes = []
+
+    def chown(self, path):
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam(RUN_AS)
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+
+    def template_dir(self):
+        return self._template_cache()
+
+    def node(self, name, port=None):
+        n = PgNode(self, name, port)
+        self.nodes.append(n)
+        return n
+
+    def primary(self, name="node1"):
+        """A running primary with the repmgr superuser and database."""
+        n = self.node(name).init_from_template().start()
+        n.create_repmgr_user()
+        return n
+
+    def standby_of(self, upstream, name):
+        n = self.node(name)
+        upstream.basebackup_to(n)
+        n.start()
+        return n
+
+    def path(self, *parts):
+        p = os.path.join(self.base, *parts)
+        return p
+
+    def write_file(self, relpath, text, mode=0o644):
+        p = self.path(relpath)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, mode)
+        self.chown(p)
+        return p
+
+    def repmgr(self, *args, conf=None, check=False, timeout=300):
+        """Runs our installed repmgr as the unprivileged user."""
+        cmd = [os.path.join(self.prefix, "bin", "repmgr")]
+        if conf:
+            cmd += ["-f", conf]
+        return run_as_user(cmd + list(args), check=check, timeout=timeout)
+
+    def repmgrd(self, *args, conf=None, check=False, timeout=60):
+        cmd = [os.path.join(self.prefix, "bin", "repmgrd")]
+        if conf:
+            cmd += ["-f", conf]
+        return run_as_user(cmd + list(args), check=check, timeout=timeout)
+
+    def teardown(self):
+        for n in self.nodes:
+            try:
+                n.stop("immediate")
+            except Exception:  # noqa: BLE001 - teardown must go on
+                pass
+            pid = n.pid()
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def make_template(base):
+    """initdb once per test session; nodes copy it (initdb costs ~3 s each)."""
+    path = os.path.join(base, "template")
+    run_as_user([f"{PG_BIN}/initdb", "-D", path, "-U", "postgres", "-A", "trust",
+                 "--no-sync", "-E", "UTF8"])
+    with open(os.path.join(path, "postgresql.conf"), "a") as f:
+        f.write("\n# repmgr test template\n"
+                "listen_addresses = '127.0.0.1'\n"
+                "wal_level = replica\nmax_wal_senders = 10\nmax_replication_slots = 10\n"
+                "hot_standby = on\nwal_keep_size = '64MB'\nfsync = off\n"
+                "synchronous_commit = on\nshared_buffers = '16MB'\nmax_connections = 30\n"
+                "wal_log_hints = on\nlogging_collector = off\n")
+    with open(os.path.join(path, "pg_hba.conf"), "w") as f:
+        f.write("local all all trust\nlocal replication all trust\n"
+                "host all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n")
+    return path
