@@ -10,6 +10,20 @@ int run_primary_unregister(Context& ctx);
 // standby_register.cpp
 int run_standby_register(Context& ctx);
 int run_standby_unregister(Context& ctx);
+// standby_clone.cpp
+int run_standby_clone(Context& ctx);
+// standby_promote.cpp
+int run_standby_promote(Context& ctx);
+// standby_follow.cpp
+int run_standby_follow(Context& ctx);
+// standby_switchover.cpp
+int run_standby_switchover(Context& ctx);
+// node_rejoin.cpp
+int run_node_rejoin(Context& ctx);
+// daemon.cpp
+int run_daemon_status(Context& ctx);
+int run_daemon_pause(Context& ctx);
+int run_daemon_unpause(Context& ctx);
 // cluster.cpp
 int run_cluster_show(Context& ctx);
 int run_cluster_event(Context& ctx);

@@ -22,6 +22,23 @@ constexpr CommandSpec kCommands[] = {
      run_standby_register},
     {"standby", "unregister", "remove a standby's record (this node, or --node-id=N)",
      "[--node-id=N] [--dry-run]", run_standby_unregister},
+    {"standby", "clone", "clone a standby from the primary (or --upstream-node-id)",
+     "-h HOST [-p PORT] -U USER -d DB -D DATADIR [-c] [-r] [-F] [--upstream-node-id=N] "
+     "[--ignore-external-config-files] [--dry-run]",
+     run_standby_clone},
+    {"standby", "promote", "promote this standby to primary", "[-F] [--siblings-follow] [--dry-run]",
+     run_standby_promote},
+    {"standby", "follow", "make this standby follow the primary (or --upstream-node-id)",
+     "[--upstream-node-id=N] [-w/--wait] [--dry-run]", run_standby_follow},
+    {"standby", "switchover", "promote this standby and demote the current primary",
+     "[--siblings-follow] [--dry-run]", run_standby_switchover},
+    {"node", "rejoin", "rejoin a stopped former primary or standby to the cluster",
+     "-d CONNINFO [--force-rewind] [--dry-run]", run_node_rejoin},
+    {"daemon", "status", "show repmgrd on every node", "[--csv] [--json]", run_daemon_status},
+    {"daemon", "pause", "pause repmgrd failover handling on every node", "[--dry-run]",
+     run_daemon_pause},
+    {"daemon", "unpause", "resume repmgrd failover handling on every node", "[--dry-run]",
+     run_daemon_unpause},
     {"cluster", "show", "show every registered node and its status", "[--csv] [--json]",
      run_cluster_show},
     {"cluster", "event", "list recorded events",
@@ -54,7 +71,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.require_subcommand(0, 1);
     app.footer(
         "Usage: repmgr [OPTIONS] <group> <verb>\n"
-        "Groups: primary (alias master), standby, cluster. Run "
+        "Groups: primary (alias master), standby, node, daemon (alias service), cluster. Run "
         "\"repmgr <group> <verb> --help\" for one command.\n"
         "Settings: \"repmgr --help-settings\" lists every repmgr.conf key.\n");
 
@@ -105,10 +122,11 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
             group = app.add_subcommand(std::string(spec.group), fmt::format("{} commands", spec.group));
             group->require_subcommand(1);
             if (spec.group == "primary") group->alias("master");
+            if (spec.group == "daemon") group->alias("service");
         }
         CLI::App* verb = group->add_subcommand(std::string(spec.verb), std::string(spec.summary));
         verb->footer(fmt::format("Usage: repmgr [-f repmgr.conf] [OPTIONS] {} {} {}", spec.group,
-                                 spec.verb, spec.synopsis));
+                                 spec.verb, spec.synopsis) + "\n");
         verbs.emplace_back(&spec, verb);
     }
 

@@ -60,3 +60,14 @@ def registered_pair(harness):
     r = harness.repmgr("standby", "register", conf=standby.conf)
     assert r.returncode == 0, r.stderr
     return primary, standby
+
+
+@pytest.fixture(scope="session")
+def sshd():
+    """A private sshd on 127.0.0.1 accepting key login for the postgres user."""
+    if os.geteuid() != 0:
+        pytest.skip("a private sshd needs root to switch users")
+    from pylib.sshd import Sshd
+    s = Sshd().start()
+    yield s
+    s.stop()

@@ -1,0 +1,102 @@
+#include "pg/control.hpp"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "util/process.hpp"
+
+namespace repmgr {
+
+ServerControl::ServerControl(const Config& config, Logger& log, std::string data_directory)
+    : config_(config), log_(log), data_directory_(std::move(data_directory)) {}
+
+std::vector<std::string> ServerControl::pg_ctl(const std::string& action) const {
+    std::string bin = config_.pg_bindir.empty() ? "pg_ctl" : config_.pg_bindir + "/pg_ctl";
+    std::vector<std::string> argv{bin, "-D", data_directory_};
+    std::vector<std::string> extra = split_words(config_.pg_ctl_options);
+    bool has_log = false;
+    for (const auto& w : extra)
+        if (w == "-l" || w.rfind("--log", 0) == 0) has_log = true;
+    if (action == "start" || action == "restart") {
+        argv.push_back("-w");
+        argv.push_back("-t");
+        argv.push_back(std::to_string(config_.standby_reconnect_timeout));
+        // Without -l the postmaster would keep our stdout open for its whole life.
+        if (!has_log) {
+            std::string dir = data_directory_ + "/log";
+            mkdir(dir.c_str(), 0700);
+            argv.push_back("-l");
+            argv.push_back(dir + "/startup.log");
+        }
+    }
+    if (action == "stop") {
+        argv.push_back("-w");
+        argv.push_back("-t");
+        argv.push_back(std::to_string(config_.shutdown_check_timeout));
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(action);
+    return argv;
+}
+
+void ServerControl::run_or_fail(const std::vector<std::string>& argv,
+                                const std::string& service_command, const std::string& what,
+                                ExitCode code) {
+    ProcessResult r;
+    if (!service_command.empty()) {
+        log_.info("{}: running \"{}\"", what, service_command);
+        r = run_shell(service_command, true);
+    } else {
+        std::string shown;
+        for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
+        log_.info("{}: running \"{}\"", what, shown);
+        r = run_argv(argv, true);
+    }
+    if (r.exit_status != 0)
+        fail(code, fmt::format("unable to {} PostgreSQL in \"{}\"", what, data_directory_),
+             r.output.empty() ? fmt::format("exit status {}", r.exit_status) : r.output,
+             "check the server log, then retry");
+}
+
+void ServerControl::start() {
+    std::vector<std::string> argv = pg_ctl("start");
+    run_or_fail(argv, config_.service_start_command, "start", ExitCode::NoRestart);
+}
+
+void ServerControl::stop(StopMode mode) {
+    std::vector<std::string> argv = pg_ctl("stop");
+    const char* m = mode == StopMode::Smart ? "smart" : mode == StopMode::Fast ? "fast" : "immediate";
+    argv.insert(argv.end() - 1, {"-m", m});
+    run_or_fail(argv, config_.service_stop_command, "stop", ExitCode::NoRestart);
+}
+
+void ServerControl::restart() {
+    std::vector<std::string> argv = pg_ctl("restart");
+    argv.insert(argv.end() - 1, {"-m", "fast"});
+    run_or_fail(argv, config_.service_restart_command, "restart", ExitCode::NoRestart);
+}
+
+void ServerControl::reload() {
+    run_or_fail(pg_ctl("reload"), config_.service_reload_command, "reload", ExitCode::NoRestart);
+}
+
+void ServerControl::promote(Connection& conn) {
+    if (!config_.service_promote_command.empty()) {
+        run_or_fail({}, config_.service_promote_command, "promote", ExitCode::Promoted);
+        return;
+    }
+    bool done = conn.one_row("SELECT pg_promote(true, $1::int) AS ok", config_.promote_check_timeout)
+                    .boolean("ok");
+    if (!done)
+        fail(ExitCode::Promoted,
+             fmt::format("promotion did not complete within {} seconds", config_.promote_check_timeout),
+             {}, "check the server log; the server may still finish promoting");
+}
+
+bool ServerControl::is_running() const {
+    std::vector<std::string> argv = pg_ctl("status");
+    return run_argv(argv, true).exit_status == 0;
+}
+
+}  // namespace repmgr

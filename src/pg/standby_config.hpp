@@ -1,0 +1,35 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace repmgr {
+
+// What makes a PostgreSQL 12+ data directory a standby: standby.signal plus
+// these settings in postgresql.auto.conf.
+struct StandbySettings {
+    std::string primary_conninfo;
+    std::optional<std::string> primary_slot_name;
+    std::string restore_command;           // empty = leave unset
+    std::string recovery_min_apply_delay;  // empty = leave unset
+};
+
+// The primary_conninfo a standby uses to stream from `upstream_conninfo`:
+// without dbname, with application_name=<node name>, and with the
+// replication user when one is configured.
+std::string build_primary_conninfo(const std::string& upstream_conninfo,
+                                   const std::string& application_name,
+                                   const std::string& replication_user);
+
+// Rewrites the recovery settings in postgresql.auto.conf (other lines are
+// kept) and creates standby.signal. Throws Failure(BadConfig) on I/O errors.
+void write_standby_settings(const std::string& data_directory, const StandbySettings& settings);
+
+// A setting's value as written in postgresql.auto.conf (unquoted), if present.
+std::optional<std::string> read_auto_conf_setting(const std::string& data_directory,
+                                                  const std::string& key);
+
+// Quotes a value for postgresql.conf: 'it''s'.
+std::string quote_guc_value(const std::string& value);
+
+}  // namespace repmgr
