@@ -1,0 +1,56 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace repmgr {
+
+// What one standby sees of itself or of a sibling when the primary is lost.
+// Fabricated freely in unit tests: the election is pure logic, no I/O.
+struct CandidateView {
+    int node_id = 0;
+    int priority = 100;         // 0 = never promote
+    std::string location = "default";
+    bool reachable = false;     // we could query it this round
+    bool sees_primary = false;  // its WAL receiver still streams from the primary
+    bool in_recovery = true;    // false: it is (already) a primary
+    unsigned long long received_lsn = 0;  // last WAL received (or replayed, if higher)
+};
+
+struct ElectionInput {
+    int self_id = 0;
+    int failed_primary_id = 0;
+    std::string primary_location = "default";
+    std::vector<CandidateView> standbys;  // every sibling standby INCLUDING self
+    bool has_witness = false;
+    bool witness_reachable = false;
+    std::string witness_location = "default";
+};
+
+enum class ElectionOutcome {
+    PromoteSelf,        // this node ranks first: promote
+    FollowOther,        // another node ranks first: wait for it, then follow
+    PrimaryStillSeen,   // a sibling still streams from the primary: not failed
+    NewPrimaryExists,   // a sibling is already a primary: follow it
+    NoQuorum,           // cannot see a majority of the voting members
+    NoCandidate,        // nobody may promote (priority 0, wrong location ...)
+};
+
+struct ElectionResult {
+    ElectionOutcome outcome;
+    std::optional<int> winner_id;  // the node to promote or follow
+    std::string reason;            // a full sentence for the log and events
+};
+
+// Decides the failover for `input.self_id`. Every standby given the same
+// views reaches the same winner: most advanced received LSN, then highest
+// priority, then lowest node id. A node that cannot see a majority of the
+// voting members (standbys + witness + the lost primary) never promotes.
+ElectionResult elect(const ElectionInput& input);
+
+// "0/3000220" -> 0x3000220; nullopt when malformed.
+std::optional<unsigned long long> parse_lsn(const std::string& text);
+std::string format_lsn(unsigned long long lsn);
+
+}  // namespace repmgr
