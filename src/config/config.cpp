@@ -63,6 +63,11 @@ std::string parse_quoted(std::string_view s, std::string& value, std::string_vie
     return "unterminated quoted value";
 }
 
+bool is_key_char(char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }
+
+// Accepts "key=value", "key = value" and PostgreSQL's "key value". The key is
+// the leading run of name characters, so an '=' inside the value (a conninfo)
+// never splits the line in the wrong place.
 ParsedLine parse_line(std::string_view raw) {
     ParsedLine out;
     std::string_view line = trim(raw);
@@ -70,20 +75,24 @@ ParsedLine parse_line(std::string_view raw) {
         out.empty = true;
         return out;
     }
-    auto eq = line.find('=');
-    if (eq == std::string_view::npos) {
-        // PostgreSQL-style "key value" is also accepted.
-        auto sp = line.find_first_of(" \t");
-        if (sp == std::string_view::npos) {
-            out.error = fmt::format("expected \"key=value\", got \"{}\"", line);
-            return out;
-        }
-        eq = sp;
+    size_t key_end = 0;
+    while (key_end < line.size() && is_key_char(line[key_end])) ++key_end;
+    std::string_view key = line.substr(0, key_end);
+    std::string_view rest = line.substr(key_end);
+    bool spaced = !rest.empty() && (rest[0] == ' ' || rest[0] == '\t');
+    rest = trim(rest);
+    if (!rest.empty() && rest[0] == '=') {
+        rest = trim(rest.substr(1));
+    } else if (!spaced && !rest.empty()) {
+        // "bad-key=1": the name stops at a character names cannot contain.
+        out.error = fmt::format("invalid setting name in \"{}\"", line);
+        return out;
+    } else if (rest.empty() || rest[0] == '#') {
+        out.error = fmt::format("expected \"key=value\", got \"{}\"", line);
+        return out;
     }
-    std::string_view key = trim(line.substr(0, eq));
-    std::string_view rest = trim(line.substr(eq + 1));
     if (!valid_key(key)) {
-        out.error = fmt::format("invalid setting name \"{}\"", key);
+        out.error = fmt::format("invalid setting name in \"{}\"", line);
         return out;
     }
     out.key = std::string(key);
