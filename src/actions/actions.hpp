@@ -24,6 +24,10 @@ int run_node_rejoin(Context& ctx);
 int run_daemon_status(Context& ctx);
 int run_daemon_pause(Context& ctx);
 int run_daemon_unpause(Context& ctx);
+// witness.cpp
+int run_witness_create(Context& ctx);
+int run_witness_register(Context& ctx);
+int run_witness_unregister(Context& ctx);
 // cluster.cpp
 int run_cluster_show(Context& ctx);
 int run_cluster_event(Context& ctx);

@@ -32,6 +32,12 @@ constexpr CommandSpec kCommands[] = {
      "[--upstream-node-id=N] [-w/--wait] [--dry-run]", run_standby_follow},
     {"standby", "switchover", "promote this standby and demote the current primary",
      "[--siblings-follow] [--dry-run]", run_standby_switchover},
+    {"witness", "create", "initdb, start and register a witness server (-h: the primary)",
+     "-h PRIMARY_HOST [-p PORT] [-U USER] [-d DB] [-D DATADIR] [--dry-run]", run_witness_create},
+    {"witness", "register", "register this separate server as the cluster's witness",
+     "-h PRIMARY_HOST [-p PORT] [-U USER] [-d DB] [-F] [--dry-run]", run_witness_register},
+    {"witness", "unregister", "remove the witness's record (this node, or --node-id=N)",
+     "[--node-id=N] [-h PRIMARY_HOST ...] [--dry-run]", run_witness_unregister},
     {"node", "rejoin", "rejoin a stopped former primary or standby to the cluster",
      "-d CONNINFO [--force-rewind] [--dry-run]", run_node_rejoin},
     {"daemon", "status", "show repmgrd on every node", "[--csv] [--json]", run_daemon_status},
@@ -71,7 +77,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.require_subcommand(0, 1);
     app.footer(
         "Usage: repmgr [OPTIONS] <group> <verb>\n"
-        "Groups: primary (alias master), standby, node, daemon (alias service), cluster. Run "
+        "Groups: primary (alias master), standby, witness, node, daemon (alias service), cluster. Run "
         "\"repmgr <group> <verb> --help\" for one command.\n"
         "Settings: \"repmgr --help-settings\" lists every repmgr.conf key.\n");
 

@@ -88,6 +88,15 @@ class PgNode:
         self.set_port()
         return self
 
+    def init_fresh(self):
+        """A separate instance, not a copy of the template (e.g. a witness,
+        which must not share the cluster's system identifier)."""
+        os.makedirs(self.confdir, exist_ok=True)
+        self.harness.chown(self.confdir)
+        initdb_with_test_settings(self.datadir)
+        self.set_port()
+        return self
+
     def set_port(self):
         """Appends this node's port and socket dir (the last setting wins)."""
         with open(os.path.join(self.datadir, "postgresql.conf"), "a") as f:
@@ -259,7 +268,11 @@ class Harness:
 
 def make_template(base):
     """initdb once per test session; nodes copy it (initdb costs ~3 s each)."""
-    path = os.path.join(base, "template")
+    return initdb_with_test_settings(os.path.join(base, "template"))
+
+
+def initdb_with_test_settings(path):
+    """A new PostgreSQL instance (own system identifier) with the test settings."""
     run_as_user([f"{PG_BIN}/initdb", "-D", path, "-U", "postgres", "-A", "trust",
                  "--no-sync", "-E", "UTF8"])
     with open(os.path.join(path, "postgresql.conf"), "a") as f:

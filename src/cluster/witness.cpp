@@ -1,0 +1,25 @@
+#include "cluster/witness.hpp"
+
+#include "cluster/nodes.hpp"
+
+namespace repmgr {
+
+int copy_node_records(Connection& primary, Connection& witness) {
+    std::vector<NodeRecord> nodes = NodeRepository(primary).all();
+    Transaction tx(witness);
+    witness.exec("DELETE FROM repl_nodes");
+    NodeRepository repo(witness);
+    for (const auto& n : nodes) repo.upsert(n);
+    tx.commit();
+    return static_cast<int>(nodes.size());
+}
+
+std::string system_identifier(Connection& conn) {
+    return conn.one_row("SELECT system_identifier::text AS id FROM pg_control_system()").text("id");
+}
+
+std::string read_hba_file(Connection& conn) {
+    return conn.one_row("SELECT pg_read_file(current_setting('hba_file')) AS hba").text("hba");
+}
+
+}  // namespace repmgr
