@@ -67,3 +67,16 @@ CREATE OR REPLACE VIEW repl_status AS
    WHERE (m.standby_node, m.last_monitor_time) IN
          (SELECT m1.standby_node, max(m1.last_monitor_time)
             FROM repl_monitor AS m1 GROUP BY 1);
+
+-- repmgrd's state per node, always written on the primary (a standby's own
+-- copy of this schema is a read-only replica): the pid of the running repmgrd
+-- (NULL after a clean stop), when it last reported, and the pause flag set by
+-- "repmgr daemon pause", which outlives repmgrd restarts.
+CREATE TABLE IF NOT EXISTS repl_daemon (
+  node_id       INTEGER     PRIMARY KEY,
+  pid           INTEGER     NULL,
+  paused        BOOLEAN     NOT NULL DEFAULT FALSE,
+  interval_secs INTEGER     NULL,
+  started_at    TIMESTAMPTZ NULL,
+  last_seen     TIMESTAMPTZ NULL
+);

@@ -1,44 +1,67 @@
-// repmgrd: the node daemon. For now it parses its options and configuration;
-// monitoring and failover are built on this in daemon/.
-#include <CLI/CLI.hpp>
+// repmgrd: the node daemon. Parses its options and repmgr.conf, takes the pid
+// file lock, detaches when asked, then runs the monitoring loop (daemon/monitor).
+#include <filesystem>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "cli/setup.hpp"
+#include "daemon/monitor.hpp"
+#include "daemon/options.hpp"
+#include "daemon/pidfile.hpp"
+#include "daemon/process.hpp"
 
 using namespace repmgr;
+using namespace repmgr::repmgrd;
+
+namespace {
+
+int report(Context& ctx, const Failure& f) {
+    ctx.log.write(LogLevel::Error, f.what());
+    if (!f.detail().empty()) ctx.log.detail(f.detail());
+    if (!f.hint().empty()) ctx.log.hint(f.hint());
+    return to_int(f.code());
+}
+
+bool logs_to_syslog(const Config& c) {
+    return !c.logfacility.empty() && c.logfacility != "STDERR" && c.logfacility != "stderr";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+    DaemonOptions options;
+    if (auto exit_now = parse_daemon_options(argc, argv, options)) return *exit_now;
+
     Context ctx;
-    CLI::App app{"repmgrd: replication manager daemon", "repmgrd"};
-    app.set_help_flag("-?,--help", "print this help and exit");
-    app.set_version_flag("-V,--version", std::string("repmgrd ") + REPMGR_VERSION);
-    std::string config_file, log_level, pid_file;
-    bool daemonize = false, monitoring_history = false, verbose = false;
-    app.add_option("-f,--config-file", config_file, "path to repmgr.conf");
-    app.add_flag("-d,--daemonize", daemonize, "detach and run in the background");
-    app.add_option("-p,--pid-file", pid_file, "write the process id to this file");
-    app.add_flag("-m,--monitoring-history", monitoring_history, "write repl_monitor rows");
-    app.add_flag("-v,--verbose", verbose, "more output");
-    app.add_option("-L,--log-level", log_level, "DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        return rc == 0 ? 0 : 1;
-    }
-    if (!config_file.empty()) ctx.opts.config_file = config_file;
-    if (!log_level.empty()) ctx.opts.log_level = log_level;
-    ctx.opts.verbose = verbose;
+    ctx.opts.config_file = options.config_file;
+    ctx.opts.log_level = options.log_level;
+    ctx.opts.verbose = options.verbose;
     try {
         load_context(ctx, true);
+        if (!ctx.have_config)
+            fail(ExitCode::BadConfig, "no configuration file found",
+                 "looked for ./repmgr.conf, /etc/repmgr.conf and $(pg_config --sysconfdir)/repmgr.conf",
+                 "give the file with -f/--config-file");
         require_node_identity(ctx.config);
-        ctx.log.notice("repmgrd configuration for node {} (\"{}\") is valid", ctx.config.node_id,
-                       ctx.config.node_name);
+        if (options.monitoring_history) ctx.config.monitoring_history = true;
+        // After daemonizing the working directory is "/": keep paths usable
+        // for SIGHUP reloads.
+        ctx.config.source_file = std::filesystem::absolute(ctx.config.source_file).string();
+
+        std::optional<PidFile> pid_file;
+        if (!options.pid_file.empty())
+            pid_file.emplace(std::filesystem::absolute(options.pid_file).string());
+        if (options.daemonize) {
+            daemonize(logs_to_syslog(ctx.config) ? std::string() : ctx.config.logfile);
+            if (pid_file) pid_file->write_pid();
+        }
+        Monitor monitor(ctx, options);
+        return monitor.run();
     } catch (const Failure& f) {
-        ctx.log.write(LogLevel::Error, f.what());
-        if (!f.detail().empty()) ctx.log.detail(f.detail());
-        if (!f.hint().empty()) ctx.log.hint(f.hint());
-        return to_int(f.code());
+        return report(ctx, f);
+    } catch (const std::exception& e) {
+        ctx.log.write(LogLevel::Error, fmt::format("internal error: {}", e.what()));
+        return to_int(ExitCode::MonitoringFail);
     }
-    return 0;
 }

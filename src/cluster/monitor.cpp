@@ -1,0 +1,145 @@
+#include "cluster/monitor.hpp"
+
+#include <set>
+
+#include "cluster/nodes.hpp"
+
+namespace repmgr {
+
+void set_statement_timeout(Connection& conn, int milliseconds) {
+    conn.exec("SELECT set_config('statement_timeout', $1, false)", std::to_string(milliseconds));
+}
+
+ServerPosition read_server_position(Connection& conn) {
+    Row r = conn.one_row(
+        "SELECT pg_is_in_recovery() AS in_recovery, "
+        "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current, "
+        "pg_last_wal_receive_lsn()::text AS received, pg_last_wal_replay_lsn()::text AS replayed");
+    return ServerPosition{r.boolean("in_recovery"), r.opt_text("current"), r.opt_text("received"),
+                          r.opt_text("replayed")};
+}
+
+std::vector<std::string> read_attached_standbys(Connection& conn) {
+    std::vector<std::string> out;
+    for (const auto& row : conn.exec("SELECT application_name FROM pg_stat_replication "
+                                     "WHERE state = 'streaming' ORDER BY 1")
+                               .all())
+        out.push_back(row.text("application_name"));
+    return out;
+}
+
+std::vector<std::string> registered_standbys_of(Connection& conn, int upstream_id,
+                                                bool upstream_is_primary) {
+    // A standby without upstream_node_id streams from the primary.
+    std::vector<std::string> out;
+    for (const auto& row :
+         conn.exec("SELECT name FROM repl_nodes WHERE type = 'standby' AND active "
+                   "AND (upstream_node_id = $1 OR (upstream_node_id IS NULL AND $2)) ORDER BY id",
+                   upstream_id, upstream_is_primary)
+             .all())
+        out.push_back(row.text("name"));
+    return out;
+}
+
+void read_apply_delay(Connection& standby, MonitorSample& sample) {
+    Row r = standby.one_row(
+        "SELECT pg_last_xact_replay_timestamp()::text AS last_apply, "
+        "CASE WHEN pg_last_wal_receive_lsn() IS NULL "
+        "       OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 "
+        "     ELSE COALESCE(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) "
+        "END::float8 AS lag_seconds");
+    sample.last_apply_time = r.opt_text("last_apply");
+    sample.apply_lag_seconds = std::stod(r.text("lag_seconds"));
+}
+
+void insert_monitor_row(Connection& primary, const MonitorSample& s) {
+    // Without a WAL receiver (archive recovery) the replayed position is the
+    // best "received" figure there is.
+    primary.exec(
+        "INSERT INTO repl_monitor (primary_node, standby_node, last_monitor_time, "
+        "last_apply_time, last_wal_primary_location, last_wal_standby_location, "
+        "last_wal_standby_replayed, replication_lag, apply_lag, apply_lag_seconds) "
+        "SELECT $1::int, $2::int, now(), $3::timestamptz, p, r, a, "
+        "greatest(pg_wal_lsn_diff(p, r), 0)::bigint, greatest(pg_wal_lsn_diff(r, a), 0)::bigint, $7::float8 "
+        "FROM (SELECT $4::pg_lsn AS p, COALESCE($5::pg_lsn, $6::pg_lsn) AS r, $6::pg_lsn AS a) AS v",
+        s.primary_node, s.standby_node, s.last_apply_time, s.primary_lsn, s.received_lsn,
+        s.replayed_lsn, std::to_string(s.apply_lag_seconds));
+}
+
+bool daemon_table_exists(Connection& conn) {
+    return conn.one_row("SELECT to_regclass('repl_daemon') IS NOT NULL AS e").boolean("e");
+}
+
+void daemon_heartbeat(Connection& primary, int node_id, int pid, int interval_secs) {
+    primary.exec(
+        "INSERT INTO repl_daemon (node_id, pid, interval_secs, started_at, last_seen) "
+        "VALUES ($1, $2, $3, now(), now()) "
+        "ON CONFLICT (node_id) DO UPDATE SET pid = EXCLUDED.pid, "
+        "interval_secs = EXCLUDED.interval_secs, last_seen = now(), "
+        "started_at = CASE WHEN repl_daemon.pid IS DISTINCT FROM EXCLUDED.pid "
+        "                    OR repl_daemon.started_at IS NULL "
+        "                  THEN now() ELSE repl_daemon.started_at END",
+        node_id, pid, interval_secs);
+}
+
+void daemon_stopped(Connection& primary, int node_id, int pid) {
+    primary.exec("UPDATE repl_daemon SET pid = NULL, last_seen = now() "
+                 "WHERE node_id = $1 AND pid = $2",
+                 node_id, pid);
+}
+
+bool daemon_paused(Connection& conn, int node_id) {
+    auto row = conn.opt_row("SELECT paused FROM repl_daemon WHERE node_id = $1", node_id);
+    return row && row->boolean("paused");
+}
+
+std::vector<DaemonRow> daemon_rows(Connection& conn) {
+    std::vector<DaemonRow> out;
+    for (const auto& r :
+         conn.exec("SELECT node_id, pid, paused, interval_secs, "
+                   "to_char(started_at, 'YYYY-MM-DD HH24:MI:SS') AS started_at, "
+                   "to_char(last_seen, 'YYYY-MM-DD HH24:MI:SS') AS last_seen, "
+                   "extract(epoch FROM now() - last_seen)::float8 AS since "
+                   "FROM repl_daemon ORDER BY node_id")
+             .all()) {
+        DaemonRow d;
+        d.node_id = static_cast<int>(r.integer("node_id"));
+        if (auto pid = r.opt_int("pid")) d.pid = static_cast<int>(*pid);
+        d.paused = r.boolean("paused");
+        if (auto i = r.opt_int("interval_secs")) d.interval_secs = static_cast<int>(*i);
+        d.started_at = r.opt_text("started_at");
+        d.last_seen = r.opt_text("last_seen");
+        if (auto s = r.opt_text("since")) d.seconds_since_seen = std::stod(*s);
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+std::vector<int> set_daemon_paused(Connection& primary, bool paused) {
+    // Pausing creates rows for nodes whose repmgrd never ran, so the flag
+    // holds when it starts; unpausing only clears flags that are set.
+    Result r = paused ? primary.exec(
+                            "INSERT INTO repl_daemon (node_id, paused) SELECT id, true FROM repl_nodes "
+                            "ON CONFLICT (node_id) DO UPDATE SET paused = true "
+                            "WHERE NOT repl_daemon.paused RETURNING node_id")
+                      : primary.exec("UPDATE repl_daemon SET paused = false WHERE paused "
+                                     "RETURNING node_id");
+    std::vector<int> out;
+    for (const auto& row : r.all()) out.push_back(static_cast<int>(row.integer("node_id")));
+    return out;
+}
+
+size_t sync_node_records(Connection& primary, Connection& witness) {
+    std::vector<NodeRecord> nodes = NodeRepository(primary).all();
+    std::set<int> wanted;
+    for (const auto& n : nodes) wanted.insert(n.id);
+    Transaction tx(witness);
+    NodeRepository copy(witness);
+    for (const auto& n : copy.all())
+        if (!wanted.count(n.id)) copy.remove(n.id);
+    for (const auto& n : nodes) copy.upsert(n);
+    tx.commit();
+    return nodes.size();
+}
+
+}  // namespace repmgr

@@ -1,0 +1,198 @@
+#include "daemon/decide.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace repmgr::repmgrd {
+namespace {
+
+void record(Step& step, std::string event, std::string details, bool ok = true) {
+    step.actions.push_back({ActionKind::RecordEvent, std::move(event), std::move(details), ok});
+}
+
+void apply(Step& step, Trigger trigger) {
+    const Transition* t = find_transition(step.next.state, trigger);
+    if (!t) return;  // not allowed from here: the table is the single authority
+    step.transitions.push_back(fmt::format("from {} to {}: {}", state_name(t->from),
+                                           state_name(t->to), t->comment));
+    step.next.state = t->to;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+    return out;
+}
+
+// Connectivity edges become events, whatever the state machine does with them.
+void connectivity_events(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    if (s.local.reachable != m.local_was_up) {
+        if (s.local.reachable)
+            record(step, "repmgrd_local_reconnect",
+                   fmt::format("node {}: reconnected to the local server", s.node_id));
+        else
+            record(step, "repmgrd_local_disconnect",
+                   fmt::format("node {}: unable to connect to the local server: {}", s.node_id,
+                               s.local.error), false);
+        m.local_was_up = s.local.reachable;
+    }
+    if (m.upstream_id != s.upstream_id) {  // new upstream (or none): start afresh
+        m.upstream_id = s.upstream_id;
+        m.upstream_was_up = true;
+        m.upstream_failures = 0;
+    }
+    if (!s.upstream_id) return;
+    if (s.upstream.reachable != m.upstream_was_up) {
+        if (s.upstream.reachable)
+            record(step, "repmgrd_upstream_reconnect",
+                   fmt::format("node {}: reconnected to upstream node {}", s.node_id,
+                               *s.upstream_id));
+        else
+            record(step, "repmgrd_upstream_disconnect",
+                   fmt::format("node {}: unable to connect to upstream node {}: {}", s.node_id,
+                               *s.upstream_id, s.upstream.error), false);
+        m.upstream_was_up = s.upstream.reachable;
+    }
+}
+
+std::string upstream_failed_sentence(const Snapshot& s) {
+    std::string head = fmt::format("upstream node {} has failed {} consecutive checks",
+                                   s.upstream_id.value_or(0), s.tuning.reconnect_attempts);
+    if (s.paused) return head + "; repmgrd is paused, so no failover action is taken";
+    if (!s.tuning.automatic_failover)
+        return head + "; failover=manual: waiting for the upstream to return or for a manual "
+                      "\"repmgr standby promote\"/\"standby follow\"";
+    return head + "; automatic failover is not available in this version: waiting for the "
+                  "upstream to return";
+}
+
+// The standby's view of its upstream drives the state machine.
+void standby_upstream(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    if (!s.upstream_id) return;
+    if (s.upstream.reachable) {
+        m.upstream_failures = 0;
+        apply(step, Trigger::UpstreamBack);
+        return;
+    }
+    m.upstream_failures += 1;
+    if (m.state == State::Monitoring) apply(step, Trigger::UpstreamLost);
+    if (m.state == State::UpstreamLost && m.upstream_failures >= s.tuning.reconnect_attempts)
+        apply(step, Trigger::AttemptsSpent);
+}
+
+void primary_standbys(const Snapshot& s, Step& step) {
+    std::vector<std::string> missing;
+    for (const auto& name : s.expected_standbys)
+        if (std::find(s.attached_standbys.begin(), s.attached_standbys.end(), name) ==
+            s.attached_standbys.end())
+            missing.push_back(name);
+    if (missing != step.next.missing_standbys && !missing.empty())
+        step.actions.push_back({ActionKind::LogWarning, {},
+                                fmt::format("registered standby(s) not streaming from this "
+                                            "primary: {}", join(missing))});
+    step.next.missing_standbys = std::move(missing);
+}
+
+bool witness_sync_due(const Snapshot& s, const Memory& m) {
+    return !m.last_witness_sync ||
+           s.at - *m.last_witness_sync >= std::chrono::seconds(s.tuning.witness_sync_interval);
+}
+
+std::string reason_for(const Snapshot& s, const Step& step) {
+    const Memory& m = step.next;
+    switch (m.state) {
+        case State::LocalDown:
+            return fmt::format("local server of node {} does not answer ({}); retrying every {} s",
+                               s.node_id, s.local.error, s.tuning.monitor_interval_secs);
+        case State::UpstreamLost:
+            return fmt::format("upstream node {} does not answer ({}): check {}/{}, next in {} s",
+                               s.upstream_id.value_or(0), s.upstream.error, m.upstream_failures,
+                               s.tuning.reconnect_attempts, s.tuning.reconnect_interval);
+        case State::UpstreamFailed:
+            return upstream_failed_sentence(s);
+        case State::Monitoring:
+            break;
+    }
+    std::string paused = s.paused ? " (paused)" : "";
+    switch (s.role) {
+        case NodeRole::Primary:
+            if (s.local.in_recovery)
+                return "node is registered as primary but its server is in recovery" + paused;
+            return fmt::format("primary is running; {} of {} registered standby(s) attached{}",
+                               s.expected_standbys.size() - m.missing_standbys.size(),
+                               s.expected_standbys.size(), paused);
+        case NodeRole::Standby:
+            if (!s.local.in_recovery)
+                return "node is registered as standby but its server is not in recovery" + paused;
+            return fmt::format("standby is running; upstream node {} answers{}",
+                               s.upstream_id.value_or(0), paused);
+        case NodeRole::Witness:
+            return fmt::format("witness is running; primary {}{}",
+                               s.primary_writable ? "reachable" : "not reachable", paused);
+        case NodeRole::Unknown:
+            break;
+    }
+    return fmt::format("node {} is not registered in the cluster metadata", s.node_id);
+}
+
+}  // namespace
+
+std::string_view role_name(NodeRole role) {
+    switch (role) {
+        case NodeRole::Primary: return "primary";
+        case NodeRole::Standby: return "standby";
+        case NodeRole::Witness: return "witness";
+        case NodeRole::Unknown: return "unknown";
+    }
+    return "unknown";
+}
+
+std::chrono::seconds wait_for(State state, const Tuning& tuning) {
+    // While counting reconnect attempts the pace is reconnect_interval.
+    return std::chrono::seconds(state == State::UpstreamLost
+                                    ? std::max(1, tuning.reconnect_interval)
+                                    : std::max(1, tuning.monitor_interval_secs));
+}
+
+Step decide(const Snapshot& s, const Memory& memory) {
+    Step step;
+    step.next = memory;
+    Memory& m = step.next;
+
+    if (!m.start_recorded) {
+        record(step, "repmgrd_start",
+               fmt::format("repmgrd started monitoring node {} ({})", s.node_id, role_name(s.role)));
+        m.start_recorded = true;
+    }
+    connectivity_events(s, step);
+
+    if (!s.local.reachable) {
+        apply(step, Trigger::LocalLost);
+    } else {
+        apply(step, Trigger::LocalBack);
+        if (s.role == NodeRole::Standby) standby_upstream(s, step);
+        if (s.role == NodeRole::Primary) primary_standbys(s, step);
+    }
+
+    // Reporting goes on in every state: it needs only the primary.
+    if (s.primary_writable) {
+        step.actions.push_back({ActionKind::Heartbeat, {}, {}});
+        bool positions_known = s.positions.primary_lsn && s.positions.replayed_lsn;
+        if (s.role == NodeRole::Standby && s.tuning.monitoring_history && s.local.reachable &&
+            s.local.in_recovery && positions_known)
+            step.actions.push_back({ActionKind::WriteHistory, {}, {}});
+        if (s.role == NodeRole::Witness && s.local.reachable && witness_sync_due(s, m)) {
+            step.actions.push_back({ActionKind::SyncWitness, {}, {}});
+            m.last_witness_sync = s.at;
+        }
+    }
+
+    step.wait = wait_for(m.state, s.tuning);
+    step.reason = reason_for(s, step);
+    return step;
+}
+
+}  // namespace repmgr::repmgrd

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/snapshot.hpp"
+#include "daemon/state_machine.hpp"
+
+namespace repmgr::repmgrd {
+
+// What repmgrd remembers from one tick to the next.
+struct Memory {
+    State state = State::Monitoring;
+    int upstream_failures = 0;           // consecutive failed upstream checks
+    bool start_recorded = false;
+    // Last seen reachability, for the disconnect/reconnect events. Starts as
+    // "up" so that a server already down at start-up is reported.
+    bool local_was_up = true;
+    bool upstream_was_up = true;
+    std::optional<int> upstream_id;      // the upstream those flags are about
+    std::optional<Clock::time_point> last_witness_sync;
+    std::vector<std::string> missing_standbys;  // last reported (primary only)
+};
+
+enum class ActionKind {
+    RecordEvent,   // repl_events row (on the primary when reachable) + notification
+    Heartbeat,     // repl_daemon row on the primary: pid, last seen
+    WriteHistory,  // repl_monitor row on the primary
+    SyncWitness,   // copy repl_nodes from the primary into the witness's database
+    LogWarning,    // something a DBA should see, not an event
+};
+
+struct Action {
+    ActionKind kind;
+    std::string event;    // RecordEvent: event name
+    std::string details;  // RecordEvent details / LogWarning text
+    bool successful = true;
+};
+
+// decide()'s answer: what to do now, what to remember, when to look again,
+// and why, as a sentence for the log.
+struct Step {
+    Memory next;
+    std::vector<Action> actions;
+    std::vector<std::string> transitions;  // "from X to Y: comment", one per state change
+    std::string reason;
+    std::chrono::seconds wait{1};
+};
+
+// Pure: no I/O, no clock reads. The same snapshot and memory always give the
+// same step.
+Step decide(const Snapshot& snapshot, const Memory& memory);
+
+// How long to wait before the next tick in `state`.
+std::chrono::seconds wait_for(State state, const Tuning& tuning);
+
+std::string_view role_name(NodeRole role);
+
+}  // namespace repmgr::repmgrd

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "db/connection.hpp"
+
+namespace repmgr::repmgrd {
+
+// How monitoring connections are opened: bounded connect (Connection::open
+// adds tcp_user_timeout and keepalives) and a statement timeout on every query.
+struct LinkSettings {
+    std::string schema;            // metadata schema to put on the search_path
+    int connect_timeout_s = 2;
+    int statement_timeout_ms = 2000;
+};
+
+// One monitoring connection kept open between ticks (a connect per check
+// would fork a backend on the server each time) and re-opened when it broke
+// or its target changed.
+class Link {
+public:
+    // The open connection to `conninfo`, connecting first when needed;
+    // nullptr when that fails (see error()).
+    Connection* get(const std::string& conninfo, const LinkSettings& settings);
+    // Forgets a connection that failed mid-query.
+    void drop(std::string why);
+    Connection* current() { return conn_ ? &*conn_ : nullptr; }
+    const std::string& error() const { return error_; }
+
+private:
+    std::optional<Connection> conn_;
+    std::string conninfo_;
+    std::string error_;
+};
+
+// The most useful line of a Failure: libpq's or the server's own words.
+std::string failure_text(const Failure& f);
+
+}  // namespace repmgr::repmgrd

@@ -1,0 +1,92 @@
+#include "daemon/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "util/error.hpp"
+
+namespace repmgr::repmgrd {
+namespace {
+
+// A signal handler can reach nothing but globals: this one fd is the only
+// process-wide state, written once when the SignalPipe is built.
+std::atomic<int> signal_write_fd{-1};
+
+extern "C" void forward_signal(int signo) {
+    int saved = errno;
+    unsigned char byte = static_cast<unsigned char>(signo);
+    int fd = signal_write_fd.load();
+    if (fd >= 0) (void)!write(fd, &byte, 1);
+    errno = saved;
+}
+
+void fork_and_leave_parent() {
+    pid_t pid = fork();
+    if (pid < 0)
+        fail(ExitCode::SysFailure, "unable to fork while daemonizing", std::strerror(errno),
+             "check the process limits of this user (ulimit -u)");
+    if (pid > 0) _exit(0);
+}
+
+}  // namespace
+
+void daemonize(const std::string& output_path) {
+    fork_and_leave_parent();
+    if (setsid() < 0)
+        fail(ExitCode::SysFailure, "unable to start a new session", std::strerror(errno));
+    fork_and_leave_parent();
+    if (chdir("/") != 0)
+        fail(ExitCode::SysFailure, "unable to change directory to /", std::strerror(errno));
+    umask(027);
+    int null_in = open("/dev/null", O_RDONLY);
+    int out = output_path.empty() ? -1 : open(output_path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0640);
+    if (out < 0) out = open("/dev/null", O_WRONLY);
+    if (null_in >= 0) dup2(null_in, STDIN_FILENO);
+    if (out >= 0) {
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+    }
+    if (null_in > STDERR_FILENO) close(null_in);
+    if (out > STDERR_FILENO) close(out);
+}
+
+SignalPipe::SignalPipe() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+        fail(ExitCode::SysFailure, "unable to create the signal pipe", std::strerror(errno));
+    read_fd_ = fds[0];
+    write_fd_ = fds[1];
+    signal_write_fd.store(write_fd_);
+    struct sigaction sa {};
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaction(s, &sa, nullptr);
+}
+
+SignalPipe::~SignalPipe() {
+    for (int s : {SIGHUP, SIGTERM, SIGINT}) std::signal(s, SIG_DFL);
+    signal_write_fd.store(-1);
+    close(read_fd_);
+    close(write_fd_);
+}
+
+std::optional<int> SignalPipe::wait(std::chrono::milliseconds timeout) {
+    unsigned char byte = 0;
+    if (read(read_fd_, &byte, 1) == 1) return byte;
+    pollfd p{read_fd_, POLLIN, 0};
+    int ready = poll(&p, 1, static_cast<int>(std::max<long long>(0, timeout.count())));
+    if (ready > 0 && read(read_fd_, &byte, 1) == 1) return byte;
+    return std::nullopt;  // timeout, or EINTR: the caller re-computes and waits again
+}
+
+}  // namespace repmgr::repmgrd

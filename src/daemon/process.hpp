@@ -1,0 +1,35 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace repmgr::repmgrd {
+
+// Detaches from the terminal: fork, setsid, fork again (so we can never
+// reacquire a controlling terminal), chdir /, stdin from /dev/null and
+// stdout/stderr to `output_path` (appending) or /dev/null. The intermediate
+// processes leave with _exit(0), skipping destructors (the pid file stays).
+// Throws Failure(ERR_SYS_FAILURE) when fork fails.
+void daemonize(const std::string& output_path);
+
+// SIGHUP, SIGTERM and SIGINT delivered through a self-pipe, so the main loop
+// can sleep until the next tick *or* a signal, with no flag polling.
+// (SIGPIPE keeps its default: ignoring it would leak into every child we run.)
+class SignalPipe {
+public:
+    SignalPipe();
+    ~SignalPipe();
+    SignalPipe(const SignalPipe&) = delete;
+    SignalPipe& operator=(const SignalPipe&) = delete;
+
+    // Waits up to `timeout` (a relative, hence monotonic, duration) and
+    // returns the first pending signal, or nullopt when the time ran out.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+
+private:
+    int read_fd_ = -1;
+    int write_fd_ = -1;
+};
+
+}  // namespace repmgr::repmgrd
