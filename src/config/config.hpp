@@ -25,6 +25,7 @@ struct Config {
     std::string pg_basebackup_options;
     std::string rsync_options;
     std::string ssh_options;
+    std::string remote_config_file;  // %n/%a: path of other nodes' repmgr.conf (ssh)
     std::string pg_ctl_options;
     std::string tablespace_mapping;
     bool use_replication_slots = false;
@@ -44,6 +45,8 @@ struct Config {
     int promote_check_interval = 0;
     int shutdown_check_timeout = 0;
     int standby_reconnect_timeout = 0;
+    int standby_catchup_timeout = 0;
+    int primary_follow_timeout = 0;
     int witness_sync_interval = 0;
     bool monitoring_history = false;
     // service commands (used instead of pg_ctl when set)

@@ -70,6 +70,7 @@ constexpr SettingDescriptor kSettings[] = {
     text("pg_basebackup_options", "", "", true, "extra options passed to pg_basebackup", &Config::pg_basebackup_options),
     text("rsync_options", "", "", true, "extra options passed to rsync", &Config::rsync_options),
     text("ssh_options", "", "-q -o ConnectTimeout=10", true, "options passed to ssh", &Config::ssh_options),
+    text("remote_config_file", "", "", true, "repmgr.conf path on other nodes for commands run over ssh (%n = node id, %a = node name; default: this file's path)", &Config::remote_config_file),
     text("pg_ctl_options", "", "", true, "extra options passed to pg_ctl", &Config::pg_ctl_options),
     text("tablespace_mapping", "", "", true, "OLDDIR=NEWDIR tablespace mapping for clone", &Config::tablespace_mapping),
     boolean("use_replication_slots", "false", false, "create and use a replication slot per standby", &Config::use_replication_slots),
@@ -89,6 +90,8 @@ constexpr SettingDescriptor kSettings[] = {
     integer("promote_check_interval", "", "1", 1, kMaxInt, true, "seconds between promotion checks", &Config::promote_check_interval),
     integer("shutdown_check_timeout", "", "60", 1, kMaxInt, true, "seconds to wait for a server to shut down", &Config::shutdown_check_timeout),
     integer("standby_reconnect_timeout", "", "60", 1, kMaxInt, true, "seconds to wait for a standby to stream again", &Config::standby_reconnect_timeout),
+    integer("standby_catchup_timeout", "", "30", 1, kMaxInt, true, "seconds switchover waits for the standby to replay the primary's WAL", &Config::standby_catchup_timeout),
+    integer("primary_follow_timeout", "", "60", 1, kMaxInt, true, "seconds standby follow -w waits for a primary to appear", &Config::primary_follow_timeout),
     integer("witness_sync_interval", "witness_repl_nodes_sync_interval_secs", "15", 1, kMaxInt, true, "seconds between witness metadata syncs", &Config::witness_sync_interval),
     boolean("monitoring_history", "false", true, "write repl_monitor rows each interval", &Config::monitoring_history),
     // service commands

@@ -1,0 +1,90 @@
+#include "pg/ssh.hpp"
+
+#include <fmt/format.h>
+
+#include "config/conninfo.hpp"
+#include "util/error.hpp"
+
+namespace repmgr {
+
+std::string ssh_host_of(const std::string& conninfo) {
+    Conninfo c = Conninfo::parse(conninfo);
+    std::string host = c.get("host").value_or("");
+    // A multi-host conninfo names several hosts; the first is the node's own.
+    if (auto comma = host.find(','); comma != std::string::npos) host = host.substr(0, comma);
+    if (host.empty() || host[0] == '/') {
+        std::string addr = c.get("hostaddr").value_or("");
+        return addr.empty() ? "localhost" : addr;
+    }
+    return host;
+}
+
+RemoteShell::RemoteShell(std::string host, std::string ssh_options, Logger& log)
+    : host_(std::move(host)), ssh_options_(std::move(ssh_options)), log_(log) {}
+
+std::vector<std::string> RemoteShell::ssh_argv(const std::string& remote_command) const {
+    std::vector<std::string> argv{"ssh"};
+    for (auto& word : split_words(ssh_options_)) argv.push_back(std::move(word));
+    argv.push_back(host_);
+    argv.push_back(remote_command);
+    return argv;
+}
+
+ProcessResult RemoteShell::run(const std::vector<std::string>& argv) const {
+    std::string command;
+    for (const auto& a : argv) command += (command.empty() ? "" : " ") + shell_quote(a);
+    return run_command_line(command);
+}
+
+ProcessResult RemoteShell::run_command_line(const std::string& command_line) const {
+    log_.debug("running on {} over ssh: {}", host_, command_line);
+    return run_argv(ssh_argv(command_line), true);
+}
+
+void RemoteShell::check_reachable() const {
+    ProcessResult r = run({"true"});
+    if (r.exit_status != 0)
+        fail(ExitCode::BadSsh, fmt::format("unable to connect to host \"{}\" over ssh", host_),
+             r.output.empty() ? fmt::format("ssh exited with status {}", r.exit_status) : r.output,
+             fmt::format("check passwordless ssh for this user to \"{}\" and ssh_options (now: "
+                         "\"{}\")",
+                         host_, ssh_options_));
+}
+
+std::string remote_repmgr_binary(const Config& config) {
+    if (config.repmgr_bindir.empty()) return "repmgr";
+    std::string dir = config.repmgr_bindir;
+    if (dir.back() != '/') dir += '/';
+    return dir + "repmgr";
+}
+
+std::string remote_config_path(const Config& config, int node_id, const std::string& node_name) {
+    const std::string& pattern =
+        config.remote_config_file.empty() ? config.source_file : config.remote_config_file;
+    std::string out;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '%' && i + 1 < pattern.size()) {
+            char key = pattern[i + 1];
+            if (key == 'n') { out += std::to_string(node_id); ++i; continue; }
+            if (key == 'a') { out += node_name; ++i; continue; }
+            if (key == '%') { out += '%'; ++i; continue; }
+        }
+        out += pattern[i];
+    }
+    return out;
+}
+
+std::vector<std::string> remote_repmgr_argv(const Config& config, int node_id,
+                                            const std::string& node_name,
+                                            const std::vector<std::string>& args) {
+    std::vector<std::string> argv{remote_repmgr_binary(config)};
+    std::string conf = remote_config_path(config, node_id, node_name);
+    if (!conf.empty()) {
+        argv.push_back("-f");
+        argv.push_back(conf);
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
+}  // namespace repmgr

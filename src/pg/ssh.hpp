@@ -1,0 +1,51 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "util/log.hpp"
+#include "util/process.hpp"
+
+namespace repmgr {
+
+// The host to ssh to for a node: the host (or hostaddr) of its conninfo; a
+// Unix-socket directory or no host at all means this machine.
+std::string ssh_host_of(const std::string& conninfo);
+
+// Runs commands on another host with `ssh <ssh_options> <host> <command>`.
+// Each argument is shell-quoted for the remote shell, so values can never be
+// re-interpreted there.
+class RemoteShell {
+public:
+    RemoteShell(std::string host, std::string ssh_options, Logger& log);
+
+    // Runs argv remotely; stdout and stderr are captured.
+    ProcessResult run(const std::vector<std::string>& argv) const;
+    // Runs a user-supplied command line (service_*_command) remotely as is.
+    ProcessResult run_command_line(const std::string& command_line) const;
+    // Throws Failure(ERR_BAD_SSH) when `ssh host true` does not succeed.
+    void check_reachable() const;
+    const std::string& host() const { return host_; }
+
+private:
+    std::vector<std::string> ssh_argv(const std::string& remote_command) const;
+
+    std::string host_;
+    std::string ssh_options_;
+    Logger& log_;
+};
+
+// `repmgr` on a remote host: repmgr_bindir/repmgr, or the bare name (PATH).
+std::string remote_repmgr_binary(const Config& config);
+
+// The path of a remote node's repmgr.conf: remote_config_file with %n (node id)
+// and %a (node name) substituted; by default the same path as our own file.
+std::string remote_config_path(const Config& config, int node_id, const std::string& node_name);
+
+// argv for running our repmgr remotely against that node's repmgr.conf.
+std::vector<std::string> remote_repmgr_argv(const Config& config, int node_id,
+                                            const std::string& node_name,
+                                            const std::vector<std::string>& args);
+
+}  // namespace repmgr
