@@ -6,6 +6,7 @@ namespace repmgr {
 
 Connection Context::connect_local() {
     require_node_identity(config);
+    log.debug("connecting to this node: \"{}\"", config.conninfo);
     return Connection::open(config.conninfo);
 }
 

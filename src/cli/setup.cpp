@@ -24,12 +24,18 @@ void load_context(Context& ctx, bool log_to_configured_destination) {
     if (ctx.opts.verbose && !ctx.opts.log_level) ctx.config.loglevel = "INFO";
     ctx.log.set_level(parse_log_level(ctx.config.loglevel).value_or(LogLevel::Notice));
 
-    if (!log_to_configured_destination) return;
-    std::string facility = ctx.config.logfacility;
-    if (!facility.empty() && facility != "STDERR" && facility != "stderr")
-        ctx.log.open_syslog(facility, "repmgr");
-    else if (!ctx.config.logfile.empty())
-        ctx.log.open_file(ctx.config.logfile);
+    if (log_to_configured_destination) {
+        std::string facility = ctx.config.logfacility;
+        if (!facility.empty() && facility != "STDERR" && facility != "stderr")
+            ctx.log.open_syslog(facility, "repmgr");
+        else if (!ctx.config.logfile.empty())
+            ctx.log.open_file(ctx.config.logfile);
+    }
+    // Which file was used is the first question when a setting seems ignored.
+    if (ctx.have_config)
+        ctx.log.debug("configuration file: \"{}\"", ctx.config.source_file);
+    else
+        ctx.log.debug("no configuration file found; using built-in defaults");
 }
 
 }  // namespace repmgr
