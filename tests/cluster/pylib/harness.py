@@ -199,6 +199,7 @@ class Harness:
         self.socket_dir = self.base
         self._template_cache = template_cache
         self.nodes = []
+        self.daemons = []  # RepmgrdProcess handles, stopped first at teardown
 
     def chown(self, path):
         if os.geteuid() == 0:
@@ -251,7 +252,26 @@ class Harness:
             cmd += ["-f", conf]
         return run_as_user(cmd + list(args), check=check, timeout=timeout)
 
+    def start_repmgrd(self, node, *args, conf=None):
+        """Starts our repmgrd for `node` in the background as the unprivileged
+        user (stderr to <node dir>/repmgrd.log); teardown stops it."""
+        d = RepmgrdProcess(self, node, conf or node.conf, list(args))
+        self.daemons.append(d)
+        return d.start()
+
+    def adopt_repmgrd(self, pid):
+        """Tracks a repmgrd started some other way (e.g. -d) so teardown stops it."""
+        d = RepmgrdProcess(self, None, None, [])
+        d.pid = pid
+        self.daemons.append(d)
+        return d
+
     def teardown(self):
+        for d in self.daemons:
+            try:
+                d.stop()
+            except Exception:  # noqa: BLE001 - teardown must go on
+                pass
         for n in self.nodes:
             try:
                 n.stop("immediate")
@@ -264,6 +284,74 @@ class Harness:
                 except ProcessLookupError:
                     pass
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+class RepmgrdProcess:
+    """A repmgrd running in the background for one node."""
+
+    def __init__(self, harness, node, conf, args):
+        self.harness = harness
+        self.node = node
+        self.conf = conf
+        self.args = args
+        self.proc = None
+        self.pid = None
+        self.logfile = os.path.join(node.confdir, "repmgrd.log") if node else None
+
+    def start(self):
+        cmd = [os.path.join(self.harness.prefix, "bin", "repmgrd"), "-f", self.conf] + self.args
+        env = {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+               "HOME": "/tmp"}
+        extra = {}
+        if os.geteuid() == 0:
+            # Popen(user=...) makes the child itself repmgrd: signals reach it directly.
+            extra = {"user": RUN_AS, "group": RUN_AS, "extra_groups": []}
+        with open(self.logfile, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                         env=env, cwd=self.node.confdir, **extra)
+        self.pid = self.proc.pid
+        return self
+
+    def alive(self):
+        if self.proc is not None:
+            return self.proc.poll() is None
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        # a zombie is not alive
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                return f.read().split(")")[-1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    def signal(self, signo):
+        os.kill(self.pid, signo)
+
+    def wait(self, timeout=30):
+        """Waits for the process to exit; returns its exit code (None if not our child)."""
+        if self.proc is not None:
+            return self.proc.wait(timeout=timeout)
+        wait_until(lambda: not self.alive(), timeout=timeout, what=f"repmgrd {self.pid} to exit")
+        return None
+
+    def stop(self, timeout=30):
+        """SIGTERM, then SIGKILL if it does not exit in time; returns the exit code."""
+        if self.pid is None or not self.alive():
+            return self.proc.poll() if self.proc is not None else None
+        self.signal(signal.SIGTERM)
+        try:
+            return self.wait(timeout)
+        except (subprocess.TimeoutExpired, AssertionError):
+            self.signal(signal.SIGKILL)
+            return self.wait(10)
+
+    def log(self):
+        if not self.logfile or not os.path.exists(self.logfile):
+            return ""
+        with open(self.logfile, errors="replace") as f:
+            return f.read()
 
 
 def make_template(base):
