@@ -94,6 +94,7 @@ std::vector<std::string> follow_siblings(Context& ctx, const std::vector<NodeRec
                        sibling.id, sibling.name, new_primary.id, remote.host());
         ProcessResult r = remote.run(argv);
         if (r.exit_status == 0) {
+            while (!r.output.empty() && r.output.back() == '\n') r.output.pop_back();
             ctx.log.info("node {}: {}", sibling.id, r.output);
             continue;
         }

@@ -19,10 +19,22 @@
 namespace repmgr {
 namespace {
 
+// A command line for the remote shell and for humans: words quoted only when
+// the shell would otherwise read them differently.
 std::string shown(const std::vector<std::string>& argv) {
     std::string out;
-    for (const auto& a : argv) out += (out.empty() ? "" : " ") + shell_quote(a);
+    for (const auto& a : argv) {
+        bool plain = !a.empty() && a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                                                       "qrstuvwxyz0123456789_/.,:=+@%-") ==
+                                       std::string::npos;
+        out += (out.empty() ? "" : " ") + (plain ? a : shell_quote(a));
+    }
     return out;
+}
+
+std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
 }
 
 // The old primary, as seen over ssh on its host.
@@ -201,13 +213,18 @@ int run_standby_switchover(Context& ctx) {
     }
     primary->conn = Connection(nullptr);  // our session must not delay a smart shutdown
     ProcessResult stopped = remote.stop();
-    auto shutdown = remote.wait_shut_down(ctx.config.shutdown_check_timeout);
+    std::optional<ControlData> shutdown;
+    if (stopped.exit_status == 0) {
+        shutdown = remote.wait_shut_down(ctx.config.shutdown_check_timeout);
+    } else if (auto cd = remote.control_data(); cd && cd->state == "shut down") {
+        shutdown = cd;  // the command complained, but the server is down cleanly
+    }
     if (!shutdown) {
-        ctx.record(&local, "standby_switchover", false, "the primary could not be stopped", old.id);
+        ctx.record(nullptr, "standby_switchover", false, "the primary could not be stopped", old.id);
         fail(ExitCode::SwitchoverFail,
              fmt::format("the primary node {} did not shut down cleanly within {} seconds", old.id,
                          ctx.config.shutdown_check_timeout),
-             stopped.output,
+             trimmed(stopped.output),
              fmt::format("nothing was changed on this node; check node {}'s server log. If it is "
                          "down, start it again with: ssh {} {}",
                          old.id, remote.shell().host(), remote.start_command()));
@@ -224,7 +241,7 @@ int run_standby_switchover(Context& ctx) {
                                               old.id)
                                 : fmt::format("NO PRIMARY IS RUNNING: starting node {} again "
                                               "failed: {}",
-                                              old.id, restarted.output);
+                                              old.id, trimmed(restarted.output));
         fail(ExitCode::SwitchoverFail,
              fmt::format("this node did not replay the primary's shutdown checkpoint ({}) within "
                          "{} seconds",
@@ -260,13 +277,13 @@ int run_standby_switchover(Context& ctx) {
         {"node", "rejoin", "-d", ctx.config.conninfo, "--force-rewind"});
     ctx.log.notice("rejoining node {} (\"{}\") as a standby", old.id, old.name);
     ProcessResult rejoined = remote.shell().run(rejoin);
-    ctx.log.info("node rejoin on \"{}\": {}", remote.shell().host(), rejoined.output);
+    ctx.log.info("node rejoin on \"{}\": {}", remote.shell().host(), trimmed(rejoined.output));
     if (rejoined.exit_status != 0 || !is_streaming_to(local, old.name)) {
         std::string msg = fmt::format("node {} is the new primary, but the old primary node {} "
                                       "did not rejoin as its standby",
                                       ctx.config.node_id, old.id);
         ctx.record(&local, "standby_switchover", false, msg, old.id);
-        fail(ExitCode::SwitchoverIncomplete, msg, rejoined.output,
+        fail(ExitCode::SwitchoverIncomplete, msg, trimmed(rejoined.output),
              fmt::format("run on host \"{}\": {}", remote.shell().host(), shown(rejoin)));
     }
 
