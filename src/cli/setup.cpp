@@ -1,5 +1,8 @@
 #include "cli/setup.hpp"
 
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "config/settings.hpp"
@@ -8,11 +11,14 @@ namespace repmgr {
 
 void load_context(Context& ctx, bool log_to_configured_destination) {
     ctx.config = default_config();
+    // Warnings wait until the log level and destination are known, so they
+    // go where the configuration says and honour its loglevel.
+    std::vector<std::string> warnings;
     if (auto path = find_config_file(ctx.opts.config_file)) {
         LoadedConfig loaded = load_config_file(*path);
         ctx.config = std::move(loaded.config);
         ctx.have_config = true;
-        for (const auto& w : loaded.warnings) ctx.log.warning("{}", w);
+        warnings = std::move(loaded.warnings);
     }
     if (ctx.opts.log_level) {
         if (!parse_log_level(*ctx.opts.log_level))
@@ -31,6 +37,7 @@ void load_context(Context& ctx, bool log_to_configured_destination) {
         else if (!ctx.config.logfile.empty())
             ctx.log.open_file(ctx.config.logfile);
     }
+    for (const auto& w : warnings) ctx.log.warning("{}", w);
     // Which file was used is the first question when a setting seems ignored.
     if (ctx.have_config)
         ctx.log.debug("configuration file: \"{}\"", ctx.config.source_file);

@@ -122,14 +122,24 @@ def test_log_level_option_overrides_file(harness):
 def test_log_to_file(harness):
     primary = harness.primary("node1")
     logfile = harness.path("repmgr.log")  # the base directory belongs to the test user
-    conf = conf_for(harness, identity(primary) + f"logfile='{logfile}'\n")
+    conf = conf_for(harness, identity(primary) + f"logfile='{logfile}'\nbogus_key=1\n")
     r = harness.repmgr("--log-to-file", "primary", "register", conf=conf)
     assert r.returncode == 0, r.stderr
     with open(logfile) as f:
         text = f.read()
     assert re.search(TS + r" \[NOTICE\] master node correctly registered for cluster test "
                      r"with id 1", text), text
-    assert "master node correctly registered" not in r.stderr
+    # configuration warnings go to the configured destination too
+    assert re.search(TS + r" \[WARNING\] .*:6: unknown setting \"bogus_key\"", text), text
+    assert r.stderr == ""
+
+
+def test_warnings_honour_the_configured_log_level(harness):
+    primary = harness.primary("node1")
+    conf = conf_for(harness, identity(primary) + "loglevel=ERROR\nbogus_key=1\n")
+    r = harness.repmgr("primary", "register", conf=conf)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
 
 
 def test_version_and_help(harness):
