@@ -245,3 +245,39 @@ def test_cluster_cleanup_prunes_old_history(harness, registered_pair):
     assert r.returncode == 0, r.stderr
     assert history_count(primary) == 1
     assert len(events(primary, "cluster_cleanup")) == 2
+
+
+def test_witness_keeps_its_metadata_copy_in_sync(harness, registered_pair):
+    primary, standby = registered_pair
+    # A witness is a separate, writable server with its own copy of the schema.
+    witness = harness.primary("witness")
+    schema_sql = open(os.path.join(os.path.dirname(__file__), "..", "..", "sql",
+                                   "schema.sql")).read()
+    with witness.connect(user="repmgr", dbname="repmgr") as conn:
+        conn.execute("CREATE SCHEMA repmgr_test")
+        conn.execute("SET search_path TO repmgr_test")
+        conn.execute(schema_sql)
+    record = ("INSERT INTO repmgr_test.repl_nodes (id, type, upstream_node_id, cluster, name, "
+              "conninfo, priority) VALUES (3, 'witness', NULL, 'test', 'witness', %s, 0)")
+    primary.sql(record, (witness.conninfo(),), dbname="repmgr")
+    # as "witness register" leaves it: a copy of the records as of registration
+    copy = ("INSERT INTO repmgr_test.repl_nodes (id, type, upstream_node_id, cluster, name, "
+            "conninfo, priority) VALUES (%s, %s, %s, %s, %s, %s, %s)")
+    for row in primary.sql("SELECT id, type, upstream_node_id, cluster, name, conninfo, priority "
+                           "FROM repmgr_test.repl_nodes", dbname="repmgr"):
+        witness.sql(copy, row, dbname="repmgr")
+    witness.sql("INSERT INTO repmgr_test.repl_nodes (id, type, cluster, name, conninfo) "
+                "VALUES (9, 'standby', 'test', 'gone', 'host=127.0.0.1 port=1')", dbname="repmgr")
+    configure(harness, witness, 3, witness_sync_interval=1)
+    d = harness.start_repmgrd(witness)
+
+    nodes = "SELECT id, type, name, priority FROM repmgr_test.repl_nodes ORDER BY id"
+    wait_until(lambda: witness.sql(nodes, dbname="repmgr") == primary.sql(nodes, dbname="repmgr"),
+               what="witness copy of repl_nodes")
+    primary.sql("UPDATE repmgr_test.repl_nodes SET priority = 42 WHERE id = 2", dbname="repmgr")
+    wait_until(lambda: witness.sql_one("SELECT priority FROM repmgr_test.repl_nodes WHERE id = 2",
+                                       dbname="repmgr") == 42, what="change synced to the witness")
+    status = wait_until(lambda: (s := daemon_status(harness, primary.conf)) and s[3]["running"]
+                        and s, what="witness repmgrd reporting")
+    assert status[3]["role"] == "witness" and status[3]["pid"] == d.pid
+    assert d.stop() == 0
