@@ -86,7 +86,13 @@ int run_standby_follow(Context& ctx) {
 
     // The timelines must allow it: a node with WAL the new upstream never had
     // would stall forever (or worse, silently replay a different history).
-    WalPosition mine = identify_system(ctx.config.conninfo);
+    WalPosition mine;
+    try {
+        mine = identify_system(ctx.config.conninfo);
+    } catch (const DbError& e) {
+        ctx.log.info("replication connection to this node refused ({}); using SQL", e.detail());
+        mine = standby_position(local);
+    }
     FollowCheck check = check_can_follow(mine, target.node.conninfo);
     if (check.verdict == FollowVerdict::Diverged)
         fail(ExitCode::FollowFail, fmt::format("this node cannot follow {}: its history has diverged", who),

@@ -1,5 +1,6 @@
 #include "cluster/replication.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -83,6 +84,18 @@ WalPosition identify_system(const std::string& conninfo) {
     WalPosition pos;
     pos.timeline = static_cast<int>(row.integer("timeline"));
     pos.lsn = lsn_column(row, "xlogpos");
+    return pos;
+}
+
+WalPosition standby_position(Connection& standby) {
+    Row row = standby.one_row(
+        "SELECT pg_last_wal_receive_lsn()::text AS receive, "
+        "pg_last_wal_replay_lsn()::text AS replay, "
+        "COALESCE((SELECT received_tli FROM pg_stat_wal_receiver), "
+        "(SELECT timeline_id FROM pg_control_checkpoint())) AS timeline");
+    WalPosition pos;
+    pos.timeline = static_cast<int>(row.integer("timeline"));
+    pos.lsn = std::max(lsn_column(row, "receive"), lsn_column(row, "replay"));
     return pos;
 }
 

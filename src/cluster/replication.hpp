@@ -36,6 +36,11 @@ struct TimelineSwitch {
 // flushed WAL end, on a standby its replay timeline and flushed position.
 WalPosition identify_system(const std::string& conninfo);
 
+// The same for a running standby over plain SQL (when replication connections
+// to it are not allowed): the later of received and replayed WAL, on the
+// timeline it receives (or its last restartpoint's when not streaming).
+WalPosition standby_position(Connection& standby);
+
 // TIMELINE_HISTORY of `timeline` on the server at `conninfo` (empty for 1).
 std::vector<TimelineSwitch> timeline_history(const std::string& conninfo, int timeline);
 

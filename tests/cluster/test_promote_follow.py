@@ -152,3 +152,17 @@ def test_promote_siblings_follow(harness, trio, sshd):
     s1.sql("CREATE TABLE after_promote (id int)")
     wait_until(lambda: s2.sql_one(
         "SELECT count(*) FROM pg_class WHERE relname = 'after_promote'") == 1)
+
+
+def test_follow_wait_gives_up_after_primary_follow_timeout(harness, registered_pair):
+    primary, standby = registered_pair
+    standby.write_repmgr_conf(2, extra={"primary_follow_timeout": "2"})
+    primary.stop("fast")
+    r = harness.repmgr("standby", "follow", "-w", conf=standby.conf)
+    assert r.returncode == 23, r.stderr
+    assert "primary_follow_timeout" in r.stderr
+    # the primary comes back: -w finds it and there is nothing to change
+    primary.start()
+    r = harness.repmgr("standby", "follow", "-w", conf=standby.conf)
+    assert r.returncode == 0, r.stderr
+    wait_until(lambda: streams_from(primary, "node2"))
