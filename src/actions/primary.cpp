@@ -21,7 +21,11 @@ int run_primary_register(Context& ctx) {
     if (metadata_schema_exists(conn, schema)) {
         conn.set_search_path(schema);
         NodeRepository repo(conn);
-        if (registration_unchanged(ctx, repo, me, "primary")) return 0;
+        if (registration_unchanged(ctx, repo, me, "primary")) {
+            // Re-running is how a newer binary upgrades the schema in place.
+            if (!ctx.opts.dry_run) install_metadata_schema(conn, schema);
+            return 0;
+        }
         if (auto other = repo.active_primary(); other && other->id != me.id) {
             if (!ctx.opts.force)
                 fail(ExitCode::BadConfig,

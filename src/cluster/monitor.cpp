@@ -1,6 +1,5 @@
 #include "cluster/monitor.hpp"
 
-#include <set>
 
 #include "cluster/nodes.hpp"
 
@@ -127,19 +126,6 @@ std::vector<int> set_daemon_paused(Connection& primary, bool paused) {
     std::vector<int> out;
     for (const auto& row : r.all()) out.push_back(static_cast<int>(row.integer("node_id")));
     return out;
-}
-
-size_t sync_node_records(Connection& primary, Connection& witness) {
-    std::vector<NodeRecord> nodes = NodeRepository(primary).all();
-    std::set<int> wanted;
-    for (const auto& n : nodes) wanted.insert(n.id);
-    Transaction tx(witness);
-    NodeRepository copy(witness);
-    for (const auto& n : copy.all())
-        if (!wanted.count(n.id)) copy.remove(n.id);
-    for (const auto& n : nodes) copy.upsert(n);
-    tx.commit();
-    return nodes.size();
 }
 
 }  // namespace repmgr

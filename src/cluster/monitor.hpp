@@ -69,8 +69,4 @@ std::vector<DaemonRow> daemon_rows(Connection& conn);
 // the flag holds for a repmgrd not started yet); returns the nodes changed.
 std::vector<int> set_daemon_paused(Connection& primary, bool paused);
 
-// Witness: makes `witness`'s repl_nodes an exact copy of the primary's, in one
-// transaction. Returns the number of records copied.
-size_t sync_node_records(Connection& primary, Connection& witness);
-
 }  // namespace repmgr

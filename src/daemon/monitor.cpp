@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cluster/monitor.hpp"
+#include "cluster/witness.hpp"
 #include "config/settings.hpp"
 #include "daemon/reload.hpp"
 
@@ -198,7 +199,7 @@ void Monitor::run_action(const Snapshot& s, const Action& a) {
             Connection* p = primary();
             Connection* local = local_.current();
             if (!p || !local) return;
-            size_t n = sync_node_records(*p, *local);
+            int n = copy_node_records(*p, *local);
             ctx_.log.debug("witness metadata synced: {} node record(s)", n);
             return;
         }
