@@ -182,3 +182,17 @@ def test_black_hole_node_does_not_hang(harness, registered_pair, black_hole):
     assert rows[3][3] == "? unreachable" and rows[4][3] == "? unreachable"
     assert black_hole.held, "the probe never reached the black hole"
     assert elapsed < 20, f"cluster show hung for {elapsed:.1f}s"  # hang guard, not a benchmark
+
+
+def test_black_hole_own_node_fails_with_exit_6(harness, black_hole):
+    # no connect_timeout in the conninfo: repmgr must add one itself
+    conf = harness.write_file("bh/repmgr.conf",
+                              f"cluster=test\nnode=1\nnode_name=bh\nconninfo='host=127.0.0.1 "
+                              f"port={black_hole.port} user=repmgr dbname=repmgr'\n")
+    for args in (("cluster", "show"), ("primary", "register")):
+        started = time.monotonic()
+        r = harness.repmgr(*args, conf=conf, timeout=120)
+        elapsed = time.monotonic() - started
+        assert r.returncode == 6, f"{args}: {r.stderr}"
+        assert "timeout" in r.stderr, r.stderr
+        assert elapsed < 30, f"{args} hung for {elapsed:.1f}s"  # hang guard only
