@@ -85,10 +85,9 @@ bool inside(const std::string& path, const std::string& dir) {
     return path.rfind(d, 0) == 0;
 }
 
-// --upstream-node-id: that node's record, read through the source (or, with
-// no -h, through this node's own conninfo).
-NodeRecord upstream_record(Context& ctx, Connection* source) {
-    int id = *ctx.opts.upstream_node_id;
+// --upstream-node-id (or upstream_node in repmgr.conf): that node's record,
+// read through the source (or, with no -h, through this node's own conninfo).
+NodeRecord upstream_record(Context& ctx, int id, Connection* source) {
     if (!ctx.have_config || ctx.config.cluster.empty())
         fail(ExitCode::BadConfig, "--upstream-node-id needs repmgr.conf with \"cluster\"", {},
              "give -f /path/to/repmgr.conf");
@@ -229,7 +228,9 @@ ClonePlan plan_clone(Context& ctx, const TargetCheck& target) {
     ClonePlan plan;
 
     std::optional<std::string> given = ctx.upstream_conninfo();
-    if (!given && !ctx.opts.upstream_node_id)
+    std::optional<int> upstream_id = ctx.opts.upstream_node_id;
+    if (!upstream_id && ctx.config.upstream_node_id > 0) upstream_id = ctx.config.upstream_node_id;
+    if (!given && !upstream_id)
         fail(ExitCode::BadConfig, "no server to clone from", {},
              "give it with -h HOST [-p PORT] -U USER -d DB (or -d CONNINFO), or "
              "--upstream-node-id=N");
@@ -238,8 +239,9 @@ ClonePlan plan_clone(Context& ctx, const TargetCheck& target) {
         plan.source_conn = open_server(*given, "source server");
     }
     std::string upstream_conninfo = plan.source_conninfo;
-    if (ctx.opts.upstream_node_id) {
-        NodeRecord up = upstream_record(ctx, plan.source_conn ? &*plan.source_conn : nullptr);
+    if (upstream_id) {
+        NodeRecord up =
+            upstream_record(ctx, *upstream_id, plan.source_conn ? &*plan.source_conn : nullptr);
         plan.upstream_node_id = up.id;
         upstream_conninfo = up.conninfo;
         if (!given) {

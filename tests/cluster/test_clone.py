@@ -92,13 +92,19 @@ def test_seed_clone_walkthrough(harness):
 def test_fast_checkpoint_conninfo_and_basebackup_options(harness):
     primary = registered_primary(harness)
     node2 = new_node(harness, "node2", 2,
-                     extra={"pg_basebackup_options": "'--label=repmgr_test_label'"})
+                     extra={"pg_basebackup_options": "'--label=repmgr_test_label'",
+                            "restore_command": "'cp /nonexistent/%f %p'",
+                            "recovery_min_apply_delay": "'10ms'"})
     r = harness.repmgr("-d", f"host=127.0.0.1 port={primary.port} user=repmgr dbname=repmgr",
                        "-D", node2.datadir, "-c", "standby", "clone", conf=node2.conf)
     assert r.returncode == 0, r.stderr
     assert "fast-checkpoint option" not in r.stderr
     with open(os.path.join(node2.datadir, "backup_label")) as f:
         assert "LABEL: repmgr_test_label" in f.read()
+    with open(os.path.join(node2.datadir, "postgresql.auto.conf")) as f:
+        auto = f.read()
+    assert "restore_command = 'cp /nonexistent/%f %p'" in auto
+    assert "recovery_min_apply_delay = '10ms'" in auto
     start_clone(node2)
     wait_until(lambda: "node2" in streaming_names(primary), what="node2 streaming")
 
@@ -204,6 +210,21 @@ def test_rsync_clone_and_resync(harness, sshd):
     wait_until(lambda: "node2" in streaming_names(primary), what="node2 streaming again")
     wait_until(lambda: node2.sql_one("SELECT count(*) FROM t", dbname="repmgr") == 1500,
                what="resynced rows")
+
+
+@pytest.mark.ssh
+def test_rsync_clone_from_standby(harness, registered_pair, sshd):
+    primary, node2 = registered_pair
+    node3 = new_node(harness, "node3", 3, extra={"ssh_options": f"'{sshd.ssh_options()}'"})
+    r = clone(harness, node2, node3, "-r", "-c", "--upstream-node-id", "2")
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(node3.datadir, "backup_label")) as f:
+        assert "BACKUP FROM: standby" in f.read()
+    start_clone(node3)
+    wait_until(lambda: "node3" in streaming_names(node2), what="node3 streaming from node2")
+    primary.sql("CREATE TABLE after_clone (x int)", dbname="repmgr")
+    wait_until(lambda: node3.sql_one("SELECT to_regclass('after_clone') IS NOT NULL",
+                                     dbname="repmgr"), what="node3 replaying")
 
 
 @pytest.mark.ssh
