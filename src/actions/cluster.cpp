@@ -102,6 +102,9 @@ int run_cluster_show(Context& ctx) {
 }
 
 int run_cluster_event(Context& ctx) {
+    if (!ctx.opts.all && ctx.opts.limit < 1)
+        fail(ExitCode::BadConfig, fmt::format("--limit must be 1 or more, got {}", ctx.opts.limit),
+             {}, "use --all to list every recorded event");
     Connection conn = connect_metadata(ctx);
     EventFilter filter;
     filter.node_id = ctx.opts.node_id;

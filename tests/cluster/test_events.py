@@ -153,3 +153,12 @@ def test_cluster_event_limit_and_all(harness, registered_pair):
     assert len(r.stdout.splitlines()) == 1 + 20  # the default limit
     r = harness.repmgr("cluster", "event", "--csv", "--all", conf=primary.conf)
     assert len(r.stdout.splitlines()) == 1 + 26
+
+
+def test_cluster_event_bad_limit(harness, registered_pair):
+    primary, _ = registered_pair
+    r = harness.repmgr("cluster", "event", "--limit=0", conf=primary.conf)
+    assert r.returncode == 1, r.stderr
+    assert "--limit must be 1 or more" in r.stderr
+    r = harness.repmgr("cluster", "event", "--limit=abc", conf=primary.conf)
+    assert r.returncode == 1

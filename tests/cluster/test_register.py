@@ -3,7 +3,7 @@ PostgreSQL 15 servers: the seed's walkthrough, re-runs, refusals and -F."""
 
 import re
 
-from pylib.harness import PG_BIN
+from pylib.harness import wait_until
 
 TS = r"\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]"
 
@@ -226,3 +226,45 @@ def test_node_names_with_quotes_and_semicolons(harness):
     assert name in r.stdout
     r = harness.repmgr("primary", "register", conf=primary.conf)
     assert r.returncode == 0 and "already registered" in r.stderr, r.stderr
+
+
+def test_standby_register_without_a_running_primary(harness, registered_pair):
+    primary, standby = registered_pair
+    assert harness.repmgr("standby", "unregister", conf=standby.conf).returncode == 0
+    primary.stop()
+    r = harness.repmgr("standby", "register", conf=standby.conf)
+    assert r.returncode == 6, r.stderr
+    assert "unable to find a running primary" in r.stderr
+    assert "HINT:" in r.stderr
+
+
+def test_duplicate_node_name_is_refused(harness):
+    primary = harness.primary("node1")
+    primary.write_repmgr_conf(1)
+    assert harness.repmgr("primary", "register", conf=primary.conf).returncode == 0
+    standby = harness.standby_of(primary, "node2")
+    standby.write_repmgr_conf(2, extra={"node_name": "node1"})
+    r = harness.repmgr("standby", "register", conf=standby.conf)
+    assert r.returncode == 1, r.stderr
+    assert 'node name "node1" is already used by node 1' in r.stderr
+    assert [n[0] for n in nodes(primary)] == [1]
+
+
+def test_commands_before_primary_register(harness):
+    primary = harness.primary("node1")
+    primary.write_repmgr_conf(1)
+    for args in (("cluster", "show"), ("cluster", "event"), ("standby", "unregister")):
+        r = harness.repmgr(*args, conf=primary.conf)
+        assert r.returncode == 1, f"{args}: {r.stderr}"
+        assert 'metadata schema "repmgr_test" not found' in r.stderr
+        assert "primary register" in r.stderr  # the hint says what to do
+
+
+def test_another_active_primary_is_refused_without_force(harness, registered_pair):
+    primary, standby = registered_pair
+    standby.sql("SELECT pg_promote()")
+    wait_until(lambda: not standby.in_recovery(), timeout=30, what="promotion")
+    r = harness.repmgr("primary", "register", conf=standby.conf)
+    assert r.returncode == 1, r.stderr
+    assert "-F/--force" in r.stderr
+    assert nodes(primary)[0][6] is True  # node1 still the active primary
