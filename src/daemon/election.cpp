@@ -1,7 +1,6 @@
 #include "daemon/election.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -15,18 +14,6 @@ bool ranks_before(const CandidateView& a, const CandidateView& b) {
 }
 
 }  // namespace
-
-std::optional<unsigned long long> parse_lsn(const std::string& text) {
-    unsigned int hi = 0, lo = 0;
-    char extra = 0;
-    if (std::sscanf(text.c_str(), "%X/%X%c", &hi, &lo, &extra) != 2) return std::nullopt;
-    return (static_cast<unsigned long long>(hi) << 32) | lo;
-}
-
-std::string format_lsn(unsigned long long lsn) {
-    return fmt::format("{:X}/{:X}", static_cast<unsigned>(lsn >> 32),
-                       static_cast<unsigned>(lsn & 0xffffffffULL));
-}
 
 ElectionResult elect(const ElectionInput& in) {
     std::vector<const CandidateView*> visible;

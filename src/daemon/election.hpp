@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "cluster/replication.hpp"
+
 namespace repmgr {
 
 // What one standby sees of itself or of a sibling when the primary is lost.
@@ -15,7 +17,7 @@ struct CandidateView {
     bool reachable = false;     // we could query it this round
     bool sees_primary = false;  // its WAL receiver still streams from the primary
     bool in_recovery = true;    // false: it is (already) a primary
-    unsigned long long received_lsn = 0;  // last WAL received (or replayed, if higher)
+    Lsn received_lsn = 0;  // last WAL received (or replayed, if higher)
 };
 
 struct ElectionInput {
@@ -48,9 +50,5 @@ struct ElectionResult {
 // priority, then lowest node id. A node that cannot see a majority of the
 // voting members (standbys + witness + the lost primary) never promotes.
 ElectionResult elect(const ElectionInput& input);
-
-// "0/3000220" -> 0x3000220; nullopt when malformed.
-std::optional<unsigned long long> parse_lsn(const std::string& text);
-std::string format_lsn(unsigned long long lsn);
 
 }  // namespace repmgr
