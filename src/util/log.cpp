@@ -117,7 +117,12 @@ void Logger::write_raw(std::string_view tag, std::string_view text) {
                  text.data());
         return;
     }
-    fmt::print(file_ ? file_ : stderr, "{}: {}\n", tag, text);
+    // The seed prints hints as their own log line ("[...] [HINT] for example : pg_ctl ...");
+    // details stay indented under the message they explain.
+    if (tag == "HINT")
+        fmt::print(file_ ? file_ : stderr, "[{}] [HINT] {}\n", timestamp(), text);
+    else
+        fmt::print(file_ ? file_ : stderr, "{}: {}\n", tag, text);
 }
 
 }  // namespace repmgr

@@ -34,7 +34,7 @@ public:
 
     bool enabled(LogLevel level) const { return level >= level_; }
     void write(LogLevel level, std::string_view message);
-    // DETAIL:/HINT: lines follow their message and are printed whatever the level.
+    // "DETAIL: ..." and "[ts] [HINT] ..." lines follow their message whatever the level.
     void detail(std::string_view text) { write_raw("DETAIL", text); }
     void hint(std::string_view text) { write_raw("HINT", text); }
 

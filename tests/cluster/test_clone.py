@@ -346,7 +346,7 @@ def test_upstream_checks(harness):
     restart_with(primary, max_wal_senders=1)
     r = clone(harness, primary, node2)
     assert r.returncode == 1 and "free WAL sender" in r.stderr, r.stderr
-    assert "HINT: raise max_wal_senders" in r.stderr
+    assert "[HINT] raise max_wal_senders" in r.stderr
 
     restart_with(primary, max_wal_senders=10, max_replication_slots=0)
     r = clone(harness, primary, node2)

@@ -47,7 +47,7 @@ def test_all_errors_reported_at_once(harness):
     assert "has 6 errors" in r.stderr
     # printed once, as ERROR + DETAIL + HINT
     assert r.stderr.count("[ERROR]") == 1
-    assert "HINT:" in r.stderr
+    assert "[HINT]" in r.stderr
 
 
 def test_missing_required_keys(harness):

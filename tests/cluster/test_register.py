@@ -209,7 +209,7 @@ def test_dead_host_is_exit_6(harness):
                  ("cluster", "event")):
         r = harness.repmgr(*args, conf=conf)
         assert r.returncode == 6, f"{args}: {r.stderr}"
-        assert "[ERROR]" in r.stderr and "HINT:" in r.stderr
+        assert "[ERROR]" in r.stderr and "[HINT]" in r.stderr
 
 
 def test_node_names_with_quotes_and_semicolons(harness):
@@ -235,7 +235,7 @@ def test_standby_register_without_a_running_primary(harness, registered_pair):
     r = harness.repmgr("standby", "register", conf=standby.conf)
     assert r.returncode == 6, r.stderr
     assert "unable to find a running primary" in r.stderr
-    assert "HINT:" in r.stderr
+    assert "[HINT]" in r.stderr
 
 
 def test_duplicate_node_name_is_refused(harness):

@@ -61,7 +61,7 @@ TEST(LogFormat, SeedLineFormatToFile) {
     std::regex line(
         R"(\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] \[NOTICE\] master node correctly registered for cluster test with id 1\n)"
         R"(\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] \[WARNING\] careful\n)"
-        R"(DETAIL: some detail\nHINT: some hint\n)");
+        R"(DETAIL: some detail\n\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] \[HINT\] some hint\n)");
     EXPECT_TRUE(std::regex_match(text, line)) << text;
 }
 
