@@ -7,7 +7,7 @@
 #include <map>
 
 #include "actions/actions.hpp"
-#include "config/settings.hpp"
+#include "config/settings_doc.hpp"
 
 namespace repmgr {
 namespace {
@@ -53,18 +53,6 @@ constexpr CommandSpec kCommands[] = {
      run_cluster_cleanup},
 };
 
-std::string settings_help() {
-    std::string out = "\nConfiguration keys (repmgr.conf):\n";
-    for (const auto& d : setting_descriptors()) {
-        std::string name(d.name);
-        for (auto a : d.aliases)
-            if (!a.empty()) name += fmt::format(" ({})", a);
-        out += fmt::format("  {:<44} {}{}\n", name, d.help,
-                           d.default_value.empty() ? "" : fmt::format(" [{}]", d.default_value));
-    }
-    return out;
-}
-
 }  // namespace
 
 std::span<const CommandSpec> command_table() { return kCommands; }
@@ -81,11 +69,14 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
         "\"repmgr <group> <verb> --help\" for one command.\n"
         "Settings: \"repmgr --help-settings\" lists every repmgr.conf key.\n");
 
-    bool help_settings = false;
+    std::string help_settings;
     std::string config_file, log_level, pg_bindir;
     int upstream_node_id = 0, node_id = 0;
     std::string wait_sync;
-    app.add_flag("--help-settings", help_settings, "list every repmgr.conf key and exit");
+    CLI::Option* help_settings_opt =
+        app.add_option("--help-settings", help_settings,
+                       "list every repmgr.conf key and exit (=markdown for the docs table)")
+            ->expected(0, 1);
     app.add_option("-f,--config-file", config_file, "path to repmgr.conf");
     app.add_option("-h,--host", o.host, "host of the upstream (or primary) server");
     app.add_option("-p,--port", o.port, "port of the upstream server");
@@ -142,8 +133,8 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : 1;  // usage errors are ERR_BAD_CONFIG
     }
-    if (help_settings) {
-        std::cout << settings_help();
+    if (help_settings_opt->count() > 0) {
+        std::cout << (help_settings == "markdown" ? settings_markdown() : settings_text());
         return 0;
     }
     for (auto& [spec, verb] : verbs) {
