@@ -80,3 +80,15 @@ CREATE TABLE IF NOT EXISTS repl_daemon (
   started_at    TIMESTAMPTZ NULL,
   last_seen     TIMESTAMPTZ NULL
 );
+
+-- Failover terms, used on the witness (the arbiter): the first standby to
+-- insert the row for a (failed primary, timeline) pair wins that failover and
+-- is the only one that promotes; every other candidate reads the row and
+-- follows the winner. INSERT ... ON CONFLICT DO NOTHING makes the claim atomic.
+CREATE TABLE IF NOT EXISTS repl_failover_claim (
+  failed_primary_id INTEGER     NOT NULL,
+  primary_timeline  INTEGER     NOT NULL,
+  winner_node_id    INTEGER     NOT NULL,
+  claimed_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (failed_primary_id, primary_timeline)
+);

@@ -31,7 +31,7 @@ struct NodeRecord {
 };
 
 // The schema version this binary creates and understands.
-constexpr int kSchemaVersion = 2;  // 2: repl_daemon
+constexpr int kSchemaVersion = 3;  // 2: repl_daemon; 3: repl_failover_claim (witness arbiter)
 
 // All SQL on repl_nodes and the schema lives here. The connection's
 // search_path must point at the cluster schema (see open_metadata()).

@@ -48,6 +48,9 @@ struct Config {
     int standby_catchup_timeout = 0;
     int primary_follow_timeout = 0;
     int witness_sync_interval = 0;
+    std::string primary_fencing;       // rejoin|stop|none
+    bool primary_isolation_fencing = false;
+    int election_rerun_interval = 0;
     bool monitoring_history = false;
     // service commands (used instead of pg_ctl when set)
     std::string service_start_command;

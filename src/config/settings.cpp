@@ -92,6 +92,19 @@ constexpr SettingDescriptor kSettings[] = {
     integer("standby_reconnect_timeout", "", "60", 1, kMaxInt, true, "seconds to wait for a standby to stream again", &Config::standby_reconnect_timeout),
     integer("standby_catchup_timeout", "", "30", 1, kMaxInt, true, "seconds switchover waits for the standby to replay the primary's WAL", &Config::standby_catchup_timeout),
     integer("primary_follow_timeout", "", "60", 1, kMaxInt, true, "seconds standby follow -w waits for a primary to appear", &Config::primary_follow_timeout),
+    // Fencing and re-elections (repmgrd failover). Default arithmetic: a dead
+    // primary (connections refused at once) is noticed by a standby within one
+    // monitor_interval_secs (2 s) and declared failed after reconnect_attempts (3)
+    // failed checks reconnect_interval (2 s) apart, i.e. 2 + (3-1)*2 = 6 s after
+    // the kill at worst; election, witness claim and pg_promote() add ~1 s:
+    // a new primary in about 7 s (< 10 s). A primary that stalls does not answer
+    // but does not refuse either: each check then takes master_response_timeout
+    // (2 s), so three failed checks need a stall longer than
+    // reconnect_attempts * max(reconnect_interval, master_response_timeout) = 6 s:
+    // a 5 s stall never causes a failover.
+    choice("primary_fencing", "", "rejoin", "rejoin|stop|none", true, "what repmgrd does with a primary that finds another node promoted on a newer timeline: rejoin it as a standby (pg_rewind), stop it, or only report", &Config::primary_fencing),
+    boolean("primary_isolation_fencing", "true", true, "a primary (with failover=automatic) that sees neither a standby nor the witness makes itself read-only before the standbys could promote", &Config::primary_isolation_fencing),
+    integer("election_rerun_interval", "", "5", 1, kMaxInt, true, "seconds between failover elections after one was aborted", &Config::election_rerun_interval),
     integer("witness_sync_interval", "witness_repl_nodes_sync_interval_secs", "15", 1, kMaxInt, true, "seconds between witness metadata syncs", &Config::witness_sync_interval),
     boolean("monitoring_history", "false", true, "write repl_monitor rows each interval", &Config::monitoring_history),
     // service commands

@@ -1,5 +1,7 @@
 #include "daemon/decide.hpp"
 
+#include "daemon/decide_steps.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -8,16 +10,10 @@ namespace repmgr::repmgrd {
 namespace {
 
 void record(Step& step, std::string event, std::string details, bool ok = true) {
-    step.actions.push_back({ActionKind::RecordEvent, std::move(event), std::move(details), ok});
+    add_event(step, std::move(event), std::move(details), ok);
 }
 
-void apply(Step& step, Trigger trigger) {
-    const Transition* t = find_transition(step.next.state, trigger);
-    if (!t) return;  // not allowed from here: the table is the single authority
-    step.transitions.push_back(fmt::format("from {} to {}: {}", state_name(t->from),
-                                           state_name(t->to), t->comment));
-    step.next.state = t->to;
-}
+void apply(Step& step, Trigger trigger) { apply_trigger(step, trigger); }
 
 std::string join(const std::vector<std::string>& items) {
     std::string out;
@@ -64,8 +60,7 @@ std::string upstream_failed_sentence(const Snapshot& s) {
     if (!s.tuning.automatic_failover)
         return head + "; failover=manual: waiting for the upstream to return or for a manual "
                       "\"repmgr standby promote\"/\"standby follow\"";
-    return head + "; automatic failover is not available in this version: waiting for the "
-                  "upstream to return";
+    return head + "; starting automatic failover";
 }
 
 // The standby's view of its upstream drives the state machine.
@@ -112,8 +107,12 @@ std::string reason_for(const Snapshot& s, const Step& step) {
                                s.upstream_id.value_or(0), s.upstream.error, m.upstream_failures,
                                s.tuning.reconnect_attempts, s.tuning.reconnect_interval);
         case State::UpstreamFailed:
-            return upstream_failed_sentence(s);
+            if (m.last_decision.empty()) return upstream_failed_sentence(s);
+            return upstream_failed_sentence(s) + "; " + m.last_decision;
         case State::Monitoring:
+            break;
+        default:
+            if (std::string r = failover_reason(s, m); !r.empty()) return r;
             break;
     }
     std::string paused = s.paused ? " (paused)" : "";
@@ -140,6 +139,18 @@ std::string reason_for(const Snapshot& s, const Step& step) {
 
 }  // namespace
 
+void add_event(Step& step, std::string event, std::string details, bool ok) {
+    step.actions.push_back({ActionKind::RecordEvent, std::move(event), std::move(details), ok});
+}
+
+void apply_trigger(Step& step, Trigger trigger) {
+    const Transition* t = find_transition(step.next.state, trigger);
+    if (!t) return;  // not allowed from here: the table is the single authority
+    step.transitions.push_back(fmt::format("from {} to {}: {}", state_name(t->from),
+                                           state_name(t->to), t->comment));
+    step.next.state = t->to;
+}
+
 std::string_view role_name(NodeRole role) {
     switch (role) {
         case NodeRole::Primary: return "primary";
@@ -152,9 +163,15 @@ std::string_view role_name(NodeRole role) {
 
 std::chrono::seconds wait_for(State state, const Tuning& tuning) {
     // While counting reconnect attempts the pace is reconnect_interval.
-    return std::chrono::seconds(state == State::UpstreamLost
-                                    ? std::max(1, tuning.reconnect_interval)
-                                    : std::max(1, tuning.monitor_interval_secs));
+    switch (state) {
+        case State::UpstreamLost: return std::chrono::seconds(std::max(1, tuning.reconnect_interval));
+        // A failover in progress moves at its own pace: each tick may end it.
+        case State::Electing:
+        case State::Promoting:
+        case State::AwaitingLeader:
+        case State::Following: return std::chrono::seconds(1);
+        default: return std::chrono::seconds(std::max(1, tuning.monitor_interval_secs));
+    }
 }
 
 Step decide(const Snapshot& s, const Memory& memory) {
@@ -174,7 +191,24 @@ Step decide(const Snapshot& s, const Memory& memory) {
     } else {
         apply(step, Trigger::LocalBack);
         if (s.role == NodeRole::Standby) standby_upstream(s, step);
-        if (s.role == NodeRole::Primary) primary_standbys(s, step);
+        if (m.state == State::Promoting || (s.role == NodeRole::Standby && in_failover(m.state)))
+            failover_step(s, step);
+        if (s.role == NodeRole::Primary && !s.local.in_recovery) {
+            primary_standbys(s, step);
+            fencing_step(s, step);
+        } else if (m.state == State::SplitBrain || m.state == State::Isolated) {
+            // No longer a primary (rejoined as a standby, or demoted by hand).
+            apply(step, m.state == State::SplitBrain ? Trigger::RivalGone : Trigger::PeersBack);
+        }
+    }
+    if (m.state == State::Monitoring) {  // an episode ended (or none began): forget it
+        m.leader_id.reset();
+        m.leader_since.reset();
+        m.last_election.reset();
+        m.abort_recorded = false;
+        m.manual_reported = false;
+        m.follow_ticks = 0;
+        m.last_decision.clear();
     }
 
     // Reporting goes on in every state: it needs only the primary.

@@ -22,6 +22,17 @@ struct Memory {
     std::optional<int> upstream_id;      // the upstream those flags are about
     std::optional<Clock::time_point> last_witness_sync;
     std::vector<std::string> missing_standbys;  // last reported (primary only)
+    // failover episode (reset when back to Monitoring)
+    std::optional<int> leader_id;                       // the node we wait for / follow
+    std::optional<Clock::time_point> leader_since;      // when we started waiting for it
+    std::optional<Clock::time_point> last_election;
+    bool abort_recorded = false;                        // repmgrd_failover_abort once per episode
+    bool manual_reported = false;                       // standby_disconnect_manual once
+    int follow_ticks = 0;                               // ticks spent in Following
+    std::string last_decision;                          // the latest failover sentence
+    // primary
+    bool split_brain_recorded = false;
+    std::optional<Clock::time_point> peers_lost_since;  // isolation: when the last peer vanished
 };
 
 enum class ActionKind {
@@ -30,6 +41,10 @@ enum class ActionKind {
     WriteHistory,  // repl_monitor row on the primary
     SyncWitness,   // copy repl_nodes from the primary into the witness's database
     LogWarning,    // something a DBA should see, not an event
+    PromoteSelf,   // claim the term on the witness, re-check the siblings, promote
+    Follow,        // follow `node` (follow_command or the built-in follow)
+    FencePrimary,  // split brain: stop (and rejoin to `node`) this primary
+    ReadOnlyFence, // isolation: `on` = make this primary read-only, else lift it
 };
 
 struct Action {
@@ -37,6 +52,8 @@ struct Action {
     std::string event;    // RecordEvent: event name
     std::string details;  // RecordEvent details / LogWarning text
     bool successful = true;
+    int node = 0;     // PromoteSelf: the failed primary; Follow/FencePrimary: the new primary
+    bool on = false;  // ReadOnlyFence
 };
 
 // decide()'s answer: what to do now, what to remember, when to look again,
@@ -57,5 +74,13 @@ Step decide(const Snapshot& snapshot, const Memory& memory);
 std::chrono::seconds wait_for(State state, const Tuning& tuning);
 
 std::string_view role_name(NodeRole role);
+
+// Seconds an isolated primary waits before fencing itself: the standbys can
+// promote (reconnect_attempts - 1) * reconnect_interval seconds after their
+// first failed check at the earliest; the primary notices the isolation up to
+// monitor_interval_secs late and its own probe may take master_response_timeout.
+// What is left of that budget is the grace period (0 with the defaults: fence
+// at the first tick that sees nobody).
+int isolation_grace_seconds(const Tuning& tuning);
 
 }  // namespace repmgr::repmgrd

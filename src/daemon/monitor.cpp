@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "cluster/arbiter.hpp"
 #include "cluster/monitor.hpp"
 #include "cluster/witness.hpp"
 #include "config/settings.hpp"
@@ -37,9 +38,21 @@ LinkSettings Monitor::link_settings() const {
 
 Tuning Monitor::tuning() const {
     const Config& c = ctx_.config;
-    return Tuning{c.monitor_interval_secs, c.reconnect_attempts, c.reconnect_interval,
-                  c.witness_sync_interval, c.monitoring_history || options_.monitoring_history,
-                  c.failover == "automatic"};
+    Tuning t;
+    t.monitor_interval_secs = c.monitor_interval_secs;
+    t.reconnect_attempts = c.reconnect_attempts;
+    t.reconnect_interval = c.reconnect_interval;
+    t.master_response_timeout = c.master_response_timeout;
+    t.witness_sync_interval = c.witness_sync_interval;
+    t.monitoring_history = c.monitoring_history || options_.monitoring_history;
+    t.automatic_failover = c.failover == "automatic";
+    t.primary_follow_timeout = c.primary_follow_timeout;
+    t.election_rerun_interval = c.election_rerun_interval;
+    t.primary_fencing = c.primary_fencing == "stop"   ? Tuning::Fencing::Stop
+                        : c.primary_fencing == "none" ? Tuning::Fencing::None
+                                                      : Tuning::Fencing::Rejoin;
+    t.isolation_fencing = c.primary_isolation_fencing && t.automatic_failover;
+    return t;
 }
 
 Link* Monitor::primary_link() {
@@ -104,6 +117,12 @@ void Monitor::observe_upstream(Snapshot& s) {
         s.upstream.reachable = true;
         s.upstream.in_recovery = pos.in_recovery;
         if (!pos.in_recovery) positions_.primary_lsn = pos.current_lsn;
+        // The failover term names the primary's timeline: learn it while the
+        // primary answers (once per upstream, and again after it was away).
+        if (!pos.in_recovery && (upstream_timeline_of_ != s.upstream_id || !memory_.upstream_was_up)) {
+            upstream_timeline_ = primary_timeline(*c);
+            upstream_timeline_of_ = s.upstream_id;
+        }
     } catch (const Failure& f) {
         upstream_.drop(failure_text(f));
         s.upstream = ServerView{false, false, upstream_.error()};
@@ -134,9 +153,10 @@ void Monitor::observe_primary(Snapshot& s) {
             }
         }
     }
+    if (role_ == NodeRole::Witness && primary_via_ == PrimaryVia::None) find_primary_for_witness();
     if (Connection* p = primary()) {
         try {
-            s.paused = daemon_paused(*p, s.node_id);
+            paused_ = daemon_paused(*p, s.node_id);
         } catch (const DbError& e) {
             if (e.code() == ExitCode::DbConnection) {
                 primary_link()->drop(failure_text(e));
@@ -146,6 +166,8 @@ void Monitor::observe_primary(Snapshot& s) {
             }
         }
     }
+    // The pause flag lives on the primary: while it is gone, the last value holds.
+    s.paused = paused_;
     s.primary_writable = primary() != nullptr;
 }
 
@@ -159,6 +181,8 @@ Snapshot Monitor::observe() {
     s.role = role_;  // the last known role while the local server is down
     observe_upstream(s);
     observe_primary(s);
+    observe_failover(s);
+    observe_primary_peers(s);
     s.positions = positions_;
     return s;
 }
@@ -172,7 +196,22 @@ void Monitor::run_action(const Snapshot& s, const Action& a) {
                 ctx_.log.notice("{}", a.details);
             else
                 ctx_.log.warning("{}", a.details);
-            ctx_.record(primary(), a.event, a.successful, a.details);
+            if (a.node != 0)
+                record_on(a.node, a);
+            else
+                ctx_.record(primary(), a.event, a.successful, a.details);
+            return;
+        case ActionKind::PromoteSelf:
+            promote_self(s, a);
+            return;
+        case ActionKind::Follow:
+            follow(s, a);
+            return;
+        case ActionKind::FencePrimary:
+            fence_primary(s, a);
+            return;
+        case ActionKind::ReadOnlyFence:
+            read_only_fence(s, a);
             return;
         case ActionKind::LogWarning:
             ctx_.log.warning("{}", a.details);

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "actions/context.hpp"
 #include "cluster/nodes.hpp"
@@ -27,6 +28,16 @@ private:
     void observe_local(Snapshot& s);
     void observe_upstream(Snapshot& s);
     void observe_primary(Snapshot& s);
+    // failover_monitor.cpp: what failover and fencing need to see, and their effects
+    void observe_failover(Snapshot& s);
+    void observe_primary_peers(Snapshot& s);
+    void find_primary_for_witness();
+    void promote_self(const Snapshot& s, const Action& a);
+    void follow(const Snapshot& s, const Action& a);
+    void fence_primary(const Snapshot& s, const Action& a);
+    void read_only_fence(const Snapshot& s, const Action& a);
+    void record_on(int node_id, const Action& a);
+    std::vector<NodeRecord> local_nodes();
     void act(const Snapshot& s, const Step& step);
     void run_action(const Snapshot& s, const Action& a);
     void log_step(const Step& step);
@@ -53,6 +64,11 @@ private:
     std::optional<NodeRecord> upstream_record_;
     std::optional<NodeRecord> primary_record_;
     Positions positions_;
+
+    bool paused_ = false;               // last read from the primary; kept while it is gone
+    int upstream_timeline_ = 0;         // the primary's timeline, read while it answered
+    std::optional<int> upstream_timeline_of_;
+    Link witness_;                      // during a failover: the arbiter
 };
 
 }  // namespace repmgr::repmgrd

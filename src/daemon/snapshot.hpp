@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/election.hpp"
+
 namespace repmgr::repmgrd {
 
 using Clock = std::chrono::steady_clock;  // intervals never follow wall-clock jumps
@@ -30,9 +32,42 @@ struct Tuning {
     int monitor_interval_secs = 2;
     int reconnect_attempts = 3;
     int reconnect_interval = 2;
+    int master_response_timeout = 2;
     int witness_sync_interval = 15;
     bool monitoring_history = false;
     bool automatic_failover = false;
+    int primary_follow_timeout = 60;    // how long to wait for the election winner
+    int election_rerun_interval = 5;    // pace of elections after an abort
+    enum class Fencing { Rejoin, Stop, None } primary_fencing = Fencing::Rejoin;
+    bool isolation_fencing = false;     // primary_isolation_fencing, only with failover=automatic
+};
+
+// One failover term: "primary `failed_primary_id` on timeline `timeline`
+// failed". The witness lets one node win each term.
+struct FailoverTerm {
+    int failed_primary_id = 0;
+    int timeline = 0;
+};
+
+// What a standby sees when its upstream has failed: filled by observe() only
+// then (it costs a connection to every sibling and to the witness).
+struct FailoverView {
+    bool upstream_was_primary = true;   // false: a cascaded standby lost its upstream standby
+    FailoverTerm term;                  // the failed primary and its timeline
+    ElectionInput election;             // siblings (self included) and witness
+    std::optional<int> claim_winner;    // the witness's answer for this term, if claimed
+    std::optional<int> running_primary_id;  // a registered node answering as a writable primary
+};
+
+// What a primary sees of other registered nodes when some standby is missing
+// (or when isolation fencing needs to know).
+struct PrimaryView {
+    int own_timeline = 0;
+    std::optional<int> rival_id;        // another node running as primary on a newer timeline
+    int rival_timeline = 0;
+    int peers_total = 0;                // registered standbys + witness
+    int peers_visible = 0;              // of those, answering now
+    bool fenced_read_only = false;      // default_transaction_read_only set by an isolation fence
 };
 
 // One immutable picture of what this tick saw; built by observe(), consumed
@@ -51,6 +86,8 @@ struct Snapshot {
     // application_names streaming now (pg_stat_replication)
     std::vector<std::string> expected_standbys;
     std::vector<std::string> attached_standbys;
+    std::optional<FailoverView> failover;
+    std::optional<PrimaryView> primary_view;
     Tuning tuning;
 };
 

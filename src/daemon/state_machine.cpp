@@ -3,24 +3,57 @@
 namespace repmgr::repmgrd {
 namespace {
 
+using S = State;
+using T = Trigger;
+
 constexpr Transition kTransitions[] = {
     // A node whose own server is down cannot judge anyone else: whatever we
     // were doing, wait for the local server first.
-    {State::Monitoring, Trigger::LocalLost, State::LocalDown, "local server stopped answering"},
-    {State::UpstreamLost, Trigger::LocalLost, State::LocalDown, "local server stopped answering"},
-    {State::UpstreamFailed, Trigger::LocalLost, State::LocalDown, "local server stopped answering"},
-    {State::LocalDown, Trigger::LocalBack, State::Monitoring, "local server answers again"},
+    {S::Monitoring, T::LocalLost, S::LocalDown, "local server stopped answering"},
+    {S::UpstreamLost, T::LocalLost, S::LocalDown, "local server stopped answering"},
+    {S::UpstreamFailed, T::LocalLost, S::LocalDown, "local server stopped answering"},
+    {S::Electing, T::LocalLost, S::LocalDown, "local server stopped answering"},
+    {S::Promoting, T::LocalLost, S::LocalDown, "local server stopped answering"},
+    {S::AwaitingLeader, T::LocalLost, S::LocalDown, "local server stopped answering"},
+    {S::Following, T::LocalLost, S::LocalDown, "local server stopped answering"},
+    {S::Degraded, T::LocalLost, S::LocalDown, "local server stopped answering"},
+    {S::SplitBrain, T::LocalLost, S::LocalDown, "local server stopped (fenced)"},
+    {S::Isolated, T::LocalLost, S::LocalDown, "local server stopped answering"},
+    {S::LocalDown, T::LocalBack, S::Monitoring, "local server answers again"},
     // The upstream: a failed check starts counting, enough failures in a row
-    // declare it failed (where failover will begin), any answer resets.
-    {State::Monitoring, Trigger::UpstreamLost, State::UpstreamLost, "upstream check failed"},
-    {State::UpstreamLost, Trigger::AttemptsSpent, State::UpstreamFailed,
-     "upstream failed every reconnect attempt"},
-    {State::UpstreamLost, Trigger::UpstreamBack, State::Monitoring, "upstream answers again"},
-    {State::UpstreamFailed, Trigger::UpstreamBack, State::Monitoring, "upstream answers again"},
+    // declare it failed, any answer resets (also in the middle of a failover:
+    // the primary came back before anyone promoted).
+    {S::Monitoring, T::UpstreamLost, S::UpstreamLost, "upstream check failed"},
+    {S::UpstreamLost, T::AttemptsSpent, S::UpstreamFailed, "upstream failed every reconnect attempt"},
+    {S::UpstreamLost, T::UpstreamBack, S::Monitoring, "upstream answers again"},
+    {S::UpstreamFailed, T::UpstreamBack, S::Monitoring, "upstream answers again"},
+    {S::Electing, T::UpstreamBack, S::Monitoring, "upstream answers again"},
+    {S::AwaitingLeader, T::UpstreamBack, S::Monitoring, "upstream answers again"},
+    {S::Following, T::UpstreamBack, S::Monitoring, "streaming from the new upstream"},
+    {S::Degraded, T::UpstreamBack, S::Monitoring, "upstream answers again"},
+    // Failover (failover=automatic, not paused).
+    {S::UpstreamFailed, T::StartElection, S::Electing, "automatic failover: electing a new primary"},
+    {S::Electing, T::WonElection, S::Promoting, "this node is the best candidate"},
+    {S::Electing, T::LostElection, S::AwaitingLeader, "another node leads"},
+    {S::Electing, T::ElectionAborted, S::Degraded, "no failover possible now"},
+    {S::Degraded, T::RetryElection, S::Electing, "electing again"},
+    {S::Promoting, T::Promoted, S::Monitoring, "promoted: this node is the primary"},
+    {S::Promoting, T::LostElection, S::AwaitingLeader, "another node claimed this failover term"},
+    {S::Promoting, T::PromotionFailed, S::Degraded, "promotion did not happen"},
+    {S::AwaitingLeader, T::LeaderReady, S::Following, "the new primary accepts writes: following it"},
+    {S::AwaitingLeader, T::RetryElection, S::Electing, "the expected leader did not take over"},
+    {S::Following, T::FollowFailed, S::AwaitingLeader, "not streaming from the new primary"},
+    // Fencing of a primary.
+    {S::Monitoring, T::RivalPrimarySeen, S::SplitBrain, "another node was promoted on a newer timeline"},
+    {S::Isolated, T::RivalPrimarySeen, S::SplitBrain, "another node was promoted on a newer timeline"},
+    {S::SplitBrain, T::RivalGone, S::Monitoring, "no other primary seen any more"},
+    {S::Monitoring, T::PeersLost, S::Isolated, "no standby and no witness visible: read-only"},
+    {S::Isolated, T::PeersBack, S::Monitoring, "a majority is visible again: writable"},
 };
 
-constexpr State kStates[] = {State::Monitoring, State::LocalDown, State::UpstreamLost,
-                             State::UpstreamFailed};
+constexpr State kStates[] = {S::Monitoring,     S::LocalDown, S::UpstreamLost, S::UpstreamFailed,
+                             S::Electing,       S::Promoting, S::AwaitingLeader, S::Following,
+                             S::Degraded,       S::SplitBrain, S::Isolated};
 
 }  // namespace
 
@@ -34,23 +67,55 @@ const Transition* find_transition(State from, Trigger trigger) {
     return nullptr;
 }
 
+bool in_failover(State state) {
+    switch (state) {
+        case S::UpstreamFailed:
+        case S::Electing:
+        case S::Promoting:
+        case S::AwaitingLeader:
+        case S::Following:
+        case S::Degraded: return true;
+        default: return false;
+    }
+}
+
 std::string_view state_name(State state) {
     switch (state) {
-        case State::Monitoring: return "monitoring";
-        case State::LocalDown: return "local-down";
-        case State::UpstreamLost: return "upstream-lost";
-        case State::UpstreamFailed: return "upstream-failed";
+        case S::Monitoring: return "monitoring";
+        case S::LocalDown: return "local-down";
+        case S::UpstreamLost: return "upstream-lost";
+        case S::UpstreamFailed: return "upstream-failed";
+        case S::Electing: return "electing";
+        case S::Promoting: return "promoting";
+        case S::AwaitingLeader: return "awaiting-leader";
+        case S::Following: return "following";
+        case S::Degraded: return "degraded";
+        case S::SplitBrain: return "split-brain";
+        case S::Isolated: return "isolated";
     }
     return "?";
 }
 
 std::string_view trigger_name(Trigger trigger) {
     switch (trigger) {
-        case Trigger::LocalLost: return "local-lost";
-        case Trigger::LocalBack: return "local-back";
-        case Trigger::UpstreamLost: return "upstream-lost";
-        case Trigger::UpstreamBack: return "upstream-back";
-        case Trigger::AttemptsSpent: return "attempts-spent";
+        case T::LocalLost: return "local-lost";
+        case T::LocalBack: return "local-back";
+        case T::UpstreamLost: return "upstream-lost";
+        case T::UpstreamBack: return "upstream-back";
+        case T::AttemptsSpent: return "attempts-spent";
+        case T::StartElection: return "start-election";
+        case T::WonElection: return "won-election";
+        case T::LostElection: return "lost-election";
+        case T::ElectionAborted: return "election-aborted";
+        case T::RetryElection: return "retry-election";
+        case T::LeaderReady: return "leader-ready";
+        case T::Promoted: return "promoted";
+        case T::PromotionFailed: return "promotion-failed";
+        case T::FollowFailed: return "follow-failed";
+        case T::RivalPrimarySeen: return "rival-primary-seen";
+        case T::RivalGone: return "rival-gone";
+        case T::PeersLost: return "peers-lost";
+        case T::PeersBack: return "peers-back";
     }
     return "?";
 }

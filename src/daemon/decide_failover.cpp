@@ -1,0 +1,306 @@
+// decide() for failover and fencing: pure, like the rest of decide().
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "daemon/decide_steps.hpp"
+
+namespace repmgr::repmgrd {
+namespace {
+
+const CandidateView* find_view(const FailoverView& f, int node_id) {
+    for (const auto& v : f.election.standbys)
+        if (v.node_id == node_id) return &v;
+    return nullptr;
+}
+
+// Once per episode as an event; every time as the sentence of the tick.
+void abort_failover(const Snapshot& s, Step& step, const std::string& why) {
+    Memory& m = step.next;
+    apply_trigger(step, Trigger::ElectionAborted);
+    m.last_decision = why;
+    if (!m.abort_recorded)
+        add_event(step, "repmgrd_failover_abort",
+                  fmt::format("node {}: {}", s.node_id, why), false);
+    m.abort_recorded = true;
+}
+
+void follow_leader(Step& step, int leader, std::string why, Clock::time_point now) {
+    Memory& m = step.next;
+    m.leader_id = leader;
+    m.leader_since = now;
+    m.last_decision = std::move(why);
+    apply_trigger(step, Trigger::LostElection);
+}
+
+void await_leader(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    if (!m.leader_id) {
+        apply_trigger(step, Trigger::RetryElection);
+        return;
+    }
+    int leader = *m.leader_id;
+    bool ready = false;
+    if (s.failover) {
+        if (s.failover->running_primary_id == leader) ready = true;
+        if (const CandidateView* v = find_view(*s.failover, leader))
+            ready = ready || (v->reachable && !v->in_recovery);
+    }
+    if (ready) {
+        apply_trigger(step, Trigger::LeaderReady);
+        m.follow_ticks = 0;
+        m.last_decision = fmt::format("node {} accepts writes: following it", leader);
+        step.actions.push_back({ActionKind::Follow, {}, m.last_decision, true, leader});
+        return;
+    }
+    if (m.leader_since &&
+        s.at - *m.leader_since >= std::chrono::seconds(s.tuning.primary_follow_timeout)) {
+        std::string why = fmt::format(
+            "node {} did not become a writable primary within primary_follow_timeout ({} s)",
+            leader, s.tuning.primary_follow_timeout);
+        if (!m.abort_recorded)
+            add_event(step, "repmgrd_failover_abort", fmt::format("node {}: {}", s.node_id, why),
+                      false);
+        m.abort_recorded = true;
+        m.last_decision = why + ": electing again";
+        m.leader_id.reset();
+        apply_trigger(step, Trigger::RetryElection);
+        return;
+    }
+    m.last_decision = fmt::format("waiting for node {} to accept writes", leader);
+}
+
+void run_election(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    m.last_election = s.at;
+    if (!s.failover) {
+        abort_failover(s, step, "I will not fail over because the cluster could not be observed "
+                                "(the local metadata is unreadable)");
+        return;
+    }
+    const FailoverView& f = *s.failover;
+    if (!f.upstream_was_primary) {
+        // A cascaded standby: its upstream was a standby; the primary is
+        // alive elsewhere, so there is nothing to elect: follow the primary.
+        if (f.running_primary_id)
+            follow_leader(step, *f.running_primary_id,
+                          fmt::format("upstream node {} (a standby) failed: following the "
+                                      "primary node {}",
+                                      f.term.failed_primary_id, *f.running_primary_id),
+                          s.at);
+        else
+            abort_failover(s, step,
+                           fmt::format("upstream node {} (a standby) failed and no primary is "
+                                       "reachable to follow",
+                                       f.term.failed_primary_id));
+        if (m.state == State::AwaitingLeader) await_leader(s, step);
+        return;
+    }
+    // The witness decides who won a term: a claim, once made, is final.
+    if (f.claim_winner) {
+        if (*f.claim_winner == s.node_id) {
+            m.last_decision = fmt::format("this node already holds the claim for the failover of "
+                                          "node {} (timeline {}): promoting",
+                                          f.term.failed_primary_id, f.term.timeline);
+            apply_trigger(step, Trigger::WonElection);
+            step.actions.push_back({ActionKind::PromoteSelf, {}, m.last_decision, true,
+                                    f.term.failed_primary_id});
+            return;
+        }
+        follow_leader(step, *f.claim_winner,
+                      fmt::format("node {} won the failover of node {} (claim on the witness)",
+                                  *f.claim_winner, f.term.failed_primary_id),
+                      s.at);
+        await_leader(s, step);
+        return;
+    }
+    ElectionResult r = elect(f.election);
+    switch (r.outcome) {
+        case ElectionOutcome::PromoteSelf:
+            if (f.election.has_witness && !f.election.witness_reachable) {
+                abort_failover(s, step, "I will not fail over because the witness cannot be "
+                                        "reached to claim the failover term");
+                return;
+            }
+            m.last_decision = r.reason;
+            apply_trigger(step, Trigger::WonElection);
+            step.actions.push_back({ActionKind::PromoteSelf, {}, r.reason, true,
+                                    f.term.failed_primary_id});
+            return;
+        case ElectionOutcome::FollowOther:
+        case ElectionOutcome::NewPrimaryExists:
+            follow_leader(step, *r.winner_id, r.reason, s.at);
+            await_leader(s, step);
+            return;
+        case ElectionOutcome::PrimaryStillSeen:
+        case ElectionOutcome::NoQuorum:
+        case ElectionOutcome::NoCandidate:
+            abort_failover(s, step, r.reason);
+            return;
+    }
+}
+
+void promoting(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    if (s.local.reachable && !s.local.in_recovery) {
+        apply_trigger(step, Trigger::Promoted);
+        return;
+    }
+    if (s.failover && s.failover->claim_winner && *s.failover->claim_winner != s.node_id) {
+        follow_leader(step, *s.failover->claim_winner,
+                      fmt::format("node {} claimed this failover term first: following it",
+                                  *s.failover->claim_winner),
+                      s.at);
+        return;
+    }
+    apply_trigger(step, Trigger::PromotionFailed);
+    std::string why = "the promotion of this node did not happen (see the log above)";
+    m.last_decision = why;
+    if (!m.abort_recorded)
+        add_event(step, "repmgrd_failover_abort", fmt::format("node {}: {}", s.node_id, why),
+                  false);
+    m.abort_recorded = true;
+}
+
+}  // namespace
+
+void failover_step(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    if (m.state == State::Promoting) {
+        promoting(s, step);
+        return;
+    }
+    if (m.state == State::UpstreamFailed) {
+        if (!s.tuning.automatic_failover) {
+            if (!m.manual_reported)
+                add_event(step, "standby_disconnect_manual",
+                          fmt::format("node {}: upstream node {} is unreachable; failover=manual, "
+                                      "so no automatic action is taken",
+                                      s.node_id, s.upstream_id.value_or(0)),
+                          false);
+            m.manual_reported = true;
+            return;
+        }
+        if (s.paused) return;
+        apply_trigger(step, Trigger::StartElection);
+    }
+    if (s.paused) return;  // a paused repmgrd never acts, whatever it was doing
+    switch (m.state) {
+        case State::Electing:
+            run_election(s, step);
+            return;
+        case State::Degraded:
+            if (!m.last_election ||
+                s.at - *m.last_election >= std::chrono::seconds(s.tuning.election_rerun_interval)) {
+                apply_trigger(step, Trigger::RetryElection);
+                run_election(s, step);
+            }
+            return;
+        case State::AwaitingLeader:
+            await_leader(s, step);
+            return;
+        case State::Following:
+            // Streaming from the leader shows as UpstreamBack; until then give
+            // the follow (and the metadata update reaching us) a few ticks.
+            if (++m.follow_ticks >= 3) {
+                m.leader_since = s.at;
+                apply_trigger(step, Trigger::FollowFailed);
+            }
+            return;
+        default:
+            return;
+    }
+}
+
+int isolation_grace_seconds(const Tuning& t) {
+    int promote_earliest = std::max(0, t.reconnect_attempts - 1) * t.reconnect_interval;
+    return std::max(0, promote_earliest - t.monitor_interval_secs - t.master_response_timeout);
+}
+
+void fencing_step(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    const PrimaryView* pv = s.primary_view ? &*s.primary_view : nullptr;
+    bool rival = pv && pv->rival_id;
+    if (m.state == State::SplitBrain && !rival) {
+        apply_trigger(step, Trigger::RivalGone);
+        m.split_brain_recorded = false;
+        return;
+    }
+    if (rival) {
+        apply_trigger(step, Trigger::RivalPrimarySeen);
+        if (!m.split_brain_recorded) {
+            const char* what = s.tuning.primary_fencing == Tuning::Fencing::Rejoin
+                                   ? "stopping it and rejoining it as a standby"
+                               : s.tuning.primary_fencing == Tuning::Fencing::Stop
+                                   ? "stopping it"
+                                   : "primary_fencing=none: only reporting";
+            // Recorded on the new primary: that is the metadata that lives on.
+            step.actions.push_back(
+                {ActionKind::RecordEvent, "repmgrd_split_brain_detected",
+                      fmt::format("node {} runs as a primary on timeline {}, but node {} was "
+                                  "promoted on the newer timeline {}: {}",
+                                  s.node_id, pv->own_timeline, *pv->rival_id, pv->rival_timeline,
+                                  what),
+                      false, *pv->rival_id});
+            m.split_brain_recorded = true;
+        }
+        if (s.tuning.primary_fencing != Tuning::Fencing::None && !s.paused)
+            step.actions.push_back({ActionKind::FencePrimary, {}, {}, true, *pv->rival_id});
+        return;
+    }
+    if (!s.tuning.isolation_fencing || !pv || pv->peers_total == 0 || s.paused) return;
+    // Voting members as the standbys count them: the standbys, the witness and this primary.
+    bool majority = (pv->peers_visible + 1) * 2 > pv->peers_total + 1;
+    if (pv->peers_visible > 0) {
+        m.peers_lost_since.reset();
+        if (!majority) return;  // an isolated primary stays fenced until it sees a majority
+        if (m.state == State::Isolated) apply_trigger(step, Trigger::PeersBack);
+        if (pv->fenced_read_only)
+            step.actions.push_back({ActionKind::ReadOnlyFence, {},
+                                    fmt::format("node {} sees {} of {} standby/witness node(s) "
+                                                "again and no other primary: lifting the "
+                                                "read-only fence",
+                                                s.node_id, pv->peers_visible, pv->peers_total),
+                                    true, 0, false});
+        return;
+    }
+    if (!m.peers_lost_since) m.peers_lost_since = s.at;
+    if (m.state == State::Monitoring &&
+        s.at - *m.peers_lost_since >= std::chrono::seconds(isolation_grace_seconds(s.tuning))) {
+        apply_trigger(step, Trigger::PeersLost);
+        if (!pv->fenced_read_only)
+            step.actions.push_back(
+                {ActionKind::ReadOnlyFence, {},
+                 fmt::format("node {} sees none of its {} standby/witness node(s): making it "
+                             "read-only before a standby can be promoted",
+                             s.node_id, pv->peers_total),
+                 true, 0, true});
+    }
+}
+
+std::string failover_reason(const Snapshot& s, const Memory& m) {
+    switch (m.state) {
+        case State::UpstreamFailed:
+        case State::Electing:
+        case State::Promoting:
+        case State::AwaitingLeader:
+        case State::Following:
+        case State::Degraded:
+            if (s.paused && m.state != State::UpstreamFailed)
+                return "repmgrd is paused in the middle of a failover; no action is taken";
+            return m.last_decision;
+        case State::SplitBrain:
+            return s.primary_view && s.primary_view->rival_id
+                       ? fmt::format("split brain: node {} is primary on newer timeline {}; "
+                                     "this node must not take writes",
+                                     *s.primary_view->rival_id, s.primary_view->rival_timeline)
+                       : "split brain";
+        case State::Isolated:
+            return fmt::format("isolated: no standby and no witness visible; this primary is "
+                               "read-only until a majority is visible again");
+        default:
+            return {};
+    }
+}
+
+}  // namespace repmgr::repmgrd

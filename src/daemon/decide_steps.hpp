@@ -1,0 +1,22 @@
+#pragma once
+
+// Internal to decide(): the pieces shared by decide.cpp (monitoring) and
+// decide_failover.cpp (election, promotion, following, fencing).
+
+#include "daemon/decide.hpp"
+
+namespace repmgr::repmgrd {
+
+// Appends a repl_events row + notification to the step.
+void add_event(Step& step, std::string event, std::string details, bool ok = true);
+// Moves the state when the table allows (from, trigger); ignored otherwise.
+void apply_trigger(Step& step, Trigger trigger);
+
+// Standby in a failover state (UpstreamFailed ... Degraded, Promoting).
+void failover_step(const Snapshot& s, Step& step);
+// Primary: split-brain and isolation fencing.
+void fencing_step(const Snapshot& s, Step& step);
+// A sentence for the failover and fencing states; empty for the others.
+std::string failover_reason(const Snapshot& s, const Memory& m);
+
+}  // namespace repmgr::repmgrd

@@ -1,0 +1,419 @@
+// repmgrd's failover and fencing, the parts with I/O: what a standby sees of
+// its siblings and of the witness once its upstream has failed, what a primary
+// sees of the other nodes, and the effects decide() asks for (claim and
+// promote, follow, fence). The decisions themselves are in decide_failover.cpp.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "actions/actions.hpp"
+#include "actions/role_change.hpp"
+#include "cluster/arbiter.hpp"
+#include "cluster/monitor.hpp"
+#include "cluster/replication.hpp"
+#include "daemon/monitor.hpp"
+#include "db/probe.hpp"
+#include "notify/placeholders.hpp"
+#include "pg/control.hpp"
+#include "util/process.hpp"
+
+namespace repmgr::repmgrd {
+namespace {
+
+// A sibling's WAL receiver counts as still seeing the primary when it heard
+// from it within the time the standbys need to declare it failed.
+int receiver_freshness_s(const Config& c) {
+    return std::max(10, c.reconnect_attempts * c.reconnect_interval + c.master_response_timeout);
+}
+
+struct Probed {
+    const NodeRecord* node;
+    std::optional<PeerState> state;  // nullopt: unreachable
+};
+
+// Connects to every node at once (one timeout in total, not one per dead
+// node) and asks each what it is.
+std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, const Config& config) {
+    std::vector<std::string> conninfos;
+    for (const auto* n : nodes) conninfos.push_back(n->conninfo);
+    int timeout_s = std::max(1, config.master_response_timeout);
+    auto results = connect_all(conninfos, timeout_s);
+    std::vector<Probed> out;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        Probed p{nodes[i], std::nullopt};
+        if (results[i].connection) {
+            try {
+                set_statement_timeout(*results[i].connection, timeout_s * 1000);
+                p.state = read_peer_state(*results[i].connection, receiver_freshness_s(config));
+            } catch (const Failure&) {
+            }
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<NodeRecord> Monitor::local_nodes() {
+    Connection* local = local_.current();
+    if (!local) return {};
+    return NodeRepository(*local).all();
+}
+
+// ---- observe -----------------------------------------------------------------
+
+void Monitor::observe_failover(Snapshot& s) {
+    bool wanted = role_ == NodeRole::Standby && s.local.reachable && upstream_record_ &&
+                  !s.upstream.reachable &&
+                  (memory_.state != State::Monitoring || s.tuning.reconnect_attempts <= 1);
+    if (!wanted && memory_.state != State::Promoting) return;
+    if (!s.local.reachable || !upstream_record_) return;
+    try {
+        Connection& local = *local_.current();
+        std::vector<NodeRecord> nodes = local_nodes();
+        const NodeRecord& failed = *upstream_record_;
+        FailoverView f;
+        f.upstream_was_primary = failed.type == NodeType::Master;
+        f.term.failed_primary_id = failed.id;
+        f.term.timeline = upstream_timeline_of_ == failed.id && upstream_timeline_ > 0
+                              ? upstream_timeline_
+                              : standby_timeline(local);
+        ElectionInput& e = f.election;
+        e.self_id = s.node_id;
+        e.failed_primary_id = failed.id;
+        e.primary_location = failed.location;
+
+        PeerState mine = read_peer_state(local, receiver_freshness_s(ctx_.config));
+        CandidateView self;
+        self.node_id = s.node_id;
+        self.priority = ctx_.config.priority;
+        self.location = ctx_.config.location.empty() ? "default" : ctx_.config.location;
+        for (const auto& n : nodes)
+            if (n.id == s.node_id) {
+                self.priority = n.priority;
+                self.location = n.location;
+            }
+        self.reachable = true;
+        self.sees_primary = mine.streaming;
+        self.in_recovery = mine.in_recovery;
+        self.received_lsn = mine.received_lsn;
+        e.standbys.push_back(self);
+
+        std::vector<const NodeRecord*> others;
+        const NodeRecord* witness = nullptr;
+        for (const auto& n : nodes) {
+            if (n.id == s.node_id || n.id == failed.id) continue;
+            if (n.type == NodeType::Witness) {
+                if (n.active) witness = &n;
+                continue;
+            }
+            others.push_back(&n);
+        }
+        int best_timeline = 0;
+        for (const auto& p : probe_nodes(others, ctx_.config)) {
+            const NodeRecord& n = *p.node;
+            bool sibling = n.type == NodeType::Standby && n.active &&
+                           n.upstream_node_id.value_or(failed.id) == failed.id;
+            if (sibling) {
+                CandidateView v;
+                v.node_id = n.id;
+                v.priority = n.priority;
+                v.location = n.location;
+                v.reachable = p.state.has_value();
+                if (p.state) {
+                    v.sees_primary = p.state->streaming;
+                    v.in_recovery = p.state->in_recovery;
+                    v.received_lsn = p.state->received_lsn;
+                }
+                e.standbys.push_back(v);
+            }
+            if (p.state && !p.state->in_recovery && p.state->timeline > best_timeline) {
+                best_timeline = p.state->timeline;
+                f.running_primary_id = n.id;
+            }
+        }
+        if (witness) {
+            e.has_witness = true;
+            e.witness_location = witness->location;
+            if (Connection* w = witness_.get(witness->conninfo, link_settings())) {
+                try {
+                    f.claim_winner =
+                        read_failover_claim(*w, f.term.failed_primary_id, f.term.timeline);
+                    e.witness_reachable = true;
+                } catch (const Failure& fl) {
+                    witness_.drop(failure_text(fl));
+                }
+            }
+            if (!e.witness_reachable)
+                ctx_.log.debug("witness node {} not reachable: {}", witness->id, witness_.error());
+        }
+        s.failover = std::move(f);
+    } catch (const Failure& fl) {
+        ctx_.log.warning("unable to observe the cluster for failover: {}", failure_text(fl));
+    }
+}
+
+void Monitor::observe_primary_peers(Snapshot& s) {
+    if (role_ != NodeRole::Primary || !s.local.reachable || s.local.in_recovery) return;
+    bool some_missing = false;
+    for (const auto& name : s.expected_standbys)
+        if (std::find(s.attached_standbys.begin(), s.attached_standbys.end(), name) ==
+            s.attached_standbys.end())
+            some_missing = true;
+    if (!some_missing && !s.tuning.isolation_fencing) return;
+    try {
+        Connection& local = *local_.current();
+        PrimaryView pv;
+        pv.own_timeline = primary_timeline(local);
+        if (s.tuning.isolation_fencing) pv.fenced_read_only = read_only_fence_on(local);
+        std::vector<NodeRecord> nodes = local_nodes();
+        std::vector<const NodeRecord*> others;
+        for (const auto& n : nodes)
+            if (n.id != s.node_id) others.push_back(&n);
+        for (const auto& p : probe_nodes(others, ctx_.config)) {
+            const NodeRecord& n = *p.node;
+            // In this primary's copy of the metadata a node promoted elsewhere
+            // is still a standby: ask the servers, not the records.
+            bool peer = n.active && (n.type == NodeType::Standby || n.type == NodeType::Witness);
+            if (peer) {
+                pv.peers_total += 1;
+                if (p.state) pv.peers_visible += 1;
+            }
+            if (n.type != NodeType::Witness && p.state && !p.state->in_recovery &&
+                p.state->timeline > pv.own_timeline && p.state->timeline > pv.rival_timeline) {
+                pv.rival_id = n.id;
+                pv.rival_timeline = p.state->timeline;
+            }
+        }
+        s.primary_view = pv;
+    } catch (const Failure& fl) {
+        ctx_.log.warning("unable to look for other primaries: {}", failure_text(fl));
+    }
+}
+
+void Monitor::find_primary_for_witness() {
+    // The recorded primary does not answer: after a failover the new primary
+    // is a node this copy of the metadata still calls a standby.
+    std::vector<NodeRecord> nodes = local_nodes();
+    std::vector<const NodeRecord*> candidates;
+    for (const auto& n : nodes)
+        if (n.type != NodeType::Witness && n.id != ctx_.config.node_id &&
+            (!primary_record_ || n.id != primary_record_->id))
+            candidates.push_back(&n);
+    const NodeRecord* best = nullptr;
+    int best_timeline = 0;
+    for (const auto& p : probe_nodes(candidates, ctx_.config))
+        if (p.state && !p.state->in_recovery && p.state->timeline > best_timeline) {
+            best = p.node;
+            best_timeline = p.state->timeline;
+        }
+    if (!best) return;
+    if (Connection* c = primary_own_.get(best->conninfo, link_settings())) {
+        ctx_.log.notice("the recorded primary does not answer; node {} runs as primary "
+                        "(timeline {}): syncing from it",
+                        best->id, best_timeline);
+        primary_record_ = *best;
+        primary_via_ = PrimaryVia::Own;
+        (void)c;
+    }
+}
+
+// ---- act -----------------------------------------------------------------------
+
+void Monitor::record_on(int node_id, const Action& a) {
+    if (a.successful)
+        ctx_.log.notice("{}", a.details);
+    else
+        ctx_.log.warning("{}", a.details);
+    for (const auto& n : local_nodes()) {
+        if (n.id != node_id) continue;
+        try {
+            Connection c = Connection::open(n.conninfo, std::max(1, ctx_.config.master_response_timeout));
+            use_metadata_schema(c, schema_name(ctx_.config));
+            ctx_.record(&c, a.event, a.successful, a.details, node_id);
+            return;
+        } catch (const Failure& f) {
+            ctx_.log.warning("unable to record \"{}\" on node {}: {}", a.event, node_id,
+                             failure_text(f));
+        }
+    }
+    ctx_.record(primary(), a.event, a.successful, a.details, node_id);
+}
+
+void Monitor::promote_self(const Snapshot& s, const Action& a) {
+    if (!s.failover) return;
+    const FailoverView& f = *s.failover;
+    const int self = ctx_.config.node_id;
+    ctx_.log.notice("{}", a.details);
+    if (f.election.has_witness) {
+        Connection* w = witness_.current();
+        if (!w) {
+            ctx_.log.warning("I will not promote because the witness cannot be reached to claim "
+                             "the failover term: {}", witness_.error());
+            return;
+        }
+        int winner = claim_failover_term(*w, f.term.failed_primary_id, f.term.timeline, self);
+        if (winner != self) {
+            ctx_.log.notice("node {} claimed the failover of node {} (timeline {}) first: "
+                            "not promoting",
+                            winner, f.term.failed_primary_id, f.term.timeline);
+            return;
+        }
+        ctx_.log.notice("claimed the failover of node {} (timeline {}) on the witness",
+                        f.term.failed_primary_id, f.term.timeline);
+    }
+    // Last check before the point of no return: nobody became primary meanwhile.
+    std::vector<NodeRecord> nodes = local_nodes();
+    std::vector<const NodeRecord*> others;
+    for (const auto& n : nodes)
+        if (n.id != self && n.id != f.term.failed_primary_id && n.type != NodeType::Witness)
+            others.push_back(&n);
+    for (const auto& p : probe_nodes(others, ctx_.config))
+        if (p.state && !p.state->in_recovery) {
+            ctx_.log.warning("I will not promote because node {} already runs as a primary",
+                             p.node->id);
+            return;
+        }
+
+    std::string details;
+    try {
+        // A connection without the monitoring statement_timeout: pg_promote waits.
+        Connection local = Connection::open(ctx_.config.conninfo);
+        std::string data_directory = local_data_directory(ctx_, &local);
+        if (!ctx_.config.promote_command.empty()) {
+            ctx_.log.notice("running promote_command: {}", ctx_.config.promote_command);
+            ProcessResult r = run_shell(ctx_.config.promote_command, true);
+            if (r.exit_status != 0)
+                fail(ExitCode::Promoted,
+                     fmt::format("promote_command failed with exit status {}", r.exit_status),
+                     r.output, "run the command by hand to see why, then fix it in repmgr.conf");
+            if (!wait_until_writable(local, ctx_.config.promote_check_timeout))
+                fail(ExitCode::Promoted, "the server does not accept writes after promote_command",
+                     {}, "check the PostgreSQL log of this node");
+        } else {
+            promote_local_server(ctx_, local, data_directory);
+        }
+        use_metadata_schema(local, schema_name(ctx_.config));
+        record_promotion(ctx_, local, std::nullopt);
+        details = fmt::format("node {} promoted to primary by repmgrd; former primary node {} "
+                              "marked inactive ({})",
+                              self, f.term.failed_primary_id, a.details);
+        ctx_.log.notice("{}", details);
+        ctx_.record(&local, "repmgrd_failover_promote", true, details, f.term.failed_primary_id);
+    } catch (const Failure& fl) {
+        ctx_.log.error("automatic promotion of node {} failed: {}", self, fl.what());
+        if (!fl.detail().empty()) ctx_.log.detail(fl.detail());
+        ctx_.record(nullptr, "repmgrd_failover_promote", false,
+                    fmt::format("node {}: promotion failed: {}", self, fl.what()),
+                    f.term.failed_primary_id);
+    }
+}
+
+void Monitor::follow(const Snapshot&, const Action& a) {
+    const int leader = a.node;
+    ctx_.log.notice("{}", a.details);
+    bool ok = false;
+    std::string why;
+    try {
+        if (!ctx_.config.follow_command.empty()) {
+            std::string cmd =
+                expand_placeholders(ctx_.config.follow_command, {{'n', std::to_string(leader)}});
+            ctx_.log.notice("running follow_command: {}", cmd);
+            ProcessResult r = run_shell(cmd, true);
+            ok = r.exit_status == 0;
+            if (!ok) why = fmt::format("follow_command exited with status {}: {}", r.exit_status, r.output);
+        } else {
+            // The manual "standby follow --upstream-node-id=<leader>", in-process.
+            Options saved = ctx_.opts;
+            ctx_.opts.upstream_node_id = leader;
+            ctx_.opts.dry_run = false;
+            try {
+                ok = run_standby_follow(ctx_) == 0;
+            } catch (...) {
+                ctx_.opts = saved;
+                throw;
+            }
+            ctx_.opts = saved;
+        }
+    } catch (const Failure& f) {
+        why = f.detail().empty() ? f.what() : fmt::format("{}: {}", f.what(), f.detail());
+    }
+    std::string details = ok ? fmt::format("node {} now follows new primary node {}",
+                                           ctx_.config.node_id, leader)
+                             : fmt::format("node {} could not follow new primary node {}: {}",
+                                           ctx_.config.node_id, leader, why);
+    Action event{ActionKind::RecordEvent, "repmgrd_failover_follow", details, ok, leader};
+    record_on(leader, event);
+}
+
+void Monitor::fence_primary(const Snapshot&, const Action& a) {
+    const int rival = a.node;
+    std::optional<NodeRecord> rival_record;
+    for (auto& n : local_nodes())
+        if (n.id == rival) rival_record = n;
+    Connection* local = local_.current();
+    if (!local || !rival_record) return;
+    std::string data_directory;
+    try {
+        data_directory = local_data_directory(ctx_, local);
+    } catch (const Failure& f) {
+        ctx_.log.error("cannot fence this primary: {}", f.what());
+        return;
+    }
+    ctx_.log.warning("fencing: stopping this node's server (node {} is the primary now)", rival);
+    local_.drop("stopped by split-brain fencing");
+    primary_own_.drop("stopped by split-brain fencing");
+    try {
+        ServerControl(ctx_.config, ctx_.log, data_directory).stop(StopMode::Fast);
+    } catch (const Failure& f) {
+        ctx_.log.error("fencing: unable to stop the server: {}", f.what());
+        if (!f.detail().empty()) ctx_.log.detail(f.detail());
+        ctx_.log.hint("stop it by hand now: two primaries accept writes");
+        return;
+    }
+    if (ctx_.config.primary_fencing != "rejoin") {
+        ctx_.log.hint(fmt::format("bring it back as a standby with \"repmgr node rejoin -d '{}' "
+                                  "--force-rewind\"",
+                                  rival_record->conninfo));
+        return;
+    }
+    ctx_.log.notice("fencing: rejoining this node as a standby of node {}", rival);
+    Options saved = ctx_.opts;
+    ctx_.opts.dbname = rival_record->conninfo;
+    ctx_.opts.host.clear();
+    ctx_.opts.port.clear();
+    ctx_.opts.user.clear();
+    ctx_.opts.force_rewind = true;
+    ctx_.opts.dry_run = false;
+    ctx_.opts.upstream_node_id.reset();
+    ctx_.opts.pgdata = data_directory;
+    try {
+        run_node_rejoin(ctx_);
+    } catch (const Failure& f) {
+        ctx_.log.error("fencing: node rejoin failed: {}", f.what());
+        if (!f.detail().empty()) ctx_.log.detail(f.detail());
+        ctx_.log.hint(fmt::format("the server stays stopped; run \"repmgr node rejoin -d '{}' "
+                                  "--force-rewind\" by hand",
+                                  rival_record->conninfo));
+    }
+    ctx_.opts = saved;
+}
+
+void Monitor::read_only_fence(const Snapshot& s, const Action& a) {
+    Connection* local = local_.current();
+    if (!local) return;
+    if (a.on) {
+        ctx_.log.warning("{}", a.details);
+        // Recorded before the fence: afterwards this server takes no writes.
+        ctx_.record(local, "repmgrd_isolation_fence", true, a.details);
+        set_read_only_fence(*local, true);
+    } else {
+        set_read_only_fence(*local, false);
+        ctx_.log.notice("{}", a.details);
+        ctx_.record(local, "repmgrd_isolation_fence_lifted", true, a.details);
+    }
+    (void)s;
+}
+
+}  // namespace repmgr::repmgrd
