@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""Benchmark driver: runs each scenario with our binaries and Debian's repmgr
+5.3 (or, for clone, plain pg_basebackup) on identical clusters, alternating
+runs, and prints one JSON object per tool and a ratio line per scenario.
+
+Run it through bench/run (which installs packages and builds ours)."""
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import shutil
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "cluster"))
+sys.path.insert(0, HERE)
+
+from clusters import REPMGR5_BIN, Tool, make_bench_template  # noqa: E402
+import scenarios  # noqa: E402
+from pylib.harness import RUN_AS  # noqa: E402
+
+SCENARIOS = ["failover_default", "failover_tuned", "false_positive", "switchover", "clone",
+             "cluster_show", "footprint"]
+
+
+def emit(obj):
+    print(json.dumps(obj), flush=True)
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def summarize(scenario, tool, results, errors, extra=None):
+    """One JSON line: runs, median/min/max of the headline seconds, medians of
+    the numeric extras, and the first error if any run failed."""
+    out = {"scenario": scenario, "tool": tool, "runs": len(results)}
+    secs = [r["seconds"] for r in results if r.get("seconds") is not None]
+    if secs:
+        out.update(median_s=round(statistics.median(secs), 3), min_s=round(min(secs), 3),
+                   max_s=round(max(secs), 3))
+    elif results:
+        out.update(median_s=None, min_s=None, max_s=None)
+    keys = [k for k in (results[0] if results else {}) if k != "seconds"]
+    for k in keys:
+        vals = [r[k] for r in results if isinstance(r.get(k), (int, float))
+                and not isinstance(r.get(k), bool)]
+        if vals:
+            out[f"{k}" if k.startswith("rows_") or k == "failovers" else f"{k}_median"] = (
+                sum(vals) if k in ("rows_lost", "failovers") else
+                round(statistics.median(vals), 3))
+        elif results and not all(isinstance(r.get(k), (int, float)) for r in results):
+            out[k] = [r.get(k) for r in results]
+    if extra:
+        out.update(extra)
+    if errors:
+        out["error"] = errors[0]
+        if len(errors) > 1:
+            out["failed_runs"] = len(errors)
+    emit(out)
+    return out
+
+
+def ratio(a, b, key="median_s"):
+    if not a or not b or a.get(key) in (None, 0) or b.get(key) in (None, 0):
+        return None
+    return round(a[key] / b[key], 3)
+
+
+def alternate(runs, tools, run_one, label):
+    """Runs `run_one(tool_name)` runs times per tool, alternating which tool
+    goes first; a tool that fails is not run again in this scenario."""
+    results = {t: [] for t in tools}
+    errors = {t: [] for t in tools}
+    for i in range(runs):
+        order = tools if i % 2 == 0 else list(reversed(tools))
+        for t in order:
+            if errors[t]:
+                continue
+            log(f"{label}: {t} run {i + 1}/{runs}")
+            try:
+                r = run_one(t)
+                results[t].append(r)
+                log(f"{label}: {t} -> {json.dumps(r)}")
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:  # noqa: BLE001 - reported as this tool's error
+                errors[t].append(f"{type(e).__name__}: {e}"[:800])
+                log(f"{label}: {t} failed: {traceback.format_exc()[-1500:]}")
+    return results, errors
+
+
+def side_by_side(env, name, runs, run_one):
+    results, errors = alternate(runs, ["ours", "repmgr5"],
+                                lambda t: run_one(env.tools[t]), name)
+    ours = summarize(name, "ours", results["ours"], errors["ours"])
+    peer = summarize(name, "repmgr5", results["repmgr5"], errors["repmgr5"])
+    return ours, peer
+
+
+def scenario_failover(env, name, tuned):
+    runs = 1 if env.quick else 3
+    ours, peer = side_by_side(env, name, runs,
+                              lambda tool: scenarios.run_failover(env, tool, tuned))
+    emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(ours, peer),
+          "ratio_other_standby_streams": ratio(ours, peer, "other_standby_streams_s_median")})
+
+
+def scenario_false_positive(env, name):
+    runs = 1 if env.quick else 3
+    ours, peer = side_by_side(env, name, runs,
+                              lambda tool: scenarios.run_false_positive(env, tool))
+    line = {"scenario": name, "ratio_ours_to_repmgr5": None,
+            "ours_failovers": ours.get("failovers"), "repmgr5_failovers": peer.get("failovers"),
+            "ours_pass": ours.get("failovers") == 0 and "error" not in ours,
+            "repmgr5_pass": peer.get("failovers") == 0 and "error" not in peer}
+    emit(line)
+
+
+def scenario_switchover(env, name):
+    runs = 2 if env.quick else 5
+    ours, peer = side_by_side(env, name, runs, lambda tool: scenarios.run_switchover(env, tool))
+    emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(ours, peer),
+          "ratio_command": ratio(ours, peer, "command_s_median")})
+
+
+def scenario_clone(env, name):
+    runs = 2 if env.quick else 5
+    try:
+        with scenarios.CloneSource(env, scale=50) as src:
+            results, errors = alternate(runs, ["ours", "pg_basebackup"], src.run, name)
+    except Exception as e:  # noqa: BLE001 - setup failed: report for both
+        log(traceback.format_exc())
+        results = {"ours": [], "pg_basebackup": []}
+        errors = {t: [f"setup: {type(e).__name__}: {e}"[:800]] for t in results}
+    note = {"note": "standby clone -c vs pg_basebackup -X stream -c fast, pgbench scale 50"}
+    ours = summarize(name, "ours", results["ours"], errors["ours"], note)
+    raw = summarize(name, "pg_basebackup", results["pg_basebackup"], errors["pg_basebackup"],
+                    note)
+    emit({"scenario": name, "ratio_ours_to_pg_basebackup": ratio(ours, raw)})
+
+
+def scenario_cluster_show(env, name):
+    runs = 3 if env.quick else 7
+    clusters, errors0 = {}, {}
+    try:
+        for t in ("ours", "repmgr5"):
+            try:
+                clusters[t] = scenarios.ShowCluster(env, env.tools[t]).__enter__()
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:  # noqa: BLE001
+                log(traceback.format_exc())
+                errors0[t] = f"setup: {type(e).__name__}: {e}"[:800]
+        tools = list(clusters)
+        results, errors = alternate(runs, tools, lambda t: clusters[t].run(), name)
+    finally:
+        for c in clusters.values():
+            c.__exit__(None, None, None)
+    extra = {"nodes": 8, "black_holes": 2, "connect_timeout": 2}
+    out = {}
+    for t in ("ours", "repmgr5"):
+        errs = ([errors0[t]] if t in errors0 else []) + errors.get(t, [])
+        out[t] = summarize(name, t, results.get(t, []), errs, extra)
+    emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(out["ours"], out["repmgr5"])})
+
+
+def scenario_footprint(env, name):
+    runs = 1 if env.quick else 2
+    window = 20 if env.quick else 60
+    results, errors = alternate(runs, ["ours", "repmgr5"],
+                                lambda t: scenarios.run_footprint(env, env.tools[t], window),
+                                name)
+    extra = {"window_s": window, "monitor_interval_secs": 1, "median_s_is": "repmgrd CPU seconds over the window",
+             "quick_window": env.quick}
+    ours = summarize(name, "ours", results["ours"], errors["ours"], extra)
+    peer = summarize(name, "repmgr5", results["repmgr5"], errors["repmgr5"], extra)
+    emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(ours, peer),
+          "ratio_rss": ratio(ours, peer, "rss_kb_max_median"),
+          "ratio_primary_cpu": ratio(ours, peer, "primary_server_cpu_s_per_min_median")})
+
+
+class LazySshd:
+    def __init__(self):
+        self.sshd = None
+
+    def __call__(self):
+        if self.sshd is None:
+            from pylib.sshd import Sshd
+            self.sshd = Sshd().start()
+        return self.sshd
+
+    def stop(self):
+        if self.sshd is not None:
+            self.sshd.stop()
+
+
+def _interrupt(*_):
+    raise KeyboardInterrupt()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--prefix", required=True, help="installed build of ours")
+    ap.add_argument("--quick", action="store_true", help="fewer runs, shorter windows")
+    ap.add_argument("--only", default="", help="comma-separated scenario names")
+    args = ap.parse_args()
+    only = [s for s in args.only.split(",") if s]
+    unknown = [s for s in only if s not in SCENARIOS]
+    if unknown:
+        ap.error(f"unknown scenario(s) {unknown}; choose from {', '.join(SCENARIOS)}")
+    if os.geteuid() != 0:
+        ap.error("run as root (servers and tools run as the postgres user)")
+
+    # SIGTERM behaves like Ctrl-C, so every finally: tears its cluster down
+    signal.signal(signal.SIGTERM, _interrupt)
+
+    base = tempfile.mkdtemp(prefix="repmgr-bench-template-")
+    os.chmod(base, 0o755)
+    shutil.chown(base, RUN_AS, RUN_AS)
+    cache = {}
+
+    def template():
+        if "path" not in cache:
+            cache["path"] = make_bench_template(base)
+        return cache["path"]
+
+    tools = {"ours": Tool("ours", os.path.join(args.prefix, "bin")),
+             "repmgr5": Tool("repmgr5", REPMGR5_BIN)}
+    sshd = LazySshd()
+    env = scenarios.Env(tools, args.prefix, template, args.quick, sshd)
+    handlers = {
+        "failover_default": lambda n: scenario_failover(env, n, tuned=False),
+        "failover_tuned": lambda n: scenario_failover(env, n, tuned=True),
+        "false_positive": lambda n: scenario_false_positive(env, n),
+        "switchover": lambda n: scenario_switchover(env, n),
+        "clone": lambda n: scenario_clone(env, n),
+        "cluster_show": lambda n: scenario_cluster_show(env, n),
+        "footprint": lambda n: scenario_footprint(env, n),
+    }
+    try:
+        for name in SCENARIOS:
+            if only and name not in only:
+                continue
+            log(f"scenario {name} ({'quick' if args.quick else 'full'})")
+            handlers[name](name)
+    except KeyboardInterrupt:
+        log("interrupted: servers of the current run were torn down")
+        return 130
+    finally:
+        sshd.stop()
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

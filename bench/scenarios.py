@@ -1,0 +1,332 @@
+"""The benchmark scenarios. Each `run_*` does one measured run for one tool on
+a cluster it builds and always tears down, and returns a dict whose "seconds"
+is the headline figure (other keys are extra figures). Failures raise."""
+
+import os
+import shutil
+import signal
+import threading
+import time
+
+import psycopg
+
+from clusters import (PG_BIN, BenchCluster, BlackHole, freeze_tree, is_writable_primary,
+                      multi_host_conninfo, node_conninfo, rss_kb, run_as_user,
+                      server_cpu_seconds, proc_cpu_seconds, streams_from, wait_until)
+
+# repmgr 5 needs its commands set for automatic failover; ours has built-in ones.
+REPMGR5_COMMANDS = {
+    "promote_command": "{repmgr} standby promote -f {conf} --log-to-file",
+    "follow_command": "{repmgr} standby follow -f {conf} --log-to-file --upstream-node-id=%n",
+}
+TUNED = {"monitor_interval_secs": 1, "reconnect_attempts": 2, "reconnect_interval": 1}
+
+
+def failover_settings(tool, tuned):
+    settings = {"failover": "automatic"}
+    if tool.name == "repmgr5":
+        settings.update(REPMGR5_COMMANDS)
+    if tuned:
+        settings.update(TUNED)
+    return settings
+
+
+class Env:
+    """What every run needs: tools, installed prefix, template, sshd, mode."""
+
+    def __init__(self, tools, prefix, template_cache, quick, sshd_factory):
+        self.tools = tools
+        self.prefix = prefix
+        self.template_cache = template_cache
+        self.quick = quick
+        self._sshd_factory = sshd_factory
+
+    def sshd(self):
+        return self._sshd_factory()
+
+    def cluster(self, tool, sshd=None):
+        return BenchCluster(tool, self.prefix, self.template_cache, sshd)
+
+
+def _settle(cluster, seconds):
+    """Lets every repmgrd make its first rounds of checks, and makes sure none died."""
+    time.sleep(seconds)
+    dead = [d.node.name for d in cluster.h.daemons if not d.alive()]
+    if dead:
+        raise RuntimeError(f"repmgrd died on {dead}: {cluster.daemon_log(dead[0])[-500:]}")
+
+
+def _first_write(standbys, deadline):
+    """A client retrying every 50 ms until a write succeeds on a new primary."""
+    conninfo = multi_host_conninfo(standbys, timeout=1)
+    attempts = 0
+    while time.monotonic() < deadline:
+        attempts += 1
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute("INSERT INTO bench_writes DEFAULT VALUES")
+                return time.monotonic(), attempts
+        except psycopg.Error:
+            time.sleep(0.05)
+    return None, attempts
+
+
+# --- 1, 2: failover ---------------------------------------------------------
+def run_failover(env, tool, tuned):
+    timeout = 180 if tool.name == "repmgr5" else 90
+    c = env.cluster(tool)
+    try:
+        c.build(standbys=2, witness=True, settings=failover_settings(tool, tuned))
+        c.primary.sql("CREATE TABLE bench_writes (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
+        for s in c.standbys:
+            wait_until(lambda s=s: streams_from(s, c.primary), timeout=30, what="streaming")
+        c.start_daemons()
+        _settle(c, 5)
+        pid = c.primary.pid()
+        t0 = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        t_write, attempts = _first_write(c.standbys, t0 + timeout)
+        if t_write is None:
+            raise RuntimeError(f"no standby accepted a write within {timeout} s of kill -9 "
+                               f"(no automatic failover); last log lines: "
+                               f"{_tail(c.daemon_log(c.standbys[0].name))}")
+        new = next(s for s in c.standbys if is_writable_primary(s))
+        other = next(s for s in c.standbys if s is not new)
+        try:
+            wait_until(lambda: streams_from(other, new), timeout=max(5, t0 + timeout - time.monotonic()),
+                       interval=0.05, what="the other standby to stream from the new primary")
+            stream_s = time.monotonic() - t0
+        except AssertionError:
+            stream_s = None
+        return {"seconds": t_write - t0, "other_standby_streams_s": stream_s,
+                "write_attempts": attempts}
+    finally:
+        c.teardown()
+
+
+def _tail(text, n=3):
+    return " | ".join(text.strip().splitlines()[-n:])
+
+
+# --- 3: false positive ------------------------------------------------------
+def run_false_positive(env, tool, freeze_s=5):
+    observe_s = 15 if env.quick else 30
+    c = env.cluster(tool)
+    try:
+        c.build(standbys=2, witness=True, settings=failover_settings(tool, tuned=False))
+        c.start_daemons()
+        _settle(c, 5)
+        pids = freeze_tree(c.primary.pid(), signal.SIGSTOP)
+        try:
+            time.sleep(freeze_s)
+        finally:
+            for p in pids:
+                try:
+                    os.kill(p, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+        time.sleep(observe_s)
+        promoted = [s.name for s in c.standbys if is_writable_primary(s)]
+        old_ok = is_writable_primary(c.primary)
+        return {"seconds": None, "failovers": len(promoted), "promoted": promoted,
+                "old_primary_still_primary": old_ok, "frozen_s": freeze_s,
+                "observed_after_thaw_s": observe_s}
+    finally:
+        c.teardown()
+
+
+# --- 4: switchover ----------------------------------------------------------
+class Writer(threading.Thread):
+    """Writes a row every 10 ms through a multi-host read-write conninfo,
+    reconnecting on errors; remembers which ids were acknowledged and when."""
+
+    def __init__(self, nodes):
+        super().__init__(daemon=True)
+        self.conninfo = multi_host_conninfo(nodes, timeout=1)
+        self.committed = []  # (id, monotonic time of the acknowledgement)
+        self.stop_flag = threading.Event()
+
+    def run(self):
+        conn, next_id = None, 1
+        while not self.stop_flag.is_set():
+            try:
+                if conn is None:
+                    conn = psycopg.connect(self.conninfo, autocommit=True)
+                conn.execute("INSERT INTO bench_sw (id) VALUES (%s)", (next_id,))
+                self.committed.append((next_id, time.monotonic()))
+            except psycopg.Error:
+                if conn is not None:
+                    try:
+                        conn.close()
+                    except psycopg.Error:
+                        pass
+                conn = None
+            next_id += 1
+            self.stop_flag.wait(0.01)
+        if conn is not None:
+            conn.close()
+
+    def stop(self):
+        self.stop_flag.set()
+        self.join(timeout=10)
+
+
+def run_switchover(env, tool):
+    c = env.cluster(tool, sshd=env.sshd())
+    writer = None
+    try:
+        c.build(standbys=2)
+        c.primary.sql("CREATE TABLE bench_sw (id int PRIMARY KEY)")
+        target = c.standbys[0]
+        wait_until(lambda: all(streams_from(s, c.primary) for s in c.standbys), timeout=30)
+        writer = Writer(c.all_nodes())
+        writer.start()
+        time.sleep(1)
+        t0 = time.monotonic()
+        r = c.repmgr(target, "standby", "switchover", "--siblings-follow", check=False,
+                     timeout=300)
+        t1 = time.monotonic()
+        time.sleep(2)
+        writer.stop()
+        if r.returncode != 0:
+            raise RuntimeError(f"switchover failed ({r.returncode}): {_tail(r.stderr, 4)}")
+        if not is_writable_primary(target):
+            raise RuntimeError("switchover returned 0 but the target is not a writable primary")
+        times = [t for _, t in writer.committed]
+        before = [t for t in times if t < t0]
+        window = ([before[-1]] if before else [t0]) + [t for t in times if t >= t0]
+        gap = max((b - a for a, b in zip(window, window[1:])), default=None)
+        if gap is None or not any(t > t1 for t in times):
+            raise RuntimeError("the client never wrote again after the switchover")
+        present = {row[0] for row in target.sql("SELECT id FROM bench_sw")}
+        lost = [i for i, _ in writer.committed if i not in present]
+        return {"seconds": gap, "command_s": t1 - t0, "rows_committed": len(writer.committed),
+                "rows_lost": len(lost)}
+    finally:
+        if writer is not None and writer.is_alive():
+            writer.stop()
+        c.teardown()
+
+
+# --- 5: clone -----------------------------------------------------------------
+class CloneSource:
+    """One primary with a pgbench database, registered with ours, cloned from
+    repeatedly by both `repmgr standby clone` and plain pg_basebackup."""
+
+    def __init__(self, env, scale):
+        self.c = env.cluster(env.tools["ours"])
+        self.scale = scale
+
+    def __enter__(self):
+        c = self.c
+        c.build(standbys=0)
+        p = c.primary
+        run_as_user([f"{PG_BIN}/pgbench", "-i", "-q", "-s", str(self.scale), "-h", "127.0.0.1",
+                     "-p", str(p.port), "-U", "repmgr", "repmgr"], timeout=900)
+        p.sql("CHECKPOINT")
+        self.size_mb = p.sql_one("SELECT pg_database_size('repmgr') / 1048576")
+        self.target = c.h.node("clone")
+        os.makedirs(self.target.confdir, exist_ok=True)
+        c.h.chown(self.target.confdir)
+        c.write_conf(self.target, 2)
+        return self
+
+    def __exit__(self, *exc):
+        self.c.teardown()
+
+    def _clean(self):
+        shutil.rmtree(self.target.datadir, ignore_errors=True)
+
+    def run(self, tool_name):
+        self._clean()
+        p = self.c.primary
+        if tool_name == "ours":
+            cmd = [self.c.tool.repmgr, "-f", self.target.conf, "-h", "127.0.0.1", "-p",
+                   str(p.port), "-U", "repmgr", "-d", "repmgr", "-D", self.target.datadir,
+                   "-c", "standby", "clone"]
+        else:
+            cmd = [f"{PG_BIN}/pg_basebackup", "-h", "127.0.0.1", "-p", str(p.port), "-U",
+                   "repmgr", "-D", self.target.datadir, "-X", "stream", "-c", "fast"]
+        t0 = time.monotonic()
+        r = run_as_user(cmd, check=False, timeout=900)
+        elapsed = time.monotonic() - t0
+        self._clean()
+        if r.returncode != 0:
+            raise RuntimeError(f"{tool_name} clone failed ({r.returncode}): {_tail(r.stderr, 4)}")
+        return {"seconds": elapsed, "database_mb": self.size_mb}
+
+
+# --- 6: cluster show --------------------------------------------------------
+class ShowCluster:
+    """Six running nodes and two black holes registered in one tool's metadata."""
+
+    def __init__(self, env, tool):
+        self.c = env.cluster(tool)
+        self.holes = []
+
+    def __enter__(self):
+        c = self.c
+        c.build(standbys=5)
+        for node_id in (7, 8):
+            hole = BlackHole()
+            self.holes.append(hole)
+            conninfo = (f"host=127.0.0.1 port={hole.port} user=repmgr dbname=repmgr "
+                        f"connect_timeout=2")
+            if c.tool.name == "repmgr5":
+                sql = ("INSERT INTO repmgr.nodes (node_id, upstream_node_id, active, node_name, "
+                       "type, location, priority, conninfo, repluser, config_file) VALUES "
+                       "(%s, 1, true, %s, 'standby', 'default', 100, %s, 'repmgr', '/dev/null')")
+            else:
+                sql = ("INSERT INTO repmgr_bench.repl_nodes (id, upstream_node_id, active, name, "
+                       "type, cluster, priority, conninfo) VALUES "
+                       "(%s, 1, true, %s, 'standby', 'bench', 100, %s)")
+            c.primary.sql(sql, (node_id, f"blackhole{node_id}", conninfo), dbname="repmgr")
+        # wait until the standbys have replayed the rows (show may read from them)
+        for s in c.standbys:
+            wait_until(lambda s=s: len(s.sql(c.tool.nodes_sql(), dbname="repmgr")) == 8,
+                       timeout=30, what="node rows on the standbys")
+        return self
+
+    def __exit__(self, *exc):
+        for hole in self.holes:
+            hole.close()
+        self.c.teardown()
+
+    def run(self):
+        node = self.c.standbys[0]
+        t0 = time.monotonic()
+        r = self.c.repmgr(node, "cluster", "show", check=False, timeout=120)
+        elapsed = time.monotonic() - t0
+        rows = [l for l in r.stdout.splitlines() if "blackhole" in l or "node" in l]
+        if len([l for l in rows if "|" in l]) < 8:
+            raise RuntimeError(f"cluster show listed fewer than 8 nodes (exit {r.returncode}): "
+                               f"{_tail(r.stdout + r.stderr, 6)}")
+        return {"seconds": elapsed, "exit_code": r.returncode}
+
+
+# --- 7: footprint -----------------------------------------------------------
+def run_footprint(env, tool, window_s):
+    c = env.cluster(tool)
+    try:
+        c.build(standbys=1, settings={"monitor_interval_secs": 1})
+        standby = c.standbys[0]
+        c.start_daemons([standby])
+        _settle(c, 3)
+        daemon = c.h.daemons[0]
+        ppid = c.primary.pid()
+        cpu0, pcpu0 = proc_cpu_seconds(daemon.pid), server_cpu_seconds(ppid)
+        rss = []
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < window_s:
+            time.sleep(1)
+            if not daemon.alive():
+                raise RuntimeError(f"repmgrd exited: {_tail(c.daemon_log(standby.name))}")
+            rss.append(rss_kb(daemon.pid))
+        elapsed = time.monotonic() - t0
+        cpu = proc_cpu_seconds(daemon.pid) - cpu0
+        pcpu = server_cpu_seconds(ppid) - pcpu0
+        return {"seconds": cpu, "window_s": round(elapsed, 1), "rss_kb_max": max(rss),
+                "rss_kb_last": rss[-1], "cpu_s_per_min": cpu * 60 / elapsed,
+                "primary_server_cpu_s_per_min": pcpu * 60 / elapsed}
+    finally:
+        c.teardown()
