@@ -14,33 +14,6 @@
 namespace repmgr {
 namespace {
 
-// Any node of the cluster that has the metadata: this node when reachable,
-// else the node named with -h/-p/-U/-d.
-Connection connect_metadata(Context& ctx) {
-    std::optional<Connection> conn;
-    std::string why;
-    if (ctx.have_config && !ctx.config.conninfo.empty()) {
-        try {
-            conn = Connection::open(ctx.config.conninfo);
-        } catch (const DbError& e) {
-            why = e.detail();
-            if (!ctx.upstream_conninfo()) throw;
-        }
-    }
-    if (!conn) {
-        auto up = ctx.upstream_conninfo();
-        if (!up)
-            fail(ExitCode::BadConfig, "no database to read the cluster metadata from", why,
-                 "give repmgr.conf with -f, or a node of the cluster with -h/-p/-U/-d");
-        conn = Connection::open(*up);
-    }
-    if (ctx.config.cluster.empty())
-        fail(ExitCode::BadConfig, "\"cluster\" is not set", {},
-             "set cluster=<name> in repmgr.conf (the same on every node)");
-    use_metadata_schema(*conn, schema_name(ctx.config));
-    return std::move(*conn);
-}
-
 void print_rows(const Context& ctx, const std::vector<std::string>& headers,
                 const std::vector<std::vector<std::string>>& rows) {
     if (ctx.opts.json) {

@@ -18,30 +18,12 @@ namespace {
 // The metadata as this node sees it (a standby's copy is fine for reading),
 // else through -h/-p/-U/-d: status must work while the primary is down.
 Connection connect_for_status(Context& ctx) {
-    std::optional<Connection> conn;
-    std::string why;
-    if (ctx.have_config && !ctx.config.conninfo.empty()) {
-        try {
-            conn = Connection::open(ctx.config.conninfo);
-        } catch (const DbError& e) {
-            why = e.detail();
-        }
-    }
-    if (!conn) {
-        auto up = ctx.upstream_conninfo();
-        if (!up)
-            fail(ExitCode::DbConnection, "unable to connect to this node's database", why,
-                 "start this node's server, or give a running node of the cluster with -h/-p/-U/-d");
-        conn = Connection::open(*up);
-    }
-    require(!ctx.config.cluster.empty(), ExitCode::BadConfig, "\"cluster\" is not set",
-            "set cluster=<name> in repmgr.conf (the same on every node)");
-    use_metadata_schema(*conn, schema_name(ctx.config));
-    if (!daemon_table_exists(*conn))
+    Connection conn = connect_metadata(ctx);
+    if (!daemon_table_exists(conn))
         fail(ExitCode::BadConfig, "the metadata has no repmgrd status table (repl_daemon)",
              "the schema was created by an older version",
-             "run \"repmgr primary register -F\" on the primary to upgrade the schema in place");
-    return std::move(*conn);
+             "run \"repmgr primary register\" on the primary to upgrade the schema in place");
+    return conn;
 }
 
 struct DaemonView {

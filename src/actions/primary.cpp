@@ -58,46 +58,32 @@ int run_primary_register(Context& ctx) {
     return 0;
 }
 
-int run_primary_unregister(Context& ctx) {
-    require_node_identity(ctx.config);
-    int target_id = ctx.opts.node_id.value_or(ctx.config.node_id);
-    PrimaryConnection primary = connect_cluster_primary(ctx);
-    NodeRepository repo(primary.conn);
+namespace {
 
-    auto target = repo.by_id(target_id);
-    if (!target) {
-        ctx.log.notice("node {} is not registered; nothing to do", target_id);
-        return 0;
-    }
-    if (target->type != NodeType::Master)
+// The running primary, or one that standbys still stream from, stays
+// registered unless forced: its standbys would lose their upstream's record.
+void check_primary_unregister(Context& ctx, NodeRepository& repo, const NodeRecord& target,
+                              const PrimaryConnection& primary) {
+    if (ctx.opts.force) return;
+    if (target.id == primary.node.id)
         fail(ExitCode::BadConfig,
-             fmt::format("node {} is a {}, not a primary", target_id, node_type_name(target->type)),
-             {}, fmt::format("use \"repmgr {} unregister\"", node_type_name(target->type)));
-
-    if (target->id == primary.node.id && !ctx.opts.force) {
-        fail(ExitCode::BadConfig,
-             fmt::format("node {} (\"{}\") is the running primary of this cluster", target->id,
-                         target->name),
+             fmt::format("node {} (\"{}\") is the running primary of this cluster", target.id,
+                         target.name),
              "unregistering it would leave its standbys without a primary in the metadata",
              "promote a standby first, or use -F/--force");
-    }
     int children = 0;
     for (const auto& n : repo.all())
-        if (n.upstream_node_id == target->id && n.active) ++children;
-    if (children > 0 && !ctx.opts.force)
+        if (n.upstream_node_id == target.id && n.active) ++children;
+    if (children > 0)
         fail(ExitCode::BadConfig,
-             fmt::format("node {} still has {} active standby node(s) attached", target->id, children),
+             fmt::format("node {} still has {} active standby node(s) attached", target.id, children),
              {}, "make them follow another node first, or use -F/--force");
+}
 
-    if (ctx.opts.dry_run) {
-        ctx.log.notice("[dry run] would unregister primary node {} (\"{}\")", target->id, target->name);
-        return 0;
-    }
-    repo.remove(target->id);
-    ctx.record(&primary.conn, "master_unregister", true,
-               fmt::format("primary node {} unregistered", target->id), target->id);
-    ctx.log.notice("primary node {} (\"{}\") unregistered", target->id, target->name);
-    return 0;
+}  // namespace
+
+int run_primary_unregister(Context& ctx) {
+    return unregister_node(ctx, NodeType::Master, check_primary_unregister);
 }
 
 }  // namespace repmgr

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "cluster/slots.hpp"
+
 namespace repmgr {
 
 NodeRecord node_record_from_config(const Config& config, NodeType type,
@@ -70,6 +72,62 @@ PrimaryConnection connect_cluster_primary(Context& ctx) {
     if (auto p = find_primary(*entry, schema)) return std::move(*p);
     fail(ExitCode::DbConnection, "unable to find a running primary for this cluster", {},
          "check \"repmgr cluster show\"; the primary must be running and registered");
+}
+
+Connection connect_metadata(Context& ctx) {
+    std::optional<Connection> conn;
+    std::string why;
+    if (ctx.have_config && !ctx.config.conninfo.empty()) {
+        try {
+            conn = Connection::open(ctx.config.conninfo);
+        } catch (const DbError& e) {
+            why = e.detail();
+            if (!ctx.upstream_conninfo()) throw;
+        }
+    }
+    if (!conn) {
+        auto up = ctx.upstream_conninfo();
+        if (!up)
+            fail(ExitCode::BadConfig, "no database to read the cluster metadata from", why,
+                 "give repmgr.conf with -f, or a node of the cluster with -h/-p/-U/-d");
+        conn = Connection::open(*up);
+    }
+    if (ctx.config.cluster.empty())
+        fail(ExitCode::BadConfig, "\"cluster\" is not set", {},
+             "set cluster=<name> in repmgr.conf (the same on every node)");
+    use_metadata_schema(*conn, schema_name(ctx.config));
+    return std::move(*conn);
+}
+
+int unregister_node(Context& ctx, NodeType expected, UnregisterCheck check,
+                    std::optional<PrimaryConnection> primary) {
+    require_node_identity(ctx.config);
+    int target_id = ctx.opts.node_id.value_or(ctx.config.node_id);
+    if (!primary) primary = connect_cluster_primary(ctx);
+    NodeRepository repo(primary->conn);
+    const std::string_view role = node_role_label(expected);
+
+    auto target = repo.by_id(target_id);
+    if (!target) {
+        ctx.log.notice("node {} is not registered; nothing to do", target_id);
+        return 0;
+    }
+    if (target->type != expected)
+        fail(ExitCode::BadConfig,
+             fmt::format("node {} is a {}, not a {}", target_id, node_role_label(target->type), role),
+             {}, fmt::format("use \"repmgr {} unregister\"", node_role_label(target->type)));
+    if (check) check(ctx, repo, *target, *primary);
+    if (ctx.opts.dry_run) {
+        ctx.log.notice("[dry run] would unregister {} node {} (\"{}\")", role, target->id,
+                       target->name);
+        return 0;
+    }
+    repo.remove(target->id);
+    if (target->slot_name) drop_slot_if_unused(primary->conn, *target->slot_name, ctx.log);
+    ctx.record(&primary->conn, fmt::format("{}_unregister", node_type_name(expected)), true,
+               fmt::format("{} node {} unregistered", role, target->id), target->id);
+    ctx.log.notice("{} node {} (\"{}\") unregistered", role, target->id, target->name);
+    return 0;
 }
 
 }  // namespace repmgr

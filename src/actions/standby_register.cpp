@@ -7,7 +7,6 @@
 #include "actions/actions.hpp"
 #include "actions/registration.hpp"
 #include "cluster/nodes.hpp"
-#include "cluster/slots.hpp"
 
 namespace repmgr {
 namespace {
@@ -92,32 +91,7 @@ int run_standby_register(Context& ctx) {
 }
 
 int run_standby_unregister(Context& ctx) {
-    require_node_identity(ctx.config);
-    int target_id = ctx.opts.node_id.value_or(ctx.config.node_id);
-    PrimaryConnection primary = connect_cluster_primary(ctx);
-    NodeRepository repo(primary.conn);
-
-    auto target = repo.by_id(target_id);
-    if (!target) {
-        ctx.log.notice("node {} is not registered; nothing to do", target_id);
-        return 0;
-    }
-    if (target->type != NodeType::Standby)
-        fail(ExitCode::BadConfig,
-             fmt::format("node {} is a {}, not a standby", target_id, node_type_name(target->type)),
-             {}, target->type == NodeType::Master ? "use \"repmgr primary unregister\""
-                                                  : "use \"repmgr witness unregister\"");
-    if (ctx.opts.dry_run) {
-        ctx.log.notice("[dry run] would unregister standby node {} (\"{}\")", target->id,
-                       target->name);
-        return 0;
-    }
-    repo.remove(target->id);
-    if (target->slot_name) drop_slot_if_unused(primary.conn, *target->slot_name, ctx.log);
-    ctx.record(&primary.conn, "standby_unregister", true,
-               fmt::format("standby node {} unregistered", target->id), target->id);
-    ctx.log.notice("standby node {} (\"{}\") unregistered", target->id, target->name);
-    return 0;
+    return unregister_node(ctx, NodeType::Standby, nullptr);
 }
 
 }  // namespace repmgr

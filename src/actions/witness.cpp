@@ -86,33 +86,9 @@ int run_witness_register(Context& ctx) {
 }
 
 int run_witness_unregister(Context& ctx) {
-    require_node_identity(ctx.config);
-    int target_id = ctx.opts.node_id.value_or(ctx.config.node_id);
     std::optional<PrimaryConnection> primary;
-    if (ctx.upstream_conninfo())
-        primary = connect_primary_for_witness(ctx);
-    else
-        primary = connect_cluster_primary(ctx);
-    NodeRepository repo(primary->conn);
-    auto target = repo.by_id(target_id);
-    if (!target) {
-        ctx.log.notice("node {} is not registered; nothing to do", target_id);
-        return 0;
-    }
-    if (target->type != NodeType::Witness)
-        fail(ExitCode::BadConfig,
-             fmt::format("node {} is a {}, not a witness", target_id, node_type_name(target->type)),
-             {}, fmt::format("use \"repmgr {} unregister\"",
-                             target->type == NodeType::Master ? "primary" : "standby"));
-    if (ctx.opts.dry_run) {
-        ctx.log.notice("[dry run] would unregister witness node {} (\"{}\")", target->id, target->name);
-        return 0;
-    }
-    repo.remove(target->id);
-    ctx.record(&primary->conn, "witness_unregister", true,
-               fmt::format("witness node {} unregistered", target->id), target->id);
-    ctx.log.notice("witness node {} (\"{}\") unregistered", target->id, target->name);
-    return 0;
+    if (ctx.upstream_conninfo()) primary = connect_primary_for_witness(ctx);
+    return unregister_node(ctx, NodeType::Witness, nullptr, std::move(primary));
 }
 
 int run_witness_create(Context& ctx) {

@@ -6,17 +6,6 @@
 
 using namespace repmgr;
 
-namespace {
-
-int report(Context& ctx, const Failure& f) {
-    ctx.log.write(LogLevel::Error, f.what());
-    if (!f.detail().empty()) ctx.log.detail(f.detail());
-    if (!f.hint().empty()) ctx.log.hint(f.hint());
-    return to_int(f.code());
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     Context ctx;
     if (auto exit_now = parse_command_line(argc, argv, ctx.opts)) return *exit_now;
@@ -26,7 +15,7 @@ int main(int argc, char** argv) {
             if (spec.group == ctx.opts.group && spec.verb == ctx.opts.verb) return spec.run(ctx);
         fail(ExitCode::BadConfig, fmt::format("unknown command \"{} {}\"", ctx.opts.group, ctx.opts.verb));
     } catch (const Failure& f) {
-        return report(ctx, f);
+        return report_failure(ctx.log, f);
     } catch (const std::exception& e) {
         ctx.log.write(LogLevel::Error, fmt::format("internal error: {}", e.what()));
         return to_int(ExitCode::Internal);

@@ -45,4 +45,11 @@ void load_context(Context& ctx, bool log_to_configured_destination) {
         ctx.log.debug("no configuration file found; using built-in defaults");
 }
 
+int report_failure(Logger& log, const Failure& failure) {
+    log.write(LogLevel::Error, failure.what());
+    if (!failure.detail().empty()) log.detail(failure.detail());
+    if (!failure.hint().empty()) log.hint(failure.hint());
+    return to_int(failure.code());
+}
+
 }  // namespace repmgr

@@ -8,4 +8,7 @@ namespace repmgr {
 // sets up logging. Throws Failure(BadConfig) on any configuration error.
 void load_context(Context& ctx, bool log_to_configured_destination);
 
+// Prints a Failure once, as ERROR / DETAIL / HINT lines, and returns its exit code.
+int report_failure(Logger& log, const Failure& failure);
+
 }  // namespace repmgr

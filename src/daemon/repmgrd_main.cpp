@@ -16,13 +16,6 @@ using namespace repmgr::repmgrd;
 
 namespace {
 
-int report(Context& ctx, const Failure& f) {
-    ctx.log.write(LogLevel::Error, f.what());
-    if (!f.detail().empty()) ctx.log.detail(f.detail());
-    if (!f.hint().empty()) ctx.log.hint(f.hint());
-    return to_int(f.code());
-}
-
 bool logs_to_syslog(const Config& c) {
     return !c.logfacility.empty() && c.logfacility != "STDERR" && c.logfacility != "stderr";
 }
@@ -59,7 +52,7 @@ int main(int argc, char** argv) {
         Monitor monitor(ctx, options);
         return monitor.run();
     } catch (const Failure& f) {
-        return report(ctx, f);
+        return report_failure(ctx.log, f);
     } catch (const std::exception& e) {
         ctx.log.write(LogLevel::Error, fmt::format("internal error: {}", e.what()));
         return to_int(ExitCode::MonitoringFail);
