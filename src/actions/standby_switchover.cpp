@@ -9,6 +9,7 @@
 
 #include "actions/actions.hpp"
 #include "actions/role_change.hpp"
+#include "cluster/monitor.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/replication.hpp"
 #include "cluster/topology.hpp"
@@ -31,6 +32,42 @@ std::string shown(const std::vector<std::string>& argv) {
     }
     return out;
 }
+
+// Pauses every repmgrd for the length of the switchover, so that none of them
+// takes the stopped primary for a failure; on the way out (success or not)
+// unpauses the ones it paused, through whichever node is writable then.
+class DaemonPause {
+public:
+    DaemonPause(Context& ctx, Connection& primary, std::vector<std::string> conninfos)
+        : ctx_(ctx), conninfos_(std::move(conninfos)) {
+        if (!daemon_table_exists(primary)) return;
+        paused_ = set_daemon_paused(primary, true);
+        if (!paused_.empty())
+            ctx_.log.info("repmgrd paused on {} node(s) during the switchover", paused_.size());
+    }
+    ~DaemonPause() {
+        if (paused_.empty()) return;
+        for (const auto& conninfo : conninfos_) {
+            try {
+                Connection conn = Connection::open(conninfo);
+                if (conn.in_recovery()) continue;
+                use_metadata_schema(conn, schema_name(ctx_.config));
+                unpause_daemons(conn, paused_);
+                return;
+            } catch (const Failure&) {
+            }
+        }
+        ctx_.log.warning("repmgrd is still paused on the nodes this switchover paused");
+        ctx_.log.hint("run \"repmgr daemon unpause\" once a primary is running");
+    }
+    DaemonPause(const DaemonPause&) = delete;
+    DaemonPause& operator=(const DaemonPause&) = delete;
+
+private:
+    Context& ctx_;
+    std::vector<std::string> conninfos_;
+    std::vector<int> paused_;
+};
 
 std::string trimmed(std::string text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -200,8 +237,7 @@ int run_standby_switchover(Context& ctx) {
                            s.id, s.name);
         return 0;
     }
-    // TODO(repmgrd): pause repmgrd on all nodes here (and unpause at the end)
-    // once "repmgr daemon pause" exists, so no daemon fails over mid-switch.
+    DaemonPause pause(ctx, primary->conn, {ctx.config.conninfo, old.conninfo});
 
     // ---- 1. stop the old primary ----------------------------------------------
     ctx.log.notice("stopping the primary node {} (\"{}\") on host \"{}\"", old.id, old.name,

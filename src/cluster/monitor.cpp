@@ -128,4 +128,11 @@ std::vector<int> set_daemon_paused(Connection& primary, bool paused) {
     return out;
 }
 
+void unpause_daemons(Connection& primary, const std::vector<int>& node_ids) {
+    std::string ids = "{";
+    for (size_t i = 0; i < node_ids.size(); ++i) ids += (i ? "," : "") + std::to_string(node_ids[i]);
+    ids += "}";
+    primary.exec("UPDATE repl_daemon SET paused = false WHERE node_id = ANY($1::int[])", ids);
+}
+
 }  // namespace repmgr

@@ -68,5 +68,7 @@ std::vector<DaemonRow> daemon_rows(Connection& conn);
 // Sets the pause flag for every registered node (creating rows as needed, so
 // the flag holds for a repmgrd not started yet); returns the nodes changed.
 std::vector<int> set_daemon_paused(Connection& primary, bool paused);
+// Clears the pause flag of these nodes only (what an operation paused itself).
+void unpause_daemons(Connection& primary, const std::vector<int>& node_ids);
 
 }  // namespace repmgr

@@ -53,6 +53,9 @@ def test_switchover_and_back_with_siblings(harness, ssh_trio):
     assert (2, True) in events(n2, "standby_switchover")
     assert (1, True) in events(n2, "node_rejoin")
     assert (3, True) in events(n2, "standby_follow")
+    # repmgrd was paused on every node for the switch, and unpaused after it
+    assert n2.sql("SELECT node_id, paused FROM repmgr_test.repl_daemon ORDER BY node_id",
+                  dbname="repmgr") == [(1, False), (2, False), (3, False)]
 
     n2.sql("INSERT INTO data SELECT generate_series(1001, 1100)")
     for n in (n1, n3):
@@ -62,7 +65,9 @@ def test_switchover_and_back_with_siblings(harness, ssh_trio):
     assert any("node2" in l and "primary" in l and "* running" in l for l in lines)
     assert any("node1" in l and "standby" in l and "node2" in l for l in lines)
 
-    # and back again
+    # and back again, with repmgrd paused by the operator beforehand: the
+    # switchover must leave that pause in place
+    assert harness.repmgr("daemon", "pause", conf=n2.conf).returncode == 0
     r = harness.repmgr("standby", "switchover", "--siblings-follow", conf=n1.conf)
     assert r.returncode == 0, r.stderr + r.stdout
     assert not n1.in_recovery() and n2.in_recovery() and n3.in_recovery()
@@ -70,6 +75,8 @@ def test_switchover_and_back_with_siblings(harness, ssh_trio):
     wait_until(lambda: streams_from(n1, "node3"), what="node3 streaming from node1")
     assert n1.sql_one("SELECT count(*) FROM data") == 1100
     assert active_masters(n1) == [1]
+    assert n1.sql("SELECT bool_and(paused) FROM repmgr_test.repl_daemon",
+                  dbname="repmgr") == [(True,)]
     n1.sql("INSERT INTO data VALUES (1101)")
     for n in (n2, n3):
         wait_until(lambda n=n: n.sql_one("SELECT count(*) FROM data") == 1101)
