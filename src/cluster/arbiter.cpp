@@ -76,12 +76,11 @@ void set_read_only_fence(Connection& primary, bool on) {
 }
 
 bool read_only_fence_on(Connection& primary) {
-    // What the configuration files say (our ALTER SYSTEM lands in
-    // postgresql.auto.conf), not this session's possibly older value.
+    // reset_val: what the configuration files say (our ALTER SYSTEM, or a fence
+    // written while the server was down), not this session's own SET.
     return primary
-        .one_row("SELECT EXISTS (SELECT 1 FROM pg_file_settings "
-                 "WHERE name = 'default_transaction_read_only' AND setting = 'on' "
-                 "AND applied) AS fenced")
+        .one_row("SELECT reset_val = 'on' AS fenced FROM pg_settings "
+                 "WHERE name = 'default_transaction_read_only'")
         .boolean("fenced");
 }
 

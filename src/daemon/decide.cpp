@@ -188,7 +188,24 @@ Step decide(const Snapshot& s, const Memory& memory) {
 
     if (!s.local.reachable) {
         apply(step, Trigger::LocalLost);
+        if (s.role == NodeRole::Primary && s.primary_elsewhere && !m.prefenced) {
+            step.actions.push_back(
+                {ActionKind::PreFence, {},
+                 fmt::format("node {} (registered primary) is down and node {} now runs as "
+                             "primary: making this node's server start read-only",
+                             s.node_id, *s.primary_elsewhere)});
+            m.prefenced = true;
+        }
     } else {
+        m.prefenced = false;
+        if (s.local_fenced && s.local.in_recovery && !s.paused)
+            // A standby takes no writes anyway; a fence left in its
+            // configuration would only bite after a later promotion.
+            step.actions.push_back({ActionKind::ReadOnlyFence, {},
+                                    fmt::format("node {} is a standby: lifting the read-only "
+                                                "fence left in its configuration",
+                                                s.node_id),
+                                    true, 0, false});
         apply(step, Trigger::LocalBack);
         if (s.role == NodeRole::Standby) standby_upstream(s, step);
         if (m.state == State::Promoting || (s.role == NodeRole::Standby && in_failover(m.state)))

@@ -32,6 +32,7 @@ struct Memory {
     std::string last_decision;                          // the latest failover sentence
     // primary
     bool split_brain_recorded = false;
+    bool prefenced = false;             // read-only written into the stopped data directory
     std::optional<Clock::time_point> peers_lost_since;  // isolation: when the last peer vanished
 };
 
@@ -45,6 +46,7 @@ enum class ActionKind {
     Follow,        // follow `node` (follow_command or the built-in follow)
     FencePrimary,  // split brain: stop (and rejoin to `node`) this primary
     ReadOnlyFence, // isolation: `on` = make this primary read-only, else lift it
+    PreFence,      // local server down, another node is primary: make it start read-only
 };
 
 struct Action {

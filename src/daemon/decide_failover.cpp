@@ -248,22 +248,23 @@ void fencing_step(const Snapshot& s, Step& step) {
             step.actions.push_back({ActionKind::FencePrimary, {}, {}, true, *pv->rival_id});
         return;
     }
-    if (!s.tuning.isolation_fencing || !pv || pv->peers_total == 0 || s.paused) return;
+    if (!pv || s.paused) return;
     // Voting members as the standbys count them: the standbys, the witness and this primary.
     bool majority = (pv->peers_visible + 1) * 2 > pv->peers_total + 1;
-    if (pv->peers_visible > 0) {
+    if (pv->peers_visible > 0 || pv->peers_total == 0) {
         m.peers_lost_since.reset();
-        if (!majority) return;  // an isolated primary stays fenced until it sees a majority
+        if (!majority) return;  // a fenced primary stays fenced until it sees a majority
         if (m.state == State::Isolated) apply_trigger(step, Trigger::PeersBack);
         if (pv->fenced_read_only)
             step.actions.push_back({ActionKind::ReadOnlyFence, {},
                                     fmt::format("node {} sees {} of {} standby/witness node(s) "
-                                                "again and no other primary: lifting the "
-                                                "read-only fence",
+                                                "and no other primary: lifting the read-only "
+                                                "fence",
                                                 s.node_id, pv->peers_visible, pv->peers_total),
                                     true, 0, false});
         return;
     }
+    if (!s.tuning.isolation_fencing) return;
     if (!m.peers_lost_since) m.peers_lost_since = s.at;
     if (m.state == State::Monitoring &&
         s.at - *m.peers_lost_since >= std::chrono::seconds(isolation_grace_seconds(s.tuning))) {

@@ -15,6 +15,7 @@
 #include "db/probe.hpp"
 #include "notify/placeholders.hpp"
 #include "pg/control.hpp"
+#include "pg/standby_config.hpp"
 #include "util/process.hpp"
 
 namespace repmgr::repmgrd {
@@ -56,9 +57,40 @@ std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, con
 }  // namespace
 
 std::vector<NodeRecord> Monitor::local_nodes() {
+    // While the local server is down, the last list read stands in.
     Connection* local = local_.current();
-    if (!local) return {};
-    return NodeRepository(*local).all();
+    if (!local) return known_nodes_;
+    known_nodes_ = NodeRepository(*local).all();
+    return known_nodes_;
+}
+
+void Monitor::observe_local_fence(Snapshot& s) {
+    if (s.local.reachable && (role_ == NodeRole::Primary || role_ == NodeRole::Standby)) {
+        try {
+            s.local_fenced = read_only_fence_on(*local_.current());
+        } catch (const Failure& f) {
+            ctx_.log.warning("unable to read default_transaction_read_only: {}", failure_text(f));
+        }
+        if (role_ == NodeRole::Primary && known_nodes_.empty()) local_nodes();
+        return;
+    }
+    // A registered primary whose server is down: is someone else primary now?
+    if (s.local.reachable || role_ != NodeRole::Primary || memory_.prefenced) return;
+    std::vector<const NodeRecord*> others;
+    for (const auto& n : known_nodes_)
+        if (n.id != s.node_id && n.type != NodeType::Witness) others.push_back(&n);
+    for (const auto& p : probe_nodes(others, ctx_.config))
+        if (p.state && !p.state->in_recovery) s.primary_elsewhere = p.node->id;
+}
+
+void Monitor::pre_fence(const Action& a) {
+    ctx_.log.warning("{}", a.details);
+    std::string data_directory = local_data_directory(ctx_, nullptr);
+    set_auto_conf_setting(data_directory, "default_transaction_read_only", "on");
+    ctx_.log.detail(fmt::format("default_transaction_read_only = 'on' written to \"{}/"
+                                "postgresql.auto.conf\"; repmgrd lifts it when this node is a "
+                                "standby again or sees a majority and no other primary",
+                                data_directory));
 }
 
 // ---- observe -----------------------------------------------------------------
@@ -161,12 +193,12 @@ void Monitor::observe_primary_peers(Snapshot& s) {
         if (std::find(s.attached_standbys.begin(), s.attached_standbys.end(), name) ==
             s.attached_standbys.end())
             some_missing = true;
-    if (!some_missing && !s.tuning.isolation_fencing) return;
     try {
         Connection& local = *local_.current();
         PrimaryView pv;
+        pv.fenced_read_only = s.local_fenced;
+        if (!some_missing && !s.tuning.isolation_fencing && !pv.fenced_read_only) return;
         pv.own_timeline = primary_timeline(local);
-        if (s.tuning.isolation_fencing) pv.fenced_read_only = read_only_fence_on(local);
         std::vector<NodeRecord> nodes = local_nodes();
         std::vector<const NodeRecord*> others;
         for (const auto& n : nodes)
@@ -411,7 +443,7 @@ void Monitor::read_only_fence(const Snapshot& s, const Action& a) {
     } else {
         set_read_only_fence(*local, false);
         ctx_.log.notice("{}", a.details);
-        ctx_.record(local, "repmgrd_isolation_fence_lifted", true, a.details);
+        ctx_.record(primary(), "repmgrd_isolation_fence_lifted", true, a.details);
     }
     (void)s;
 }

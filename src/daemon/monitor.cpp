@@ -181,6 +181,7 @@ Snapshot Monitor::observe() {
     s.role = role_;  // the last known role while the local server is down
     observe_upstream(s);
     observe_primary(s);
+    observe_local_fence(s);
     observe_failover(s);
     observe_primary_peers(s);
     s.positions = positions_;
@@ -212,6 +213,9 @@ void Monitor::run_action(const Snapshot& s, const Action& a) {
             return;
         case ActionKind::ReadOnlyFence:
             read_only_fence(s, a);
+            return;
+        case ActionKind::PreFence:
+            pre_fence(a);
             return;
         case ActionKind::LogWarning:
             ctx_.log.warning("{}", a.details);

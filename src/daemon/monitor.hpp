@@ -31,6 +31,8 @@ private:
     // failover_monitor.cpp: what failover and fencing need to see, and their effects
     void observe_failover(Snapshot& s);
     void observe_primary_peers(Snapshot& s);
+    void observe_local_fence(Snapshot& s);
+    void pre_fence(const Action& a);
     void find_primary_for_witness();
     void promote_self(const Snapshot& s, const Action& a);
     void follow(const Snapshot& s, const Action& a);
@@ -69,6 +71,7 @@ private:
     int upstream_timeline_ = 0;         // the primary's timeline, read while it answered
     std::optional<int> upstream_timeline_of_;
     Link witness_;                      // during a failover: the arbiter
+    std::vector<NodeRecord> known_nodes_;  // last repl_nodes read from the local server
 };
 
 }  // namespace repmgr::repmgrd

@@ -88,6 +88,10 @@ struct Snapshot {
     std::vector<std::string> attached_standbys;
     std::optional<FailoverView> failover;
     std::optional<PrimaryView> primary_view;
+    // A registered primary whose server is down: another node answering as a
+    // writable primary (its server must not come back writable).
+    std::optional<int> primary_elsewhere;
+    bool local_fenced = false;          // default_transaction_read_only=on in the local config
     Tuning tuning;
 };
 

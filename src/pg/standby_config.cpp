@@ -72,6 +72,17 @@ std::string build_primary_conninfo(const std::string& upstream_conninfo,
     return c.to_string();
 }
 
+void set_auto_conf_setting(const std::string& data_directory, const std::string& key,
+                           const std::optional<std::string>& value) {
+    std::string path = data_directory + "/postgresql.auto.conf";
+    std::istringstream in(read_file(path));
+    std::string out, line;
+    while (std::getline(in, line))
+        if (key_of(line) != key) out += line + "\n";
+    if (value) out += key + " = " + quote_guc_value(*value) + "\n";
+    write_file_atomically(path, out);
+}
+
 void write_standby_settings(const std::string& data_directory, const StandbySettings& s) {
     std::string path = data_directory + "/postgresql.auto.conf";
     std::istringstream in(read_file(path));

@@ -29,6 +29,12 @@ void write_standby_settings(const std::string& data_directory, const StandbySett
 std::optional<std::string> read_auto_conf_setting(const std::string& data_directory,
                                                   const std::string& key);
 
+// Sets (or with nullopt removes) one setting in postgresql.auto.conf of a
+// data directory, keeping the other lines: for a server that is not running
+// (a running one takes ALTER SYSTEM). Throws Failure(BadConfig) on I/O errors.
+void set_auto_conf_setting(const std::string& data_directory, const std::string& key,
+                           const std::optional<std::string>& value);
+
 // Quotes a value for postgresql.conf: 'it''s'.
 std::string quote_guc_value(const std::string& value);
 

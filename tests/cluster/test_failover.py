@@ -152,3 +152,101 @@ def test_kill9_primary_one_standby_promotes_the_other_follows(harness):
     finally:
         worst = sampler.stop()
     assert worst <= 1, f"two writable primaries seen: {sampler.seen}"
+
+
+@pytest.mark.slow
+def test_priority_zero_never_promotes(harness):
+    primary, (s2, s3), _, daemons = make_cluster(harness, priorities=(0, 100))
+    sampler = WritableSampler([primary, s2, s3])
+    try:
+        primary.kill9()
+        wait_until(lambda: writable(s3), timeout=60, what="node3 (priority 100) to promote")
+        wait_until(lambda: streams_from(s3, s2), timeout=60, what="node2 to follow node3")
+        assert s2.in_recovery()
+        assert "this node ranks first among 1 candidate(s)" in daemons["node3"].log()
+    finally:
+        worst = sampler.stop()
+    assert worst <= 1, f"two writable primaries seen: {sampler.seen}"
+
+
+@pytest.mark.slow
+def test_failover_manual_only_reports(harness):
+    primary, (s2, s3), _, daemons = make_cluster(harness, failover="manual", loglevel="DEBUG")
+    primary.kill9()
+    for s in (s2, s3):
+        wait_until(lambda s=s: notified(s, "standby_disconnect_manual"), timeout=60,
+                   what=f"standby_disconnect_manual on {s.name}")
+    # a few more ticks: still nobody acts
+    for s in (s2, s3):
+        log_len = len(daemons[s.name].log())
+        wait_until(lambda s=s, n=log_len: len(daemons[s.name].log()) > n, timeout=30,
+                   what="another monitoring tick")
+    assert s2.in_recovery() and s3.in_recovery()
+    assert not notified(s2, "repmgrd_failover_promote")
+    assert "failover=manual" in daemons["node2"].log()
+
+
+@pytest.mark.slow
+def test_standby_that_sees_no_majority_does_not_promote(harness):
+    primary, (s2, s3), witness, daemons = make_cluster(harness)
+    daemons["witness"].stop()
+    witness.stop()
+    daemons["node3"].stop()
+    s3.stop()
+    primary.kill9()
+    aborts = wait_until(lambda: notified(s2, "repmgrd_failover_abort"), timeout=60,
+                        what="repmgrd_failover_abort on node2")
+    assert len(aborts) == 1
+    log = daemons["node2"].log()
+    assert "I will not fail over because I can see only 1 of 4 voting members" in log
+    # it keeps re-electing (and refusing) without recording the abort again
+    wait_until(lambda: daemons["node2"].log().count("from degraded to electing") >= 2, timeout=60,
+               what="a re-election")
+    assert s2.in_recovery()
+    assert len(notified(s2, "repmgrd_failover_abort")) == 1
+
+
+@pytest.mark.slow
+def test_returning_old_primary_is_fenced_and_rejoined(harness):
+    primary, (s2, s3), _, daemons = make_cluster(harness)
+    primary.sql("CREATE TABLE t (i int)", dbname="repmgr")
+    primary.kill9()
+    wait_until(lambda: writable(s2), timeout=60, what="node2 to promote")
+    wait_until(lambda: streams_from(s2, s3), timeout=60, what="node3 to follow node2")
+    sampler = WritableSampler([primary, s2, s3])
+    try:
+        # the old primary comes back (its repmgrd kept running)
+        primary.start()
+        wait_until(lambda: repl_events(s2, "repmgrd_split_brain_detected"), timeout=60,
+                   what="split brain recorded on the new primary")
+        wait_until(lambda: primary.running() and primary.in_recovery() and
+                   streams_from(s2, primary), timeout=90,
+                   what="the old primary to rejoin as a standby of node2")
+        rejoined = wait_until(lambda: repl_events(s2, "node_rejoin"), what="node_rejoin event")
+        assert rejoined[-1][:2] == (1, True)
+        s2.sql("INSERT INTO t VALUES (1)", dbname="repmgr")
+        wait_until(lambda: primary.sql_one("SELECT count(*) FROM t", dbname="repmgr") == 1,
+                   what="the rejoined node to replay")
+        rows = s2.sql("SELECT id, type, active, upstream_node_id FROM repmgr_test.repl_nodes "
+                      "WHERE id = 1", dbname="repmgr")
+        assert rows == [(1, "standby", True, 2)]
+        # it came back read-only (fenced while down); as a standby the fence is lifted
+        assert "making this node's server start read-only" in daemons["node1"].log()
+        wait_until(lambda: primary.sql_one("SELECT reset_val FROM pg_settings WHERE name = "
+                                           "'default_transaction_read_only'") == "off",
+                   what="the read-only fence to be lifted on the rejoined standby")
+    finally:
+        worst = sampler.stop()
+    assert worst <= 1, f"two writable primaries seen: {sampler.seen}"
+
+
+@pytest.mark.slow
+def test_returning_old_primary_with_fencing_stop_is_stopped(harness):
+    primary, (s2, s3), _, daemons = make_cluster(harness, primary_fencing="stop")
+    primary.kill9()
+    wait_until(lambda: writable(s2), timeout=60, what="node2 to promote")
+    primary.start()
+    wait_until(lambda: repl_events(s2, "repmgrd_split_brain_detected"), timeout=60,
+               what="split brain recorded on the new primary")
+    wait_until(lambda: not primary.running(), timeout=60, what="the old primary to be stopped")
+    assert writable(s2)
