@@ -1,0 +1,41 @@
+"""scripts/demo and scripts/demo stop, end to end, as a new user runs them."""
+
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+pytestmark = pytest.mark.slow
+
+
+def postgres_processes_under(path):
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return [l for l in out.splitlines() if path in l and ("postgres" in l or "repmgrd" in l)]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the demo runs servers as postgres via runuser")
+def test_demo_fails_over_and_stops_cleanly():
+    demo_dir = os.path.join(tempfile.mkdtemp(prefix="repmgr-demo-test-"), "demo")
+    env = dict(os.environ, DEMO_DIR=demo_dir)
+    if os.environ.get("REPMGR_TEST_BUILD_DIR"):
+        env["BUILD_DIR"] = os.environ["REPMGR_TEST_BUILD_DIR"]
+    try:
+        r = subprocess.run([os.path.join(ROOT, "scripts", "demo")], env=env, capture_output=True,
+                           text=True, timeout=900)
+        out = r.stdout + r.stderr
+        assert r.returncode == 0, out
+        assert "master node correctly registered" in out
+        assert out.count("standby clone (using pg_basebackup) complete") == 2
+        assert "witness node correctly registered" in out
+        assert "FAILOVER: node" in out, out
+        assert "repmgrd_failover_promote" in out and "repmgrd_failover_follow" in out
+        assert "scripts/demo stop" in out
+    finally:
+        s = subprocess.run([os.path.join(ROOT, "scripts", "demo"), "stop"], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert s.returncode == 0, s.stdout + s.stderr
+    assert not os.path.exists(demo_dir)
+    assert postgres_processes_under(demo_dir) == []
