@@ -1,0 +1,382 @@
+// decide() during a failover and fencing, from fabricated snapshots: every
+// branch of the election step, promotion, waiting for the leader, following,
+// split brain, isolation and the read-only fences. No database.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "daemon/decide.hpp"
+
+using namespace repmgr;
+using namespace repmgr::repmgrd;
+
+namespace {
+
+CandidateView candidate(int id, Lsn lsn, int priority = 100) {
+    CandidateView v;
+    v.node_id = id;
+    v.priority = priority;
+    v.reachable = true;
+    v.received_lsn = lsn;
+    return v;
+}
+
+// Node 2, standby of node 1, whose upstream has just failed its checks; node 3
+// is a sibling, node 4 the witness.
+Snapshot failed_upstream(int self = 2) {
+    Snapshot s;
+    s.node_id = self;
+    s.role = NodeRole::Standby;
+    s.local = {true, true, {}};
+    s.upstream_id = 1;
+    s.upstream = {false, false, "connection refused"};
+    s.tuning.automatic_failover = true;
+    s.tuning.reconnect_attempts = 1;
+    FailoverView f;
+    f.term = {1, 1};
+    f.election.self_id = self;
+    f.election.failed_primary_id = 1;
+    f.election.standbys = {candidate(2, 100), candidate(3, 100)};
+    f.election.has_witness = true;
+    f.election.witness_reachable = true;
+    s.failover = f;
+    return s;
+}
+
+Memory in_state(State state) {
+    Memory m;
+    m.start_recorded = true;
+    m.upstream_id = 1;
+    m.upstream_was_up = false;
+    m.state = state;
+    return m;
+}
+
+const Action* find(const Step& step, ActionKind kind, const std::string& event = {}) {
+    auto it = std::find_if(step.actions.begin(), step.actions.end(), [&](const Action& a) {
+        return a.kind == kind && (event.empty() || a.event == event);
+    });
+    return it == step.actions.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+TEST(DaemonFailover, BestCandidatePromotesAfterAttemptsSpent) {
+    Step step = decide(failed_upstream(), in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::Promoting);
+    const Action* promote = find(step, ActionKind::PromoteSelf);
+    ASSERT_NE(promote, nullptr);
+    EXPECT_EQ(promote->node, 1);
+    EXPECT_NE(step.reason.find("this node ranks first among 2 candidate(s)"), std::string::npos);
+    EXPECT_EQ(step.wait, std::chrono::seconds(1));
+}
+
+TEST(DaemonFailover, OtherCandidateWaitsThenFollowsWhenLeaderWrites) {
+    Snapshot s = failed_upstream(3);
+    Step wait = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(wait.next.state, State::AwaitingLeader);
+    EXPECT_EQ(wait.next.leader_id, 2);
+    EXPECT_EQ(find(wait, ActionKind::Follow), nullptr);
+    EXPECT_EQ(wait.reason, "waiting for node 2 to accept writes");
+
+    s.failover->election.standbys[0].in_recovery = false;  // node 2 promoted
+    Step follow = decide(s, wait.next);
+    EXPECT_EQ(follow.next.state, State::Following);
+    const Action* a = find(follow, ActionKind::Follow);
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->node, 2);
+
+    // Streaming from the new upstream ends the episode.
+    Snapshot after = s;
+    after.upstream_id = 2;
+    after.upstream = {true, false, {}};
+    after.failover.reset();
+    Step done = decide(after, follow.next);
+    EXPECT_EQ(done.next.state, State::Monitoring);
+    EXPECT_FALSE(done.next.leader_id);
+}
+
+TEST(DaemonFailover, LeaderThatNeverComesCausesAnotherElection) {
+    Snapshot s = failed_upstream(3);
+    s.tuning.primary_follow_timeout = 10;
+    Step wait = decide(s, in_state(State::Monitoring));
+    ASSERT_EQ(wait.next.state, State::AwaitingLeader);
+    s.at += std::chrono::seconds(11);
+    Step again = decide(s, wait.next);
+    EXPECT_EQ(again.next.state, State::Electing);
+    EXPECT_NE(find(again, ActionKind::RecordEvent, "repmgrd_failover_abort"), nullptr);
+}
+
+TEST(DaemonFailover, FollowThatDoesNotStreamGoesBackToWaiting) {
+    Snapshot s = failed_upstream(3);
+    s.failover->election.standbys[0].in_recovery = false;
+    Memory m = in_state(State::Following);
+    m.leader_id = 2;
+    Step step = decide(s, m);
+    step = decide(s, step.next);
+    EXPECT_EQ(step.next.state, State::Following);
+    step = decide(s, step.next);
+    // third tick without streaming: wait for the leader again, which follows it again
+    EXPECT_EQ(step.next.state, State::AwaitingLeader);
+    step = decide(s, step.next);
+    EXPECT_EQ(step.next.state, State::Following);
+    EXPECT_NE(find(step, ActionKind::Follow), nullptr);
+}
+
+TEST(DaemonFailover, WitnessClaimDecidesTheWinner) {
+    Snapshot s = failed_upstream(2);
+    s.failover->claim_winner = 3;  // node 3 claimed first, although node 2 ranks first
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::AwaitingLeader);
+    EXPECT_EQ(step.next.leader_id, 3);
+    EXPECT_EQ(find(step, ActionKind::PromoteSelf), nullptr);
+
+    s.failover->claim_winner = 2;  // our own earlier claim (e.g. repmgrd restarted)
+    Step mine = decide(s, in_state(State::Electing));
+    EXPECT_EQ(mine.next.state, State::Promoting);
+    EXPECT_NE(find(mine, ActionKind::PromoteSelf), nullptr);
+}
+
+TEST(DaemonFailover, UnreachableWitnessBlocksPromotionButNotQuorumWithSiblings) {
+    Snapshot s = failed_upstream(2);
+    // three standbys see each other: 3 of 5 voting members, a majority without the witness
+    s.failover->election.standbys.push_back(candidate(5, 100));
+    s.failover->election.witness_reachable = false;
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::Degraded);
+    EXPECT_NE(step.reason.find("the witness cannot be reached"), std::string::npos);
+    const Action* abort = find(step, ActionKind::RecordEvent, "repmgrd_failover_abort");
+    ASSERT_NE(abort, nullptr);
+    EXPECT_FALSE(abort->successful);
+}
+
+TEST(DaemonFailover, AbortsAreRecordedOncePerEpisodeAndElectionsRerun) {
+    Snapshot s = failed_upstream(2);
+    s.failover->election.standbys[1].reachable = false;
+    s.failover->election.witness_reachable = false;
+    s.tuning.election_rerun_interval = 5;
+    Step one = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(one.next.state, State::Degraded);
+    EXPECT_NE(one.reason.find("I will not fail over because I can see only 1 of 4"),
+              std::string::npos);
+    EXPECT_NE(find(one, ActionKind::RecordEvent, "repmgrd_failover_abort"), nullptr);
+
+    s.at += std::chrono::seconds(1);
+    Step early = decide(s, one.next);
+    EXPECT_TRUE(early.transitions.empty());  // too soon to elect again
+    s.at += std::chrono::seconds(5);
+    Step rerun = decide(s, early.next);
+    ASSERT_FALSE(rerun.transitions.empty());
+    EXPECT_EQ(rerun.transitions[0], "from degraded to electing: electing again");
+    EXPECT_EQ(rerun.next.state, State::Degraded);
+    EXPECT_EQ(find(rerun, ActionKind::RecordEvent, "repmgrd_failover_abort"), nullptr);
+
+    // The primary comes back: the episode ends.
+    Snapshot back = s;
+    back.upstream = {true, false, {}};
+    Step ok = decide(back, rerun.next);
+    EXPECT_EQ(ok.next.state, State::Monitoring);
+    EXPECT_FALSE(ok.next.abort_recorded);
+}
+
+TEST(DaemonFailover, SiblingStillStreamingFromPrimaryAborts) {
+    Snapshot s = failed_upstream(2);
+    s.failover->election.standbys[1].sees_primary = true;
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::Degraded);
+    EXPECT_NE(step.reason.find("node 3 still receives WAL from primary node 1"),
+              std::string::npos);
+}
+
+TEST(DaemonFailover, NoEligibleCandidateAborts) {
+    Snapshot s = failed_upstream(2);
+    for (auto& c : s.failover->election.standbys) c.priority = 0;
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::Degraded);
+    EXPECT_NE(step.reason.find("no node may be promoted"), std::string::npos);
+}
+
+TEST(DaemonFailover, SiblingAlreadyPrimaryIsFollowed) {
+    Snapshot s = failed_upstream(2);
+    s.failover->election.standbys[1].in_recovery = false;
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::Following);
+    const Action* a = find(step, ActionKind::Follow);
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->node, 3);
+}
+
+TEST(DaemonFailover, CascadedStandbyFollowsThePrimaryWithoutElection) {
+    Snapshot s = failed_upstream(5);
+    s.failover->upstream_was_primary = false;
+    s.failover->running_primary_id = 7;
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::Following);
+    EXPECT_EQ(find(step, ActionKind::Follow)->node, 7);
+
+    s.failover->running_primary_id.reset();
+    Step none = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(none.next.state, State::Degraded);
+    EXPECT_NE(none.reason.find("no primary is reachable to follow"), std::string::npos);
+}
+
+TEST(DaemonFailover, ManualOnlyReportsOnce) {
+    Snapshot s = failed_upstream(2);
+    s.tuning.automatic_failover = false;
+    Step one = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(one.next.state, State::UpstreamFailed);
+    EXPECT_NE(find(one, ActionKind::RecordEvent, "standby_disconnect_manual"), nullptr);
+    EXPECT_EQ(find(one, ActionKind::PromoteSelf), nullptr);
+    Step two = decide(s, one.next);
+    EXPECT_EQ(find(two, ActionKind::RecordEvent, "standby_disconnect_manual"), nullptr);
+    EXPECT_NE(two.reason.find("failover=manual"), std::string::npos);
+}
+
+TEST(DaemonFailover, PausedNeverActsMidFailover) {
+    Snapshot s = failed_upstream(3);
+    s.paused = true;
+    s.failover->election.standbys[0].in_recovery = false;
+    Memory m = in_state(State::AwaitingLeader);
+    m.leader_id = 2;
+    Step step = decide(s, m);
+    EXPECT_EQ(step.next.state, State::AwaitingLeader);
+    EXPECT_EQ(find(step, ActionKind::Follow), nullptr);
+    EXPECT_NE(step.reason.find("paused"), std::string::npos);
+}
+
+TEST(DaemonFailover, PromotionOutcomes) {
+    Snapshot s = failed_upstream(2);
+    Snapshot promoted = s;
+    promoted.role = NodeRole::Primary;
+    promoted.local = {true, false, {}};
+    promoted.upstream_id.reset();
+    promoted.failover.reset();
+    EXPECT_EQ(decide(promoted, in_state(State::Promoting)).next.state, State::Monitoring);
+
+    Snapshot lost = s;
+    lost.failover->claim_winner = 3;
+    Step l = decide(lost, in_state(State::Promoting));
+    EXPECT_EQ(l.next.state, State::AwaitingLeader);
+    EXPECT_EQ(l.next.leader_id, 3);
+
+    Step failed = decide(s, in_state(State::Promoting));
+    EXPECT_EQ(failed.next.state, State::Degraded);
+    EXPECT_NE(find(failed, ActionKind::RecordEvent, "repmgrd_failover_abort"), nullptr);
+}
+
+TEST(DaemonFailover, LocalServerLostMidFailoverWaitsForIt) {
+    Snapshot s = failed_upstream(2);
+    s.local = {false, false, "refused"};
+    EXPECT_EQ(decide(s, in_state(State::AwaitingLeader)).next.state, State::LocalDown);
+}
+
+namespace {
+
+Snapshot primary_seeing(int visible, int total) {
+    Snapshot s;
+    s.node_id = 1;
+    s.role = NodeRole::Primary;
+    s.local = {true, false, {}};
+    s.primary_writable = true;
+    s.tuning.isolation_fencing = true;
+    PrimaryView pv;
+    pv.own_timeline = 1;
+    pv.peers_visible = visible;
+    pv.peers_total = total;
+    s.primary_view = pv;
+    return s;
+}
+
+}  // namespace
+
+TEST(DaemonFencing, RivalOnNewerTimelineIsSplitBrainRecordedOnTheRival) {
+    Snapshot s = primary_seeing(2, 3);
+    s.primary_view->rival_id = 2;
+    s.primary_view->rival_timeline = 2;
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::SplitBrain);
+    const Action* ev = find(step, ActionKind::RecordEvent, "repmgrd_split_brain_detected");
+    ASSERT_NE(ev, nullptr);
+    EXPECT_EQ(ev->node, 2);
+    EXPECT_NE(ev->details.find("stopping it and rejoining it as a standby"), std::string::npos);
+    EXPECT_EQ(find(step, ActionKind::FencePrimary)->node, 2);
+
+    Step again = decide(s, step.next);  // still running: fence again, report once
+    EXPECT_NE(find(again, ActionKind::FencePrimary), nullptr);
+    EXPECT_EQ(find(again, ActionKind::RecordEvent, "repmgrd_split_brain_detected"), nullptr);
+
+    s.tuning.primary_fencing = Tuning::Fencing::None;
+    Step none = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(none.next.state, State::SplitBrain);
+    EXPECT_EQ(find(none, ActionKind::FencePrimary), nullptr);
+
+    // rejoined: now a standby
+    Snapshot standby = s;
+    standby.role = NodeRole::Standby;
+    standby.local = {true, true, {}};
+    standby.primary_view.reset();
+    EXPECT_EQ(decide(standby, step.next).next.state, State::Monitoring);
+}
+
+TEST(DaemonFencing, IsolatedPrimaryGoesReadOnlyAndBackWithAMajority) {
+    Snapshot s = primary_seeing(0, 3);
+    s.tuning.reconnect_attempts = 6;
+    s.tuning.reconnect_interval = 10;  // grace: 5*10 - 2 - 2 = 46 s
+    EXPECT_EQ(isolation_grace_seconds(s.tuning), 46);
+    Step first = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(first.next.state, State::Monitoring);
+    s.at += std::chrono::seconds(46);
+    Step fenced = decide(s, first.next);
+    EXPECT_EQ(fenced.next.state, State::Isolated);
+    const Action* on = find(fenced, ActionKind::ReadOnlyFence);
+    ASSERT_NE(on, nullptr);
+    EXPECT_TRUE(on->on);
+
+    Snapshot one_back = primary_seeing(1, 3);  // 2 of 4 members: not a majority
+    one_back.primary_view->fenced_read_only = true;
+    Step still = decide(one_back, fenced.next);
+    EXPECT_EQ(still.next.state, State::Isolated);
+    EXPECT_EQ(find(still, ActionKind::ReadOnlyFence), nullptr);
+
+    Snapshot back = primary_seeing(2, 3);
+    back.primary_view->fenced_read_only = true;
+    Step lifted = decide(back, still.next);
+    EXPECT_EQ(lifted.next.state, State::Monitoring);
+    const Action* off = find(lifted, ActionKind::ReadOnlyFence);
+    ASSERT_NE(off, nullptr);
+    EXPECT_FALSE(off->on);
+}
+
+TEST(DaemonFencing, DefaultsFenceAtTheFirstIsolatedTick) {
+    Tuning t;  // 2 s interval, 3 attempts x 2 s, 2 s timeout
+    EXPECT_EQ(isolation_grace_seconds(t), 0);
+    Snapshot s = primary_seeing(0, 2);
+    EXPECT_EQ(decide(s, in_state(State::Monitoring)).next.state, State::Isolated);
+    s.tuning.isolation_fencing = false;
+    EXPECT_EQ(decide(s, in_state(State::Monitoring)).next.state, State::Monitoring);
+}
+
+TEST(DaemonFencing, DownPrimaryIsPreFencedOnceWhenAnotherIsPrimary) {
+    Snapshot s;
+    s.node_id = 1;
+    s.role = NodeRole::Primary;
+    s.local = {false, false, "refused"};
+    s.primary_elsewhere = 2;
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::LocalDown);
+    EXPECT_NE(find(step, ActionKind::PreFence), nullptr);
+    EXPECT_EQ(find(decide(s, step.next), ActionKind::PreFence), nullptr);
+}
+
+TEST(DaemonFencing, StandbyLiftsAFenceLeftInItsConfiguration) {
+    Snapshot s;
+    s.node_id = 1;
+    s.role = NodeRole::Standby;
+    s.local = {true, true, {}};
+    s.local_fenced = true;
+    s.upstream_id = 2;
+    s.upstream = {true, false, {}};
+    const Action* a = find(decide(s, in_state(State::Monitoring)), ActionKind::ReadOnlyFence);
+    ASSERT_NE(a, nullptr);
+    EXPECT_FALSE(a->on);
+}
