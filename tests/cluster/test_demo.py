@@ -18,7 +18,9 @@ def postgres_processes_under(path):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the demo runs servers as postgres via runuser")
 def test_demo_fails_over_and_stops_cleanly():
-    demo_dir = os.path.join(tempfile.mkdtemp(prefix="repmgr-demo-test-"), "demo")
+    parent = tempfile.mkdtemp(prefix="repmgr-demo-test-")
+    os.chmod(parent, 0o755)  # the demo's servers run as postgres and must reach their directory
+    demo_dir = os.path.join(parent, "demo")
     env = dict(os.environ, DEMO_DIR=demo_dir)
     if os.environ.get("REPMGR_TEST_BUILD_DIR"):
         env["BUILD_DIR"] = os.environ["REPMGR_TEST_BUILD_DIR"]
@@ -26,7 +28,7 @@ def test_demo_fails_over_and_stops_cleanly():
         r = subprocess.run([os.path.join(ROOT, "scripts", "demo")], env=env, capture_output=True,
                            text=True, timeout=900)
         out = r.stdout + r.stderr
-        assert r.returncode == 0, out
+        assert r.returncode == 0, out[-4000:]
         assert "master node correctly registered" in out
         assert out.count("standby clone (using pg_basebackup) complete") == 2
         assert "witness node correctly registered" in out
