@@ -48,14 +48,15 @@ def summarize(scenario, tool, results, errors, extra=None):
         out.update(median_s=None, min_s=None, max_s=None)
     keys = [k for k in (results[0] if results else {}) if k != "seconds"]
     for k in keys:
-        vals = [r[k] for r in results if isinstance(r.get(k), (int, float))
-                and not isinstance(r.get(k), bool)]
-        if vals:
-            out[f"{k}" if k.startswith("rows_") or k == "failovers" else f"{k}_median"] = (
-                sum(vals) if k in ("rows_lost", "failovers") else
-                round(statistics.median(vals), 3))
-        elif results and not all(isinstance(r.get(k), (int, float)) for r in results):
-            out[k] = [r.get(k) for r in results]
+        values = [r.get(k) for r in results]
+        numeric = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if numeric and len(numeric) == len(values):
+            if k in ("rows_lost", "rows_committed", "failovers"):
+                out[k] = sum(numeric)  # totals over all runs
+            else:
+                out[f"{k}_median"] = round(statistics.median(numeric), 3)
+        else:
+            out[k] = values  # one entry per run (flags, names, missing figures)
     if extra:
         out.update(extra)
     if errors:
@@ -67,7 +68,7 @@ def summarize(scenario, tool, results, errors, extra=None):
 
 
 def ratio(a, b, key="median_s"):
-    if not a or not b or a.get(key) in (None, 0) or b.get(key) in (None, 0):
+    if not a or not b or a.get(key) is None or b.get(key) in (None, 0):
         return None
     return round(a[key] / b[key], 3)
 
