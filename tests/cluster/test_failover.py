@@ -250,3 +250,22 @@ def test_returning_old_primary_with_fencing_stop_is_stopped(harness):
                what="split brain recorded on the new primary")
     wait_until(lambda: not primary.running(), timeout=60, what="the old primary to be stopped")
     assert writable(s2)
+
+
+@pytest.mark.slow
+def test_isolated_primary_turns_read_only_and_back(harness):
+    primary, (s2, s3), witness, daemons = make_cluster(harness)
+    # the primary loses sight of every standby and of the witness
+    for s in (s2, s3, witness):
+        s.stop()
+    wait_until(lambda: not writable(primary) and primary.running() and
+               primary.in_recovery() is False, timeout=60,
+               what="the isolated primary to become read-only")
+    assert repl_events(primary, "repmgrd_isolation_fence")[0][:2] == (1, True)
+    assert "making it read-only before a standby can be promoted" in daemons["node1"].log()
+    # they come back: no other primary exists, so the fence is lifted
+    for s in (s2, s3, witness):
+        s.start()
+    wait_until(lambda: writable(primary), timeout=60, what="the fence to be lifted")
+    wait_until(lambda: repl_events(primary, "repmgrd_isolation_fence_lifted"), what="lift event")
+    primary.sql("CREATE TABLE after_fence (i int)", dbname="repmgr")
