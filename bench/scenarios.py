@@ -218,6 +218,13 @@ class CloneSource:
         self.scale = scale
 
     def __enter__(self):
+        try:
+            return self._setup()
+        except BaseException:
+            self.c.teardown()  # a failed __enter__ gets no __exit__
+            raise
+
+    def _setup(self):
         c = self.c
         c.build(standbys=0)
         p = c.primary
@@ -265,6 +272,13 @@ class ShowCluster:
         self.holes = []
 
     def __enter__(self):
+        try:
+            return self._setup()
+        except BaseException:
+            self.__exit__(None, None, None)  # a failed __enter__ gets no __exit__
+            raise
+
+    def _setup(self):
         c = self.c
         c.build(standbys=5)
         for node_id in (7, 8):
