@@ -18,6 +18,9 @@ Connection* Link::get(const std::string& conninfo, const LinkSettings& settings)
     try {
         Connection c = Connection::open(conninfo, settings.connect_timeout_s);
         set_statement_timeout(c, settings.statement_timeout_ms);
+        // The server's statement_timeout answers a slow query; this client-side
+        // deadline a frozen server, which answers nothing at all.
+        c.set_query_timeout(std::chrono::milliseconds(settings.statement_timeout_ms + 500));
         use_metadata_schema(c, settings.schema);
         conn_.emplace(std::move(c));
         error_.clear();

@@ -1,5 +1,10 @@
 #include "db/connection.hpp"
 
+#include <poll.h>
+
+#include <cerrno>
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "config/conninfo.hpp"
@@ -117,8 +122,13 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
     values.reserve(params.size());
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
     std::string text(sql);
-    PGresult* res = PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
-                                 nullptr, values.data(), nullptr, nullptr, 0);
+    if (!conn_)
+        throw DbError(ExitCode::DbConnection, "connection to the database was lost", {},
+                      fmt::format("the connection was closed earlier (query: {})", first_line(sql)));
+    PGresult* res = query_timeout_.count() > 0
+                        ? exec_with_deadline(text, values)
+                        : PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
+                                       nullptr, values.data(), nullptr, nullptr, 0);
     auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Result(res);
 
@@ -126,10 +136,73 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = state ? state : "";
     if (res) PQclear(res);
-    bool lost = PQstatus(conn_.get()) != CONNECTION_OK;
+    bool lost = !conn_ || PQstatus(conn_.get()) != CONNECTION_OK;
     throw DbError(lost ? ExitCode::DbConnection : ExitCode::DbQuery,
                   lost ? "connection to the database was lost" : "database query failed",
                   sqlstate, fmt::format("{} (query: {})", message, first_line(sql)));
+}
+
+namespace {
+
+// Waits until `sock` is ready for `events` or the deadline passes.
+bool wait_socket(int sock, short events, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pollfd fd{sock, events, 0};
+        int n = poll(&fd, 1, static_cast<int>(left.count()));
+        if (n > 0) return true;
+        if (n < 0 && errno != EINTR) return false;
+    }
+}
+
+}  // namespace
+
+PGresult* Connection::exec_with_deadline(const std::string& sql,
+                                         const std::vector<const char*>& values) {
+    PGconn* c = conn_.get();
+    auto deadline = std::chrono::steady_clock::now() + query_timeout_;
+    auto abandon = [&]() -> PGresult* {
+        // The server takes the connection with it: a frozen server answers
+        // neither the query nor a cancel request, so we only close our end.
+        conn_.reset();
+        throw DbError(ExitCode::DbConnection, "connection to the database was lost", {},
+                      fmt::format("no answer from the server within {} ms (query: {})",
+                                  query_timeout_.count(), first_line(sql)));
+    };
+    if (!PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.data(), nullptr, nullptr, 0))
+        return nullptr;  // PQerrorMessage tells why
+    PQsetnonblocking(c, 1);
+    int flushed;
+    while ((flushed = PQflush(c)) == 1)
+        if (!wait_socket(PQsocket(c), POLLOUT | POLLIN, deadline)) return abandon();
+    PQsetnonblocking(c, 0);
+    if (flushed < 0) return nullptr;
+
+    PGresult* kept = nullptr;  // the first error, else the last result
+    for (;;) {
+        while (PQisBusy(c)) {
+            if (!wait_socket(PQsocket(c), POLLIN, deadline)) {
+                if (kept) PQclear(kept);
+                return abandon();
+            }
+            if (!PQconsumeInput(c)) {
+                if (kept) PQclear(kept);
+                return nullptr;
+            }
+        }
+        PGresult* r = PQgetResult(c);
+        if (!r) return kept;
+        bool error = PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK;
+        if (!kept || (error && PQresultStatus(kept) != PGRES_FATAL_ERROR)) {
+            if (kept) PQclear(kept);
+            kept = r;
+        } else {
+            PQclear(r);
+        }
+    }
 }
 
 void Connection::exec_script(std::string_view sql) {

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -116,6 +117,13 @@ public:
     // Runs a script of several statements without parameters (schema DDL only).
     void exec_script(std::string_view sql);
 
+    // A client-side deadline for every query on this connection: a server that
+    // stops answering (SIGSTOP, a hung host whose kernel still ACKs) would
+    // otherwise hang the caller, as neither statement_timeout nor
+    // tcp_user_timeout fires then. Past the deadline the connection is closed
+    // and DbError(ERR_DB_CON) thrown. Zero (the default) waits forever.
+    void set_query_timeout(std::chrono::milliseconds timeout) { query_timeout_ = timeout; }
+
     bool in_recovery();
     int server_version_num() const { return PQserverVersion(conn_.get()); }
     // Points unqualified names at the cluster's metadata schema.
@@ -125,6 +133,7 @@ public:
     PGconn* raw() const { return conn_.get(); }
 
 private:
+    PGresult* exec_with_deadline(const std::string& sql, const std::vector<const char*>& values);
     static Row exactly_one(const Result& r, std::string_view sql);
     static std::optional<Row> at_most_one(const Result& r, std::string_view sql);
 
@@ -132,6 +141,7 @@ private:
         void operator()(PGconn* c) const { PQfinish(c); }
     };
     std::unique_ptr<PGconn, Finish> conn_;
+    std::chrono::milliseconds query_timeout_{0};
 };
 
 // Commits on commit(), rolls back when destroyed otherwise.

@@ -83,6 +83,9 @@ std::vector<ProbeResult> connect_all(const std::vector<std::string>& conninfos, 
             if (p.want == PGRES_POLLING_OK) {
                 PQsetNoticeProcessor(p.conn, [](void*, const char*) {}, nullptr);
                 results[owners[k]].connection.emplace(p.conn);
+                // A node that connected and then froze must not hang the caller's queries.
+                results[owners[k]].connection->set_query_timeout(
+                    std::chrono::seconds(std::max(1, timeout_s)));
                 p.conn = nullptr;
                 p.done = true;
             } else if (p.want == PGRES_POLLING_FAILED) {
