@@ -20,6 +20,9 @@ int run_standby_follow(Context& ctx);
 int run_standby_switchover(Context& ctx);
 // node_rejoin.cpp
 int run_node_rejoin(Context& ctx);
+// node_status.cpp, node_check.cpp
+int run_node_status(Context& ctx);
+int run_node_check(Context& ctx);
 // daemon.cpp
 int run_daemon_status(Context& ctx);
 int run_daemon_pause(Context& ctx);

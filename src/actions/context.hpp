@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "db/connection.hpp"
@@ -45,6 +46,8 @@ struct Options {
     bool all = false;                        // cluster event --all
     std::string event;                       // cluster event --event
     int keep_history = 0;                    // cluster cleanup -k/--keep-history
+    std::vector<std::string> node_checks;    // node check --role, --slots, ... as typed
+    bool nagios = false;                     // node check --nagios
 };
 
 // What every action gets: options, configuration and logger. No globals.

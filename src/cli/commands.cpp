@@ -40,6 +40,12 @@ constexpr CommandSpec kCommands[] = {
      "[--node-id=N] [-h PRIMARY_HOST ...] [--dry-run]", run_witness_unregister},
     {"node", "rejoin", "rejoin a stopped former primary or standby to the cluster",
      "-d CONNINFO [--force-rewind] [--dry-run]", run_node_rejoin},
+    {"node", "status", "show this node: role, upstream, lag, timeline, slots, WAL archiving",
+     "[--csv] [--json]", run_node_status},
+    {"node", "check", "health checks of this node for monitoring (all, or those named)",
+     "[--role] [--replication-lag] [--slots] [--upstream] [--downstream] [--archive-ready] "
+     "[--nagios] [--csv] [--json]",
+     run_node_check},
     {"daemon", "status", "show repmgrd on every node", "[--csv] [--json]", run_daemon_status},
     {"daemon", "pause", "pause repmgrd failover handling on every node", "[--dry-run]",
      run_daemon_pause},
@@ -110,6 +116,12 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.add_flag("--all", o.all, "all rows (cluster event)");
     app.add_option("--event", o.event, "only events of this type (cluster event)");
     app.add_option("-k,--keep-history", o.keep_history, "days of monitoring history to keep");
+    for (const char* check : {"--role", "--replication-lag", "--slots", "--upstream",
+                              "--downstream", "--archive-ready"})
+        app.add_flag_function(
+            check, [&o, check](std::int64_t) { o.node_checks.emplace_back(check); },
+            "node check: run this check (several may be named; none = all)");
+    app.add_flag("--nagios", o.nagios, "node check: Nagios plugin output and exit codes");
 
     std::vector<std::pair<const CommandSpec*, CLI::App*>> verbs;
     std::map<std::string_view, CLI::App*> groups;

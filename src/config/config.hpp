@@ -67,6 +67,8 @@ struct Config {
     // checks and operability
     int replication_lag_warning = 0;
     int replication_lag_critical = 0;
+    int archive_ready_warning = 0;
+    int archive_ready_critical = 0;
     std::string http_listen_address;
     int http_port = 0;
 

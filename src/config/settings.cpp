@@ -122,6 +122,8 @@ constexpr SettingDescriptor kSettings[] = {
     // checks and operability
     integer("replication_lag_warning", "", "300", 0, kMaxInt, true, "lag seconds for a WARNING in node check", &Config::replication_lag_warning),
     integer("replication_lag_critical", "", "600", 0, kMaxInt, true, "lag seconds for a CRITICAL in node check", &Config::replication_lag_critical),
+    integer("archive_ready_warning", "", "16", 1, kMaxInt, true, "WAL files waiting to be archived for a WARNING in node check", &Config::archive_ready_warning),
+    integer("archive_ready_critical", "", "128", 1, kMaxInt, true, "WAL files waiting to be archived for a CRITICAL in node check", &Config::archive_ready_critical),
     text("http_listen_address", "", "", false, "address repmgrd serves HTTP on (empty = off)", &Config::http_listen_address),
     integer("http_port", "", "0", 0, 65535, false, "port repmgrd serves HTTP on (0 = off)", &Config::http_port),
 };

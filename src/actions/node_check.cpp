@@ -1,0 +1,132 @@
+// repmgr node check [--role] [--replication-lag] [--slots] [--upstream]
+//                   [--downstream] [--archive-ready] [--nagios] [--csv] [--json]
+#include <algorithm>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "actions/actions.hpp"
+#include "actions/node_inspect.hpp"
+#include "util/table.hpp"
+
+namespace repmgr {
+namespace {
+
+std::vector<CheckKind> selected_checks(const Options& opts) {
+    if (opts.node_checks.empty()) return {std::begin(kAllChecks), std::end(kAllChecks)};
+    std::vector<CheckKind> out;
+    for (const auto& name : opts.node_checks)
+        for (CheckKind kind : kAllChecks)
+            if (check_option(kind) == name &&
+                std::find(out.begin(), out.end(), kind) == out.end())
+                out.push_back(kind);
+    return out;
+}
+
+// The local server cannot be reached: every selected check is CRITICAL.
+int report_unreachable_nagios(const std::vector<CheckKind>& checks, const Failure& f) {
+    std::vector<CheckResult> results;
+    std::string why = fmt::format("cannot connect to this node's server: {}",
+                                  f.detail().empty() ? f.what() : f.detail());
+    for (CheckKind kind : checks) results.push_back({kind, CheckStatus::Critical, why, {}});
+    std::cout << nagios_report(results);
+    return nagios_exit_code(CheckStatus::Critical);
+}
+
+void print_results(const Context& ctx, const std::vector<CheckResult>& results) {
+    const std::string& name = ctx.config.node_name;
+    if (ctx.opts.json) {
+        nlohmann::json checks = nlohmann::json::array();
+        for (const auto& r : results)
+            checks.push_back({{"check", check_label(r.kind)},
+                              {"option", check_option(r.kind)},
+                              {"nagios_name", nagios_name(r.kind)},
+                              {"status", status_name(r.status)},
+                              {"detail", r.summary},
+                              {"perfdata", r.perfdata}});
+        nlohmann::json out = {{"node_id", ctx.config.node_id},
+                              {"node_name", name},
+                              {"status", status_name(worst_status(results))},
+                              {"checks", checks}};
+        std::cout << out.dump(2) << "\n";
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : results)
+        rows.push_back({std::string(check_label(r.kind)), std::string(status_name(r.status)),
+                        r.summary});
+    if (ctx.opts.csv) {
+        std::cout << render_csv({"Check", "Status", "Detail"}, rows);
+    } else if (results.size() == 1) {
+        // One named check: one line, as repmgr prints it for scripts.
+        std::cout << fmt::format("{} ({})\n", status_name(results[0].status), results[0].summary);
+    } else {
+        std::cout << fmt::format("Node \"{}\" (ID: {}):\n", name, ctx.config.node_id)
+                  << render_table({"Check", "Status", "Detail"}, rows);
+    }
+}
+
+}  // namespace
+
+CheckInputs inspect_node(Context& ctx, Connection& local) {
+    CheckInputs in;
+    in.node_id = ctx.config.node_id;
+    in.node_name = ctx.config.node_name;
+    in.thresholds = CheckThresholds{ctx.config.replication_lag_warning,
+                                    ctx.config.replication_lag_critical,
+                                    ctx.config.archive_ready_warning,
+                                    ctx.config.archive_ready_critical};
+    in.server = read_node_server_facts(local);
+    in.meta = read_metadata_facts(local, schema_name(ctx.config), ctx.config.node_id);
+    if (in.server.in_recovery) {
+        if (auto upstream = expected_upstream(in.meta)) {
+            ctx.log.debug("asking upstream node \"{}\" (ID: {}) about this standby",
+                          upstream->name, upstream->id);
+            in.upstream = read_upstream_facts(*upstream, ctx.config.node_name,
+                                              ctx.config.master_response_timeout);
+        }
+    }
+    return in;
+}
+
+int run_node_check(Context& ctx) {
+    require_node_identity(ctx.config);
+    std::vector<CheckKind> checks = selected_checks(ctx.opts);
+    if (ctx.config.replication_lag_warning > ctx.config.replication_lag_critical ||
+        ctx.config.archive_ready_warning > ctx.config.archive_ready_critical)
+        ctx.log.warning("a warning threshold is above its critical threshold in \"{}\"",
+                        ctx.config.source_file);
+
+    std::optional<Connection> local;
+    try {
+        local.emplace(ctx.connect_local());
+    } catch (const Failure& f) {
+        if (ctx.opts.nagios) return report_unreachable_nagios(checks, f);
+        throw;
+    }
+    CheckInputs inputs;
+    try {
+        inputs = inspect_node(ctx, *local);
+    } catch (const Failure& f) {
+        if (!ctx.opts.nagios) throw;
+        std::vector<CheckResult> results;
+        for (CheckKind kind : checks)
+            results.push_back({kind, CheckStatus::Unknown,
+                               fmt::format("cannot read this node's state: {}", f.what()), {}});
+        std::cout << nagios_report(results);
+        return nagios_exit_code(CheckStatus::Unknown);
+    }
+
+    std::vector<CheckResult> results;
+    for (CheckKind kind : checks) results.push_back(evaluate_check(kind, inputs));
+    CheckStatus worst = worst_status(results);
+    if (ctx.opts.nagios) {
+        std::cout << nagios_report(results);
+        return nagios_exit_code(worst);
+    }
+    print_results(ctx, results);
+    return worst == CheckStatus::Ok ? 0 : to_int(ExitCode::NodeStatus);
+}
+
+}  // namespace repmgr
