@@ -15,12 +15,12 @@ namespace {
 
 std::vector<CheckKind> selected_checks(const Options& opts) {
     if (opts.node_checks.empty()) return {std::begin(kAllChecks), std::end(kAllChecks)};
+    // Always in the table's order, whatever order they were typed in.
     std::vector<CheckKind> out;
-    for (const auto& name : opts.node_checks)
-        for (CheckKind kind : kAllChecks)
-            if (check_option(kind) == name &&
-                std::find(out.begin(), out.end(), kind) == out.end())
-                out.push_back(kind);
+    for (CheckKind kind : kAllChecks)
+        if (std::find(opts.node_checks.begin(), opts.node_checks.end(), check_option(kind)) !=
+            opts.node_checks.end())
+            out.push_back(kind);
     return out;
 }
 
