@@ -1,0 +1,93 @@
+// sd_notify support: with libsystemd the messages reach $NOTIFY_SOCKET as
+// systemd expects them; without it (or outside systemd) nothing happens.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "util/sd_notify.hpp"
+
+using namespace repmgr;
+
+namespace {
+
+// A datagram socket standing in for systemd's notification socket.
+class NotifySocket {
+public:
+    NotifySocket() {
+        path_ = (std::filesystem::temp_directory_path() /
+                 ("repmgr-notify-" + std::to_string(getpid())))
+                    .string();
+        std::filesystem::remove(path_);
+        fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        path_.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+        EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+        setenv("NOTIFY_SOCKET", path_.c_str(), 1);
+    }
+    ~NotifySocket() {
+        unsetenv("NOTIFY_SOCKET");
+        close(fd_);
+        std::filesystem::remove(path_);
+    }
+    // The next message, or "" when none is waiting.
+    std::string receive() {
+        char buf[512];
+        ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+        return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+}  // namespace
+
+TEST(SdNotify, SendsTheMessagesSystemdExpects) {
+    NotifySocket sock;
+    systemd::notify_ready("monitoring node1");
+    systemd::notify_watchdog();
+    systemd::notify_stopping();
+    systemd::notify_reloading();
+    if (!systemd::supported()) {
+        EXPECT_EQ(sock.receive(), "");  // built without libsystemd: no-ops
+        return;
+    }
+    EXPECT_EQ(sock.receive(), "READY=1\nSTATUS=monitoring node1");
+    EXPECT_EQ(sock.receive(), "WATCHDOG=1");
+    EXPECT_EQ(sock.receive(), "STOPPING=1");
+    EXPECT_EQ(sock.receive().rfind("RELOADING=1\nMONOTONIC_USEC=", 0), 0u);
+}
+
+TEST(SdNotify, WatchdogIntervalIsHalfOfWatchdogSec) {
+    unsetenv("WATCHDOG_USEC");
+    EXPECT_FALSE(systemd::watchdog_ping_interval());
+    setenv("WATCHDOG_USEC", "4000000", 1);
+    setenv("WATCHDOG_PID", std::to_string(getpid()).c_str(), 1);
+    auto interval = systemd::watchdog_ping_interval();
+    if (systemd::supported()) {
+        ASSERT_TRUE(interval);
+        EXPECT_EQ(interval->count(), 2000);
+    } else {
+        EXPECT_FALSE(interval);
+    }
+    // Another process's watchdog is not ours.
+    setenv("WATCHDOG_PID", "1", 1);
+    EXPECT_FALSE(systemd::watchdog_ping_interval());
+    unsetenv("WATCHDOG_USEC");
+    unsetenv("WATCHDOG_PID");
+}
+
+TEST(SdNotify, OutsideSystemdNothingHappens) {
+    unsetenv("NOTIFY_SOCKET");
+    systemd::notify_ready();
+    systemd::notify_status("idle");
+    SUCCEED();
+}
