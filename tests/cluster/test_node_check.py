@@ -226,3 +226,13 @@ def test_role_mismatch_unregistered_and_unreachable(registered_pair, harness):
     assert r.returncode == ERR_DB_CON, r.stdout + r.stderr
     r = harness.repmgr("node", "status", conf=primary.conf)
     assert r.returncode == ERR_DB_CON
+
+
+def test_help_names_every_check(harness):
+    r = harness.repmgr("node", "check", "--help")
+    assert r.returncode == 0
+    for option in ("--role", "--replication-lag", "--slots", "--upstream", "--downstream",
+                   "--archive-ready", "--nagios"):
+        assert option in r.stdout
+    assert "repmgr [-f repmgr.conf] [OPTIONS] node status" in \
+        harness.repmgr("node", "status", "--help").stdout
