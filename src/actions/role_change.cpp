@@ -10,6 +10,18 @@
 
 namespace repmgr {
 
+Connection connect_running_local(Context& ctx, const std::string& hint) {
+    Connection local = [&] {
+        try {
+            return ctx.connect_local();
+        } catch (const DbError& e) {
+            fail(ExitCode::DbConnection, "unable to connect to this node's server", e.detail(), hint);
+        }
+    }();
+    use_metadata_schema(local, schema_name(ctx.config));
+    return local;
+}
+
 std::string local_data_directory(Context& ctx, Connection* local) {
     if (!ctx.opts.pgdata.empty()) return ctx.opts.pgdata;
     if (!ctx.config.data_directory.empty()) return ctx.config.data_directory;

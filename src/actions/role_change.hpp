@@ -13,6 +13,10 @@
 
 namespace repmgr {
 
+// This node's own server, which must be running, with the metadata schema on
+// its search_path. `hint` tells the DBA what the command needs when it is not.
+Connection connect_running_local(Context& ctx, const std::string& hint);
+
 // This node's data directory: -D, else data_directory, else asks the running
 // server (`local` may be null). Failure(BadConfig) when none is known.
 std::string local_data_directory(Context& ctx, Connection* local);

@@ -67,16 +67,9 @@ FollowTarget find_target(Context& ctx, Connection& local, const std::string& sch
 int run_standby_follow(Context& ctx) {
     require_node_identity(ctx.config);
     const std::string schema = schema_name(ctx.config);
-    Connection local = [&] {
-        try {
-            return ctx.connect_local();
-        } catch (const DbError& e) {
-            fail(ExitCode::DbConnection, "unable to connect to this node's server", e.detail(),
-                 "standby follow needs this node running as a standby; for a stopped node use "
-                 "\"repmgr node rejoin\"");
-        }
-    }();
-    use_metadata_schema(local, schema);
+    Connection local = connect_running_local(
+        ctx, "standby follow needs this node running as a standby; for a stopped node use "
+             "\"repmgr node rejoin\"");
     if (!local.in_recovery())
         fail(ExitCode::FollowFail, "this node is running as a primary, not as a standby", {},
              "a former primary must be stopped and brought back with \"repmgr node rejoin\"");

@@ -11,16 +11,8 @@ namespace repmgr {
 int run_standby_promote(Context& ctx) {
     require_node_identity(ctx.config);
     const std::string schema = schema_name(ctx.config);
-    Connection local = [&] {
-        try {
-            return ctx.connect_local();
-        } catch (const DbError& e) {
-            fail(ExitCode::DbConnection, "unable to connect to this node's server", e.detail(),
-                 "standby promote needs this node's PostgreSQL running as a standby: start it "
-                 "first");
-        }
-    }();
-    use_metadata_schema(local, schema);
+    Connection local = connect_running_local(
+        ctx, "standby promote needs this node's PostgreSQL running as a standby: start it first");
     NodeRepository local_repo(local);
 
     if (!local.in_recovery()) {

@@ -151,15 +151,8 @@ void check_remote_tools(Context& ctx, const RemoteShell& shell, const NodeRecord
 int run_standby_switchover(Context& ctx) {
     require_node_identity(ctx.config);
     const std::string schema = schema_name(ctx.config);
-    Connection local = [&] {
-        try {
-            return ctx.connect_local();
-        } catch (const DbError& e) {
-            fail(ExitCode::DbConnection, "unable to connect to this node's server", e.detail(),
-                 "run switchover on a running standby");
-        }
-    }();
-    use_metadata_schema(local, schema);
+    Connection local = connect_running_local(
+        ctx, "run switchover on a running standby");
     if (!local.in_recovery()) {
         auto recorded = NodeRepository(local).active_primary();
         if (recorded && recorded->id == ctx.config.node_id) {
