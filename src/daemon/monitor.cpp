@@ -12,6 +12,7 @@
 #include "cluster/witness.hpp"
 #include "config/settings.hpp"
 #include "daemon/reload.hpp"
+#include "util/sd_notify.hpp"
 
 namespace repmgr::repmgrd {
 namespace {
@@ -283,6 +284,10 @@ void Monitor::log_step(const Step& step) {
 void Monitor::reload() {
     const std::string& path = ctx_.config.source_file;
     ctx_.log.notice("SIGHUP received: re-reading \"{}\"", path);
+    systemd::notify_reloading();
+    struct ReadyAgain {
+        ~ReadyAgain() { systemd::notify_ready(); }
+    } ready_again;  // on every way out, accepted or refused
     LoadedConfig fresh;
     try {
         fresh = load_config_file(path);
@@ -331,6 +336,7 @@ void Monitor::reload() {
 }
 
 void Monitor::shutdown() {
+    systemd::notify_stopping();
     std::string details = fmt::format("repmgrd (pid {}) on node {} is shutting down", getpid(),
                                       ctx_.config.node_id);
     ctx_.log.notice("{}", details);
@@ -358,7 +364,11 @@ int Monitor::run() {
                              ctx_.config.node_id, schema_name(ctx_.config)),
                  "register the node (\"repmgr primary register\" or \"repmgr standby register\") "
                  "before starting repmgrd");
+        if (first)
+            systemd::notify_ready(fmt::format("monitoring node {} (\"{}\")", ctx_.config.node_id,
+                                              ctx_.config.node_name));
         first = false;
+        systemd::notify_watchdog();
         Step step = decide(s, memory_);
         log_step(step);
         act(s, step);

@@ -1,22 +1,38 @@
 #include "util/sd_notify.hpp"
 
-#include <algorithm>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
-#ifdef REPMGR_HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-
-#include <time.h>
-#endif
-
+// The notification protocol is one datagram of "KEY=value" lines sent to the
+// AF_UNIX socket named in $NOTIFY_SOCKET; sd_notify(3) documents it as a
+// stable interface meant to be implemented without libsystemd. Doing so keeps
+// libsystemd's own dependencies (libgcrypt, lz4, zstd, ...; about 1.4 MB of
+// resident memory) out of a daemon that runs beside every node.
 namespace repmgr::systemd {
 namespace {
 
-#ifdef REPMGR_HAVE_SYSTEMD
 void send(const std::string& message) {
-    // Failures to notify must never stop the daemon: sd_notify() returns 0
-    // outside systemd and a negative errno on errors, both ignored.
-    (void)sd_notify(0, message.c_str());
+    const char* path = std::getenv("NOTIFY_SOCKET");
+    if (!path || (path[0] != '/' && path[0] != '@')) return;  // not under systemd
+    sockaddr_un addr{};
+    size_t len = std::strlen(path);
+    if (len >= sizeof addr.sun_path) return;
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path, len);
+    if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    // A failure to notify must never stop the daemon: the result is ignored.
+    (void)sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
+                 reinterpret_cast<const sockaddr*>(&addr),
+                 static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
+    close(fd);
 }
 
 // systemd >= 253 (Type=notify-reload) wants the time the reload started.
@@ -25,10 +41,6 @@ std::string monotonic_usec() {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return std::to_string(static_cast<long long>(ts.tv_sec) * 1000000LL + ts.tv_nsec / 1000);
 }
-#else
-void send(const std::string&) {}
-std::string monotonic_usec() { return {}; }
-#endif
 
 std::string with_status(std::string message, std::string_view status) {
     if (!status.empty()) message += "\nSTATUS=" + std::string(status);
@@ -36,14 +48,6 @@ std::string with_status(std::string message, std::string_view status) {
 }
 
 }  // namespace
-
-bool supported() {
-#ifdef REPMGR_HAVE_SYSTEMD
-    return true;
-#else
-    return false;
-#endif
-}
 
 void notify_ready(std::string_view status) { send(with_status("READY=1", status)); }
 
@@ -56,12 +60,15 @@ void notify_watchdog() { send("WATCHDOG=1"); }
 void notify_status(std::string_view status) { send("STATUS=" + std::string(status)); }
 
 std::optional<std::chrono::milliseconds> watchdog_ping_interval() {
-#ifdef REPMGR_HAVE_SYSTEMD
-    uint64_t usec = 0;
-    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
-        return std::chrono::milliseconds(std::max<uint64_t>(1, usec / 2000));
-#endif
-    return std::nullopt;
+    // As sd_watchdog_enabled(): WATCHDOG_USEC set, and WATCHDOG_PID (when set)
+    // naming this process.
+    const char* usec_text = std::getenv("WATCHDOG_USEC");
+    if (!usec_text) return std::nullopt;
+    if (const char* pid = std::getenv("WATCHDOG_PID"); pid && std::atol(pid) != getpid())
+        return std::nullopt;
+    long long usec = std::atoll(usec_text);
+    if (usec <= 0) return std::nullopt;
+    return std::chrono::milliseconds(std::max(1LL, usec / 2000));
 }
 
 }  // namespace repmgr::systemd

@@ -5,13 +5,9 @@
 #include <string_view>
 
 // systemd service notifications (sd_notify(3)) for repmgrd under a unit with
-// Type=notify and WatchdogSec=. Built against libsystemd when CMake finds it;
-// otherwise every call is a no-op, so callers never need an #ifdef. Outside
-// systemd ($NOTIFY_SOCKET unset) the calls do nothing either.
+// Type=notify and WatchdogSec=, speaking the notify protocol directly (no
+// libsystemd). Outside systemd ($NOTIFY_SOCKET unset) every call does nothing.
 namespace repmgr::systemd {
-
-// Whether this build can talk to systemd at all (linked with libsystemd).
-bool supported();
 
 // READY=1: start-up finished (after the first successful connection); systemd
 // then considers "systemctl start" done. `status` becomes STATUS= (shown by
