@@ -252,10 +252,11 @@ class Harness:
             cmd += ["-f", conf]
         return run_as_user(cmd + list(args), check=check, timeout=timeout)
 
-    def start_repmgrd(self, node, *args, conf=None):
+    def start_repmgrd(self, node, *args, conf=None, env=None):
         """Starts our repmgrd for `node` in the background as the unprivileged
-        user (stderr to <node dir>/repmgrd.log); teardown stops it."""
-        d = RepmgrdProcess(self, node, conf or node.conf, list(args))
+        user (stderr to <node dir>/repmgrd.log); teardown stops it. `env` adds
+        environment variables (e.g. NOTIFY_SOCKET)."""
+        d = RepmgrdProcess(self, node, conf or node.conf, list(args), env)
         self.daemons.append(d)
         return d.start()
 
@@ -289,8 +290,9 @@ class Harness:
 class RepmgrdProcess:
     """A repmgrd running in the background for one node."""
 
-    def __init__(self, harness, node, conf, args):
+    def __init__(self, harness, node, conf, args, env=None):
         self.harness = harness
+        self.extra_env = env or {}
         self.node = node
         self.conf = conf
         self.args = args
@@ -301,7 +303,7 @@ class RepmgrdProcess:
     def start(self):
         cmd = [os.path.join(self.harness.prefix, "bin", "repmgrd"), "-f", self.conf] + self.args
         env = {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-               "HOME": "/tmp"}
+               "HOME": "/tmp", **self.extra_env}
         extra = {}
         if os.geteuid() == 0:
             # Popen(user=...) makes the child itself repmgrd: signals reach it directly.
