@@ -76,6 +76,8 @@ void record_promotion(Context& ctx, Connection& new_primary, std::optional<int> 
             repo.upsert(node);
         } else if (node.type == NodeType::Master && node.active) {
             repo.set_active(node.id, false);
+        } else if (node.type == NodeType::Witness) {
+            repo.set_upstream(node.id, ctx.config.node_id);  // the witness syncs from here now
         }
     }
     if (repo.by_id(ctx.config.node_id))

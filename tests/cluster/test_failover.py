@@ -140,6 +140,8 @@ def test_kill9_primary_one_standby_promotes_the_other_follows(harness):
                           "WHERE type <> 'witness' ORDER BY id", dbname="repmgr")
         assert rows == [(1, "master", False, None), (2, "master", True, None),
                         (3, "standby", True, 2)]
+        assert winner.sql("SELECT upstream_node_id FROM repmgr_test.repl_nodes "
+                          "WHERE type = 'witness'", dbname="repmgr") == [(2,)]
         # writes on the new primary reach the follower
         winner.sql("INSERT INTO t VALUES (101)", dbname="repmgr")
         wait_until(lambda: other.sql_one("SELECT count(*) FROM t", dbname="repmgr") == 101,
