@@ -353,6 +353,7 @@ void Monitor::shutdown() {
 int Monitor::run() {
     ctx_.log.notice("repmgrd {} (pid {}) starting for node {} (\"{}\")", REPMGR_VERSION, getpid(),
                     ctx_.config.node_id, ctx_.config.node_name);
+    start_http();
     bool first = true;
     while (true) {
         Snapshot s = observe();
@@ -372,7 +373,9 @@ int Monitor::run() {
         Step step = decide(s, memory_);
         log_step(step);
         act(s, step);
+        State before = memory_.state;
         memory_ = step.next;
+        publish_status(s, step, before);
 
         Clock::time_point deadline = s.at + step.wait;
         while (true) {
@@ -388,6 +391,7 @@ int Monitor::run() {
                 continue;
             }
             shutdown();
+            stop_http();
             return 0;
         }
     }

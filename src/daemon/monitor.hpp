@@ -1,5 +1,8 @@
 #pragma once
 
+#include <cstdint>
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -7,6 +10,7 @@
 #include "actions/context.hpp"
 #include "cluster/nodes.hpp"
 #include "daemon/decide.hpp"
+#include "daemon/http_server.hpp"
 #include "daemon/links.hpp"
 #include "daemon/options.hpp"
 #include "daemon/process.hpp"
@@ -45,6 +49,11 @@ private:
     void log_step(const Step& step);
     void reload();
     void shutdown();
+    // http_publish.cpp: the HTTP endpoints (only with http_port/http_listen_address)
+    bool http_enabled() const;
+    void start_http();
+    void stop_http();
+    void publish_status(const Snapshot& s, const Step& step, State before);
 
     Connection* primary();
     Link* primary_link();
@@ -72,6 +81,11 @@ private:
     std::optional<int> upstream_timeline_of_;
     Link witness_;                      // during a failover: the arbiter
     std::vector<NodeRecord> known_nodes_;  // last repl_nodes read from the local server
+
+    StatusBoard status_board_;             // what the HTTP thread reads
+    std::unique_ptr<HttpServer> http_;     // after the board: stopped before the board goes
+    std::int64_t failovers_ = 0;
+    std::deque<PublishedEvent> recent_events_;
 };
 
 }  // namespace repmgr::repmgrd

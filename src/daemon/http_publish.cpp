@@ -1,0 +1,113 @@
+// The monitor's side of the HTTP endpoints: after every tick it condenses
+// what it saw into an immutable DaemonStatus and publishes it for the HTTP
+// thread. Only with http_port and http_listen_address set; otherwise nothing
+// here runs and no extra query is sent.
+#include <fmt/format.h>
+
+#include "cluster/arbiter.hpp"
+#include "cluster/monitor.hpp"
+#include "daemon/monitor.hpp"
+
+namespace repmgr::repmgrd {
+namespace {
+
+constexpr std::size_t kRecentEvents = 10;
+
+// A WAL receiver in state "streaming" counts however long ago its last
+// message came: an idle primary sends nothing for long stretches.
+constexpr int kAnyMessageAge = 1'000'000'000;
+
+// Why this node, if it runs as a writable primary, should not get writes.
+std::string doubt_about_primary(const Snapshot& s, State state,
+                                const std::optional<NodeRecord>& active_primary) {
+    if (!active_primary || active_primary->id != s.node_id)
+        return active_primary ? fmt::format("the metadata names node {} as the active primary",
+                                            active_primary->id)
+                              : "the metadata names no active primary";
+    if (state == State::SplitBrain) return "split brain: another node is primary on a newer timeline";
+    if (state == State::Isolated) return "isolated: no standby and no witness visible";
+    if (s.local_fenced || (s.primary_view && s.primary_view->fenced_read_only))
+        return "fenced read-only (default_transaction_read_only)";
+    if (s.primary_view && s.primary_view->rival_id)
+        return fmt::format("node {} runs as primary on a newer timeline", *s.primary_view->rival_id);
+    if (s.primary_elsewhere)
+        return fmt::format("node {} answers as the writable primary", *s.primary_elsewhere);
+    return "";
+}
+
+}  // namespace
+
+bool Monitor::http_enabled() const {
+    return ctx_.config.http_port > 0 && !ctx_.config.http_listen_address.empty();
+}
+
+void Monitor::start_http() {
+    if (!http_enabled()) return;
+    http_ = std::make_unique<HttpServer>(status_board_);
+    http_->start(ctx_.config.http_listen_address, ctx_.config.http_port);
+    ctx_.log.notice("serving HTTP on {}:{} (/health /primary /replica /status /metrics)",
+                    ctx_.config.http_listen_address, ctx_.config.http_port);
+}
+
+void Monitor::stop_http() {
+    if (http_) http_->stop();
+}
+
+void Monitor::publish_status(const Snapshot& s, const Step& step, State before) {
+    State after = step.next.state;
+    if ((before == State::Promoting || before == State::Following) && after == State::Monitoring)
+        ++failovers_;
+    for (const auto& a : step.actions) {
+        if (a.kind != ActionKind::RecordEvent) continue;
+        recent_events_.push_back(
+            PublishedEvent{a.event, a.successful, a.details, std::chrono::system_clock::now()});
+        if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();
+    }
+    if (!http_) return;
+
+    DaemonStatus d;
+    d.node_id = s.node_id;
+    d.node_name = ctx_.config.node_name;
+    d.role = std::string(role_name(s.role));
+    d.upstream_id = s.upstream_id;
+    if (upstream_record_ && s.upstream_id == upstream_record_->id) d.upstream_name = upstream_record_->name;
+    d.upstream_reachable = s.upstream.reachable;
+    d.local_reachable = s.local.reachable;
+    d.local_error = s.local.error;
+    d.in_recovery = s.local.in_recovery;
+    d.state = std::string(state_name(after));
+    d.paused = s.paused;
+    d.primary_lsn = s.positions.primary_lsn;
+    d.received_lsn = s.positions.received_lsn;
+    d.replayed_lsn = s.positions.replayed_lsn;
+    if (d.in_recovery && d.primary_lsn && d.replayed_lsn)
+        d.lag_bytes = std::max<std::int64_t>(0, lsn_distance(*d.primary_lsn, *d.replayed_lsn).value_or(0));
+    d.failovers = failovers_;
+    d.last_events.assign(recent_events_.begin(), recent_events_.end());
+
+    if (Connection* local = s.local.reachable ? local_.current() : nullptr) {
+        try {
+            PeerState peer = read_peer_state(*local, kAnyMessageAge);
+            d.streaming = peer.in_recovery && peer.streaming;
+            if (peer.in_recovery) {
+                d.timeline = standby_timeline(*local);
+                MonitorSample sample;
+                read_apply_delay(*local, sample);
+                d.lag_seconds = sample.apply_lag_seconds;
+            } else {
+                d.timeline = peer.timeline;
+            }
+        } catch (const Failure& f) {
+            // The next tick notices a lost connection; report what is known.
+            ctx_.log.debug("unable to read status details for HTTP: {}", failure_text(f));
+        }
+    }
+    if (s.role == NodeRole::Primary && s.local.reachable && !s.local.in_recovery) {
+        d.not_legitimate_because = doubt_about_primary(s, after, primary_record_);
+        d.legitimate_primary = d.not_legitimate_because.empty();
+    }
+    d.checked_at = std::chrono::system_clock::now();
+    status_board_.publish(std::move(d));
+}
+
+}  // namespace repmgr::repmgrd
