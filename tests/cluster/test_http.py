@@ -168,6 +168,28 @@ def test_replica_lag_limit(harness):
                what="/replica to recover after replay resumed")
 
 
+def test_fenced_primary_is_not_primary(harness):
+    """A primary made read-only (the isolation fence) must drop out of /primary,
+    and come back once the fence is lifted. Paused, repmgrd leaves the fence
+    alone (unpaused it would lift it at once: it sees a majority)."""
+    primary, standby, _ = make_pair(harness)
+    r = harness.repmgr("daemon", "pause", conf=primary.conf)
+    assert r.returncode == 0, r.stderr
+    wait_until(lambda: json.loads(get(primary, "/status")[1])["repmgrd"]["paused"],
+               what="repmgrd to see the pause")
+    primary.sql("ALTER SYSTEM SET default_transaction_read_only = on")
+    primary.sql("SELECT pg_reload_conf()")
+    wait_until(lambda: code(primary, "/primary") == 503, timeout=30, what="fenced primary 503")
+    assert "fenced read-only" in get(primary, "/primary")[1]
+    assert code(primary, "/health") == 200
+    primary.sql("ALTER SYSTEM RESET default_transaction_read_only")
+    primary.sql("SELECT pg_reload_conf()")
+    wait_until(lambda: code(primary, "/primary") == 200, timeout=30,
+               what="/primary 200 once the fence is lifted")
+    r = harness.repmgr("daemon", "unpause", conf=primary.conf)
+    assert r.returncode == 0, r.stderr
+
+
 # ---- HAProxy ---------------------------------------------------------------------
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
