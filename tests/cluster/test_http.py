@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -188,6 +189,18 @@ def test_fenced_primary_is_not_primary(harness):
                what="/primary 200 once the fence is lifted")
     r = harness.repmgr("daemon", "unpause", conf=primary.conf)
     assert r.returncode == 0, r.stderr
+
+
+def test_port_in_use_is_a_clear_startup_error(harness):
+    primary = harness.primary("node1")
+    configure(primary, 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", primary.http_port))
+        holder.listen(1)
+        r = harness.repmgrd(conf=primary.conf, timeout=30)
+    assert r.returncode == 1, r.stderr
+    assert f"cannot serve HTTP on 127.0.0.1:{primary.http_port}" in r.stderr
+    assert "HINT" in r.stderr and "http_port" in r.stderr
 
 
 # ---- HAProxy ---------------------------------------------------------------------
