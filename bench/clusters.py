@@ -5,12 +5,11 @@ daemons) and tears everything down through the harness."""
 
 import os
 import signal
-import socket
 import subprocess
-import threading
 import time
 
 from pylib.harness import PG_BIN, RUN_AS, Harness, run_as_user, wait_until
+from pylib.net import BlackHole  # noqa: F401 - re-exported for scenarios
 
 REPMGR5_BIN = PG_BIN  # Debian installs repmgr 5.3 beside the server binaries
 CLUSTER = "bench"
@@ -233,36 +232,6 @@ def multi_host_conninfo(nodes, timeout=1):
     ports = ",".join(str(n.port) for n in nodes)
     return (f"host={hosts} port={ports} user=postgres dbname=postgres "
             f"target_session_attrs=read-write connect_timeout={timeout}")
-
-
-class BlackHole:
-    """A listener on 127.0.0.1 that accepts connections and never answers."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.held = []
-        self.stopping = False
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        self.sock.settimeout(0.2)
-        while not self.stopping:
-            try:
-                conn, _ = self.sock.accept()
-                self.held.append(conn)
-            except OSError:
-                continue
-
-    def close(self):
-        self.stopping = True
-        self.thread.join(timeout=2)
-        for c in self.held:
-            c.close()
-        self.sock.close()
 
 
 def freeze_tree(pid, signo):

@@ -4,13 +4,12 @@ output, awkward node names, and a node that accepts TCP but never answers."""
 import csv
 import io
 import json
-import socket
-import threading
 import time
 
 import pytest
 
 from pylib.harness import wait_until
+from pylib.net import BlackHole
 
 HEADER = ["ID", "Name", "Role", "Status", "Upstream", "Location", "Priority",
           "Connection string"]
@@ -123,37 +122,6 @@ def test_awkward_node_names(harness):
     assert json.loads(r.stdout)[1]["name"] == name
     r = harness.repmgr("cluster", "event", "--csv", "--node-id=2", conf=primary.conf)
     assert list(csv.reader(io.StringIO(r.stdout)))[1][1] == name
-
-
-class BlackHole:
-    """A TCP listener on 127.0.0.1 that accepts connections and never answers."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.held = []
-        self.stopping = False
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while not self.stopping:
-            try:
-                conn, _ = self.sock.accept()
-                self.held.append(conn)
-            except OSError:
-                continue
-
-    def close(self):
-        self.stopping = True
-        self.thread.join(timeout=5)
-        for c in self.held:
-            c.close()
-        self.sock.close()
 
 
 @pytest.fixture

@@ -2,35 +2,19 @@
 witness, repmgrd on every node. Throughout each test a sampler checks that at
 most one server accepts writes at any moment."""
 
-import os
 import threading
 
 import pytest
 
+from pylib.daemon_conf import FAST_FAILOVER, notified, write_conf_with_event_log
 from pylib.harness import wait_until
 
-FAST = {"monitor_interval_secs": "1", "reconnect_interval": "1", "reconnect_attempts": "2",
-        "master_response_timeout": "2", "failover": "automatic", "primary_follow_timeout": "20",
-        "election_rerun_interval": "2", "loglevel": "INFO"}
+FAST = FAST_FAILOVER
 
 
 def configure(node, node_id, **extra):
     """repmgr.conf with fast failover settings and an event log file."""
-    events = os.path.join(node.confdir, "events.txt")
-    settings = dict(FAST)
-    settings["event_notification_command"] = f"'echo %n %e %s >> {events}'"
-    settings.update({k: str(v) for k, v in extra.items()})
-    node.write_repmgr_conf(node_id, extra=settings)
-    node.events_file = events
-    return node.conf
-
-
-def notified(node, event):
-    try:
-        with open(node.events_file) as f:
-            return [line.split() for line in f if line.split()[1:2] == [event]]
-    except OSError:
-        return []
+    return write_conf_with_event_log(node, node_id, FAST, **extra)
 
 
 def writable(node):

@@ -14,11 +14,10 @@ import urllib.request
 import psycopg
 import pytest
 
+from pylib.daemon_conf import FAST_FAILOVER
 from pylib.harness import free_port, wait_until
 
-FAST = {"monitor_interval_secs": "1", "reconnect_interval": "1", "reconnect_attempts": "2",
-        "master_response_timeout": "2", "failover": "automatic", "primary_follow_timeout": "20",
-        "election_rerun_interval": "2", "loglevel": "INFO"}
+FAST = FAST_FAILOVER
 
 
 def configure(node, node_id, **extra):

@@ -5,7 +5,8 @@ daemonizing, bad configuration; and cluster cleanup of the history."""
 import os
 import signal
 
-from pylib.harness import run_as_user, wait_until
+from pylib.daemon_conf import notified, write_conf_with_event_log
+from pylib.harness import wait_until
 
 FAST = {"monitor_interval_secs": "1", "reconnect_interval": "1", "reconnect_attempts": "3",
         "master_response_timeout": "2"}
@@ -13,21 +14,8 @@ FAST = {"monitor_interval_secs": "1", "reconnect_interval": "1", "reconnect_atte
 
 def configure(harness, node, node_id, **extra):
     """repmgr.conf with fast intervals and an event log file per node."""
-    events = os.path.join(node.confdir, "events.txt")
-    settings = dict(FAST)
-    settings["event_notification_command"] = f"'echo %n %e %s >> {events}'"
-    settings.update({k: str(v) for k, v in extra.items()})
-    node.write_repmgr_conf(node_id, extra=settings)
-    node.events_file = events
-    return node.conf
+    return write_conf_with_event_log(node, node_id, FAST, **extra)
 
-
-def notified(node, event):
-    try:
-        with open(node.events_file) as f:
-            return any(line.split()[1:2] == [event] for line in f)
-    except OSError:
-        return False
 
 
 def history_count(primary, standby_id=2):
