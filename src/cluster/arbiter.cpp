@@ -1,5 +1,7 @@
 #include "cluster/arbiter.hpp"
 
+#include "cluster/replication.hpp"
+
 namespace repmgr {
 
 int claim_failover_term(Connection& witness, int failed_primary_id, int timeline,
@@ -50,14 +52,7 @@ int primary_timeline(Connection& primary) {
             .integer("tli"));
 }
 
-int standby_timeline(Connection& standby) {
-    return static_cast<int>(
-        standby
-            .one_row("SELECT COALESCE((SELECT received_tli FROM pg_stat_wal_receiver "
-                     "WHERE received_tli > 0), (SELECT timeline_id FROM pg_control_checkpoint()))"
-                     " AS tli")
-            .integer("tli"));
-}
+int standby_timeline(Connection& standby) { return standby_position(standby).timeline; }
 
 void set_read_only_fence(Connection& primary, bool on) {
     // ALTER SYSTEM cannot run inside a transaction block nor take parameters:

@@ -1,7 +1,7 @@
 #include "cluster/monitor.hpp"
 
-
 #include "cluster/nodes.hpp"
+#include "cluster/replication.hpp"
 
 namespace repmgr {
 
@@ -41,14 +41,9 @@ std::vector<std::string> registered_standbys_of(Connection& conn, int upstream_i
 }
 
 void read_apply_delay(Connection& standby, MonitorSample& sample) {
-    Row r = standby.one_row(
-        "SELECT pg_last_xact_replay_timestamp()::text AS last_apply, "
-        "CASE WHEN pg_last_wal_receive_lsn() IS NULL "
-        "       OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 "
-        "     ELSE COALESCE(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) "
-        "END::float8 AS lag_seconds");
-    sample.last_apply_time = r.opt_text("last_apply");
-    sample.apply_lag_seconds = std::stod(r.text("lag_seconds"));
+    ReplayDelay d = replay_delay(standby);
+    sample.last_apply_time = d.last_replay_time;
+    sample.apply_lag_seconds = d.lag_seconds.value_or(0);  // nothing replayed yet: no lag to report
 }
 
 void insert_monitor_row(Connection& primary, const MonitorSample& s) {

@@ -79,23 +79,6 @@ std::vector<DownstreamFacts> read_downstream(Connection& conn) {
     return out;
 }
 
-// Standby replication lag in seconds, as repmgr measures it: nothing if all
-// received WAL is replayed, else the age of the last replayed transaction.
-std::optional<double> read_lag_seconds(Connection& conn) {
-    Row row = conn.one_row(
-        "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL "
-        "AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 "
-        "ELSE EXTRACT(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) "
-        "END::float8 AS lag");
-    auto text = row.opt_text("lag");
-    if (!text) return std::nullopt;
-    try {
-        return std::max(0.0, std::stod(*text));
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
-
 }  // namespace
 
 NodeServerFacts read_node_server_facts(Connection& conn) {
@@ -116,7 +99,7 @@ NodeServerFacts read_node_server_facts(Connection& conn) {
         f.timeline = pos.timeline;
         f.current_lsn = pos.lsn;
         f.replay = replay_state(conn);
-        f.lag_seconds = read_lag_seconds(conn);
+        if (auto lag = replay_delay(conn).lag_seconds) f.lag_seconds = std::max(0.0, *lag);
         f.wal_receiver = read_wal_receiver(conn);
     } else {
         // The timeline of the segment being written: right after a promotion

@@ -91,12 +91,25 @@ WalPosition standby_position(Connection& standby) {
     Row row = standby.one_row(
         "SELECT pg_last_wal_receive_lsn()::text AS receive, "
         "pg_last_wal_replay_lsn()::text AS replay, "
-        "COALESCE((SELECT received_tli FROM pg_stat_wal_receiver), "
+        "COALESCE((SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0), "
         "(SELECT timeline_id FROM pg_control_checkpoint())) AS timeline");
     WalPosition pos;
     pos.timeline = static_cast<int>(row.integer("timeline"));
     pos.lsn = std::max(lsn_column(row, "receive"), lsn_column(row, "replay"));
     return pos;
+}
+
+ReplayDelay replay_delay(Connection& standby) {
+    Row row = standby.one_row(
+        "SELECT pg_last_xact_replay_timestamp()::text AS last_replay, "
+        "CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL "
+        "AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 "
+        "ELSE EXTRACT(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) "
+        "END::float8 AS lag");
+    ReplayDelay d;
+    d.last_replay_time = row.opt_text("last_replay");
+    if (auto lag = row.opt_text("lag")) d.lag_seconds = std::stod(*lag);
+    return d;
 }
 
 std::vector<TimelineSwitch> parse_timeline_history(std::string_view text) {

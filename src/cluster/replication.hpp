@@ -41,6 +41,16 @@ WalPosition identify_system(const std::string& conninfo);
 // timeline it receives (or its last restartpoint's when not streaming).
 WalPosition standby_position(Connection& standby);
 
+// How far a standby's replay trails: the time of the last replayed
+// transaction, and the seconds since then (0 when everything received is
+// replayed; nullopt when nothing was replayed yet). Not clamped: a negative
+// value means the clocks differ.
+struct ReplayDelay {
+    std::optional<std::string> last_replay_time;  // pg_last_xact_replay_timestamp(), as text
+    std::optional<double> lag_seconds;
+};
+ReplayDelay replay_delay(Connection& standby);
+
 // TIMELINE_HISTORY of `timeline` on the server at `conninfo` (empty for 1).
 std::vector<TimelineSwitch> timeline_history(const std::string& conninfo, int timeline);
 
