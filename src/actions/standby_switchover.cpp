@@ -16,6 +16,7 @@
 #include "pg/control.hpp"
 #include "pg/rewind.hpp"
 #include "pg/ssh.hpp"
+#include "util/text.hpp"
 
 namespace repmgr {
 namespace {
@@ -68,11 +69,6 @@ private:
     std::vector<std::string> conninfos_;
     std::vector<int> paused_;
 };
-
-std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text;
-}
 
 // The old primary, as seen over ssh on its host.
 class RemotePrimary {
@@ -253,7 +249,7 @@ int run_standby_switchover(Context& ctx) {
         fail(ExitCode::SwitchoverFail,
              fmt::format("the primary node {} did not shut down cleanly within {} seconds", old.id,
                          ctx.config.shutdown_check_timeout),
-             trimmed(stopped.output),
+             trim_trailing(stopped.output),
              fmt::format("nothing was changed on this node; check node {}'s server log. If it is "
                          "down, start it again with: ssh {} {}",
                          old.id, remote.shell().host(), remote.start_command()));
@@ -270,7 +266,7 @@ int run_standby_switchover(Context& ctx) {
                                               old.id)
                                 : fmt::format("NO PRIMARY IS RUNNING: starting node {} again "
                                               "failed: {}",
-                                              old.id, trimmed(restarted.output));
+                                              old.id, trim_trailing(restarted.output));
         fail(ExitCode::SwitchoverFail,
              fmt::format("this node did not replay the primary's shutdown checkpoint ({}) within "
                          "{} seconds",
@@ -306,13 +302,13 @@ int run_standby_switchover(Context& ctx) {
         {"node", "rejoin", "-d", ctx.config.conninfo, "--force-rewind"});
     ctx.log.notice("rejoining node {} (\"{}\") as a standby", old.id, old.name);
     ProcessResult rejoined = remote.shell().run(rejoin);
-    ctx.log.info("node rejoin on \"{}\": {}", remote.shell().host(), trimmed(rejoined.output));
+    ctx.log.info("node rejoin on \"{}\": {}", remote.shell().host(), trim_trailing(rejoined.output));
     if (rejoined.exit_status != 0 || !is_streaming_to(local, old.name)) {
         std::string msg = fmt::format("node {} is the new primary, but the old primary node {} "
                                       "did not rejoin as its standby",
                                       ctx.config.node_id, old.id);
         ctx.record(&local, "standby_switchover", false, msg, old.id);
-        fail(ExitCode::SwitchoverIncomplete, msg, trimmed(rejoined.output),
+        fail(ExitCode::SwitchoverIncomplete, msg, trim_trailing(rejoined.output),
              fmt::format("run on host \"{}\": {}", remote.shell().host(), shown(rejoin)));
     }
 

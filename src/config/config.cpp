@@ -13,6 +13,7 @@
 #include "config/settings.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 namespace repmgr {
 namespace {
@@ -23,14 +24,6 @@ struct ParsedLine {
     std::string error;  // non-empty when the line is malformed
     bool empty = false;
 };
-
-std::string_view trim(std::string_view s) {
-    const char* ws = " \t\r\n";
-    auto b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) return {};
-    auto e = s.find_last_not_of(ws);
-    return s.substr(b, e - b + 1);
-}
 
 bool valid_key(std::string_view key) {
     if (key.empty()) return false;

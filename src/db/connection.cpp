@@ -8,14 +8,10 @@
 #include <fmt/format.h>
 
 #include "config/conninfo.hpp"
+#include "util/text.hpp"
 
 namespace repmgr {
 namespace {
-
-std::string chomp(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
 
 std::string first_line(std::string_view sql) {
     auto nl = sql.find('\n');
@@ -106,7 +102,7 @@ Connection Connection::open(const std::string& conninfo, int connect_timeout_s) 
     std::string full = connect_conninfo(conninfo, connect_timeout_s);
     Connection c(PQconnectdb(full.c_str()));
     if (!c.conn_ || PQstatus(c.conn_.get()) != CONNECTION_OK) {
-        std::string msg = c.conn_ ? chomp(PQerrorMessage(c.conn_.get())) : "out of memory";
+        std::string msg = c.conn_ ? trim_trailing(PQerrorMessage(c.conn_.get())) : "out of memory";
         throw DbError(classify_connection_error(msg),
                       fmt::format("unable to connect to \"{}\"", conninfo), {}, msg,
                       "check that the server is running and that pg_hba.conf allows this "
@@ -132,7 +128,7 @@ Result Connection::exec_params(std::string_view sql, const std::vector<Param>& p
     auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Result(res);
 
-    std::string message = chomp(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_.get()));
+    std::string message = trim_trailing(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_.get()));
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = state ? state : "";
     if (res) PQclear(res);
@@ -213,7 +209,7 @@ void Connection::exec_script(std::string_view sql) {
         PQclear(res);
         return;
     }
-    std::string message = chomp(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_.get()));
+    std::string message = trim_trailing(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_.get()));
     if (res) PQclear(res);
     throw DbError(ExitCode::DbQuery, "database script failed", {}, message);
 }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "config/conninfo.hpp"
+#include "util/text.hpp"
 
 namespace repmgr {
 namespace {
@@ -18,11 +19,6 @@ struct Pending {
     PostgresPollingStatusType want = PGRES_POLLING_WRITING;
     bool done = false;
 };
-
-std::string chomp(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
 
 }  // namespace
 
@@ -46,7 +42,7 @@ std::vector<ProbeResult> connect_all(const std::vector<std::string>& conninfos, 
         pending[i].deadline = Clock::now() + std::chrono::seconds(seconds);
         pending[i].conn = PQconnectStart(full.c_str());
         if (!pending[i].conn || PQstatus(pending[i].conn) == CONNECTION_BAD) {
-            results[i].error = pending[i].conn ? chomp(PQerrorMessage(pending[i].conn)) : "out of memory";
+            results[i].error = pending[i].conn ? trim_trailing(PQerrorMessage(pending[i].conn)) : "out of memory";
             if (pending[i].conn) PQfinish(pending[i].conn);
             pending[i].conn = nullptr;
             pending[i].done = true;
@@ -89,7 +85,7 @@ std::vector<ProbeResult> connect_all(const std::vector<std::string>& conninfos, 
                 p.conn = nullptr;
                 p.done = true;
             } else if (p.want == PGRES_POLLING_FAILED) {
-                results[owners[k]].error = chomp(PQerrorMessage(p.conn));
+                results[owners[k]].error = trim_trailing(PQerrorMessage(p.conn));
                 PQfinish(p.conn);
                 p.conn = nullptr;
                 p.done = true;

@@ -6,6 +6,7 @@
 #include "cluster/events.hpp"
 #include "notify/placeholders.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 namespace repmgr {
 namespace {
@@ -19,13 +20,6 @@ std::string local_timestamp() {
     return buf;
 }
 
-std::string trim(const std::string& s) {
-    auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return {};
-    auto e = s.find_last_not_of(" \t");
-    return s.substr(b, e - b + 1);
-}
-
 }  // namespace
 
 bool event_selected(const std::string& event_notifications, const std::string& event) {
@@ -33,7 +27,7 @@ bool event_selected(const std::string& event_notifications, const std::string& e
     size_t start = 0;
     while (start <= event_notifications.size()) {
         auto comma = event_notifications.find(',', start);
-        auto item = trim(event_notifications.substr(start, comma - start));
+        auto item = trim(std::string_view(event_notifications).substr(start, comma - start));
         if (item == event) return true;
         if (comma == std::string::npos) break;
         start = comma + 1;

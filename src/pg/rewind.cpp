@@ -12,6 +12,7 @@
 
 #include "util/error.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 namespace repmgr {
 namespace {
@@ -21,12 +22,6 @@ namespace fs = std::filesystem;
 // The files that describe this node rather than the cluster's data.
 constexpr const char* kOwnConfigFiles[] = {"postgresql.conf", "postgresql.auto.conf",
                                            "pg_hba.conf", "pg_ident.conf"};
-
-std::string trim(std::string s) {
-    auto b = s.find_first_not_of(" \t");
-    auto e = s.find_last_not_of(" \t\r");
-    return b == std::string::npos ? std::string{} : s.substr(b, e - b + 1);
-}
 
 int to_int_or_zero(const std::string& s) {
     try {
@@ -82,8 +77,8 @@ ControlData parse_control_data(const std::string& output) {
     while (std::getline(in, line)) {
         auto colon = line.find(':');
         if (colon == std::string::npos) continue;
-        std::string key = trim(line.substr(0, colon));
-        std::string value = trim(line.substr(colon + 1));
+        std::string key(trim(std::string_view(line).substr(0, colon)));
+        std::string value(trim(std::string_view(line).substr(colon + 1)));
         if (key == "Database cluster state") cd.state = value;
         else if (key == "Latest checkpoint location") cd.checkpoint_lsn = value;
         else if (key == "Latest checkpoint's TimeLineID") cd.checkpoint_timeline = to_int_or_zero(value);

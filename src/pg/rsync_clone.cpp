@@ -12,6 +12,7 @@
 #include "pg/datadir.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 namespace repmgr {
 namespace {
@@ -54,11 +55,6 @@ std::string remote(const RsyncSource& s, const std::string& relative) {
     return s.host + ":" + dir + relative;
 }
 
-std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text;
-}
-
 void run_rsync(std::vector<std::string> args, const RsyncSource& s, Logger& log,
                const std::string& what, bool vanished_ok) {
     std::vector<std::string> argv{"rsync", "--archive", "--checksum", rsh_option(s)};
@@ -75,7 +71,7 @@ void run_rsync(std::vector<std::string> args, const RsyncSource& s, Logger& log,
                            : "check rsync_options and ssh_options in repmgr.conf, and free space "
                              "on this host";
     fail(ExitCode::BadRsync, fmt::format("rsync failed ({}) with exit status {}", what, r.exit_status),
-         trimmed(r.output), hint);
+         trim_trailing(r.output), hint);
 }
 
 }  // namespace
@@ -86,14 +82,14 @@ void check_rsync_source(const RsyncSource& s, Logger& log) {
     ProcessResult r = run_argv(ssh_argv(s, cmd), true);
     if (r.exit_status == 255 || r.exit_status == 127)
         fail(ExitCode::BadSsh, fmt::format("unable to connect to \"{}\" with ssh", s.host),
-             trimmed(r.output),
+             trim_trailing(r.output),
              "rsync mode needs password-less ssh to the source host as this OS user: check "
              "ssh_options in repmgr.conf and the keys");
     if (r.exit_status != 0)
         fail(ExitCode::BadRsync,
              fmt::format("data directory \"{}\" or rsync not found on \"{}\"", s.data_directory,
                          s.host),
-             trimmed(r.output),
+             trim_trailing(r.output),
              "the host of -h must be the machine the source server runs on, with rsync installed");
 }
 
@@ -130,7 +126,7 @@ void copy_backup_wal(const RsyncSource& s, const std::string& target,
     ProcessResult listing = run_argv(ssh_argv(s, "ls -1 " + shell_quote(wal_dir)), true);
     if (listing.exit_status != 0)
         fail(ExitCode::BadRsync, fmt::format("unable to list \"{}\" on \"{}\"", wal_dir, s.host),
-             trimmed(listing.output), "check ssh access and permissions of the source's pg_wal");
+             trim_trailing(listing.output), "check ssh access and permissions of the source's pg_wal");
 
     // Segment names are TTTTTTTT + 16 hex digits of position: every segment at
     // or after the start position is needed (any timeline: the source may have
