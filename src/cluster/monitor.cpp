@@ -110,6 +110,12 @@ std::vector<DaemonRow> daemon_rows(Connection& conn) {
 }
 
 std::vector<int> set_daemon_paused(Connection& primary, bool paused) {
+    // A primary fenced read-only by repmgrd (isolation, or a fence left in
+    // its configuration) is still where the flags live, and a DBA may need to
+    // unpause exactly then: the fence is aimed at application writes, not at
+    // this metadata, so this session (and the event row written through it
+    // afterwards) opts out of the read-only default.
+    primary.exec_script("SET SESSION default_transaction_read_only = off");
     // Pausing creates rows for nodes whose repmgrd never ran, so the flag
     // holds when it starts; unpausing only clears flags that are set.
     Result r = paused ? primary.exec(
