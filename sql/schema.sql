@@ -92,3 +92,15 @@ CREATE TABLE IF NOT EXISTS repl_failover_claim (
   claimed_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
   PRIMARY KEY (failed_primary_id, primary_timeline)
 );
+-- Schema version 4: a claim whose winner dies before promoting must not block
+-- the cluster. The winner has until promote_by (witness clock) to confirm the
+-- claim (confirmed_at), which it does right before promoting; an unconfirmed
+-- claim past its deadline may be taken over by the best other candidate, and
+-- the winners passed over that way are listed in superseded_node_ids. Both the
+-- confirmation and the takeover are single conditional UPDATEs of this row, so
+-- the row lock serializes them and exactly one of the two succeeds.
+-- Claims written by an older version have no deadline and are never taken over.
+ALTER TABLE repl_failover_claim ADD COLUMN IF NOT EXISTS promote_by TIMESTAMPTZ NULL;
+ALTER TABLE repl_failover_claim ADD COLUMN IF NOT EXISTS confirmed_at TIMESTAMPTZ NULL;
+ALTER TABLE repl_failover_claim
+  ADD COLUMN IF NOT EXISTS superseded_node_ids INTEGER[] NOT NULL DEFAULT '{}';

@@ -4,24 +4,119 @@
 
 namespace repmgr {
 
-int claim_failover_term(Connection& witness, int failed_primary_id, int timeline,
-                        int candidate_id) {
-    witness.exec(
-        "INSERT INTO repl_failover_claim (failed_primary_id, primary_timeline, winner_node_id) "
-        "VALUES ($1, $2, $3) ON CONFLICT (failed_primary_id, primary_timeline) DO NOTHING",
-        failed_primary_id, timeline, candidate_id);
-    auto winner = read_failover_claim(witness, failed_primary_id, timeline);
-    // The row cannot vanish between the two statements (nobody deletes claims).
-    return winner.value_or(0);
+namespace {
+
+// A witness registered by a version before schema 4 has no deadline columns
+// until "repmgr witness register" is run again: its claims work as before
+// (first claim final, nothing to confirm, never taken over).
+bool claims_have_deadlines(Connection& witness) {
+    return witness
+        .one_row("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                 "'repl_failover_claim'::regclass AND attname = 'confirmed_at' "
+                 "AND NOT attisdropped) AS ok")
+        .boolean("ok");
 }
 
-std::optional<int> read_failover_claim(Connection& witness, int failed_primary_id, int timeline) {
+std::vector<int> parse_ids(const std::string& csv) {
+    std::vector<int> ids;
+    size_t pos = 0;
+    while (pos < csv.size()) {
+        size_t end = csv.find(',', pos);
+        if (end == std::string::npos) end = csv.size();
+        if (end > pos) ids.push_back(std::stoi(csv.substr(pos, end - pos)));
+        pos = end + 1;
+    }
+    return ids;
+}
+
+}  // namespace
+
+FailoverClaim claim_failover_term(Connection& witness, int failed_primary_id, int timeline,
+                                  int candidate_id, int confirm_within_s) {
+    if (claims_have_deadlines(witness)) {
+        // RETURNING: a won claim is known from this one round trip; the
+        // winner's next statement on the witness is its confirmation.
+        auto won = witness.opt_row(
+            "INSERT INTO repl_failover_claim (failed_primary_id, primary_timeline, "
+            "  winner_node_id, promote_by) "
+            "VALUES ($1, $2, $3, now() + make_interval(secs => $4)) "
+            "ON CONFLICT (failed_primary_id, primary_timeline) DO NOTHING "
+            "RETURNING winner_node_id",
+            failed_primary_id, timeline, candidate_id, confirm_within_s);
+        if (won) return FailoverClaim{candidate_id, false, false, {}};
+    } else {
+        witness.exec(
+            "INSERT INTO repl_failover_claim (failed_primary_id, primary_timeline, winner_node_id) "
+            "VALUES ($1, $2, $3) ON CONFLICT (failed_primary_id, primary_timeline) DO NOTHING",
+            failed_primary_id, timeline, candidate_id);
+    }
+    // The row cannot vanish between the two statements (nobody deletes claims).
+    return read_failover_claim(witness, failed_primary_id, timeline).value_or(FailoverClaim{});
+}
+
+std::optional<FailoverClaim> read_failover_claim(Connection& witness, int failed_primary_id,
+                                                 int timeline) {
+    if (!claims_have_deadlines(witness)) {
+        auto row = witness.opt_row(
+            "SELECT winner_node_id FROM repl_failover_claim "
+            "WHERE failed_primary_id = $1 AND primary_timeline = $2",
+            failed_primary_id, timeline);
+        if (!row) return std::nullopt;
+        FailoverClaim c;
+        c.winner_node_id = static_cast<int>(row->integer("winner_node_id"));
+        c.confirmed = true;  // an old-style claim is final
+        return c;
+    }
+    // "expired" is judged by the witness's clock, the same clock that set the
+    // deadline: the candidates' clocks play no part. A claim without a
+    // deadline (made by an older version) never expires.
     auto row = witness.opt_row(
-        "SELECT winner_node_id FROM repl_failover_claim "
-        "WHERE failed_primary_id = $1 AND primary_timeline = $2",
+        "SELECT winner_node_id, confirmed_at IS NOT NULL AS confirmed, "
+        "  (confirmed_at IS NULL AND promote_by IS NOT NULL AND promote_by < now()) AS expired, "
+        "  array_to_string(superseded_node_ids, ',') AS passed_over "
+        "FROM repl_failover_claim WHERE failed_primary_id = $1 AND primary_timeline = $2",
         failed_primary_id, timeline);
     if (!row) return std::nullopt;
-    return static_cast<int>(row->integer("winner_node_id"));
+    FailoverClaim c;
+    c.winner_node_id = static_cast<int>(row->integer("winner_node_id"));
+    c.confirmed = row->boolean("confirmed");
+    c.expired = row->boolean("expired");
+    c.passed_over = parse_ids(row->text("passed_over"));
+    return c;
+}
+
+bool take_over_failover_claim(Connection& witness, int failed_primary_id, int timeline,
+                              int stale_winner_id, int candidate_id, int confirm_within_s) {
+    if (!claims_have_deadlines(witness)) return false;
+    // Every condition that made the claim expired is re-checked here, under
+    // the row lock: if the old winner confirmed meanwhile, or another
+    // candidate took over first, this UPDATE matches nothing.
+    auto row = witness.opt_row(
+        "UPDATE repl_failover_claim SET winner_node_id = $4, claimed_at = now(), "
+        "  promote_by = now() + make_interval(secs => $5), "
+        "  superseded_node_ids = array_append(superseded_node_ids, winner_node_id) "
+        "WHERE failed_primary_id = $1 AND primary_timeline = $2 AND winner_node_id = $3 "
+        "  AND confirmed_at IS NULL AND promote_by IS NOT NULL AND promote_by < now() "
+        "RETURNING winner_node_id",
+        failed_primary_id, timeline, stale_winner_id, candidate_id, confirm_within_s);
+    return row.has_value();
+}
+
+bool confirm_failover_claim(Connection& witness, int failed_primary_id, int timeline,
+                            int candidate_id) {
+    if (!claims_have_deadlines(witness)) {
+        auto c = read_failover_claim(witness, failed_primary_id, timeline);
+        return c && c->winner_node_id == candidate_id;
+    }
+    // A late confirmation (past promote_by) is still valid as long as nobody
+    // took the claim over: the deadline only permits a takeover, it does not
+    // revoke the claim. Confirming twice (a retry) keeps the first time.
+    auto row = witness.opt_row(
+        "UPDATE repl_failover_claim SET confirmed_at = COALESCE(confirmed_at, now()) "
+        "WHERE failed_primary_id = $1 AND primary_timeline = $2 AND winner_node_id = $3 "
+        "RETURNING winner_node_id",
+        failed_primary_id, timeline, candidate_id);
+    return row.has_value();
 }
 
 PeerState read_peer_state(Connection& conn, int fresh_within_s) {

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cluster/replication.hpp"
 #include "db/connection.hpp"
@@ -14,13 +15,41 @@
 namespace repmgr {
 
 // A failover term is "primary `failed_primary_id` on timeline `timeline`
-// failed". Tries to become the winner of the term (INSERT ... ON CONFLICT DO NOTHING) and
-// returns the winner's node id: `candidate_id` when this claim won, else the
-// node that claimed the term first.
-int claim_failover_term(Connection& witness, int failed_primary_id, int timeline,
-                        int candidate_id);
-// The winner of the term, when some node has claimed it.
-std::optional<int> read_failover_claim(Connection& witness, int failed_primary_id, int timeline);
+// failed". The witness holds one row per term naming its winner.
+//
+// Life of a claim (docs/failover.md, "One winner per failover"):
+//   claim    INSERT ... ON CONFLICT DO NOTHING: the first candidate wins; it
+//            must confirm before `promote_by` = now() + confirm_within_s.
+//   confirm  the winner, right before it promotes: UPDATE ... WHERE winner is
+//            still this node. A confirmed claim is final.
+//   take over  another candidate, only while the claim is unconfirmed and past
+//            its deadline: UPDATE ... WHERE winner, confirmation and deadline
+//            are still what it saw. The old winner is listed as passed over.
+// Confirmation and takeover are conditional UPDATEs of the same row: the row
+// lock serializes them and the loser re-checks its WHERE against the winner's
+// row version, so at most one of them succeeds. All times are the witness's.
+struct FailoverClaim {
+    int winner_node_id = 0;
+    bool confirmed = false;  // the winner confirmed: it promotes (or promoted); final
+    bool expired = false;    // unconfirmed and past promote_by: may be taken over
+    std::vector<int> passed_over;  // earlier winners of this term whose claims expired
+};
+
+// Tries to become the winner of the term; returns the claim as it stands
+// afterwards (this node's, or the one made first).
+FailoverClaim claim_failover_term(Connection& witness, int failed_primary_id, int timeline,
+                                  int candidate_id, int confirm_within_s);
+// The claim of the term, when some node has claimed it.
+std::optional<FailoverClaim> read_failover_claim(Connection& witness, int failed_primary_id,
+                                                 int timeline);
+// Takes over the expired, unconfirmed claim of `stale_winner_id`; false when
+// it was confirmed, taken over by someone else, or is not expired (any more).
+bool take_over_failover_claim(Connection& witness, int failed_primary_id, int timeline,
+                              int stale_winner_id, int candidate_id, int confirm_within_s);
+// The winner confirms its claim right before promoting; false when the claim
+// no longer names `candidate_id` (taken over): it must not promote then.
+bool confirm_failover_claim(Connection& witness, int failed_primary_id, int timeline,
+                            int candidate_id);
 
 // What a server says about itself when asked during a failover.
 struct PeerState {

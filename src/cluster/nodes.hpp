@@ -31,7 +31,9 @@ struct NodeRecord {
 };
 
 // The schema version this binary creates and understands.
-constexpr int kSchemaVersion = 3;  // 2: repl_daemon; 3: repl_failover_claim (witness arbiter)
+// 2: repl_daemon; 3: repl_failover_claim (witness arbiter); 4: claim deadline,
+// confirmation and takeover (promote_by, confirmed_at, superseded_node_ids).
+constexpr int kSchemaVersion = 4;
 
 // All SQL on repl_nodes and the schema lives here. The connection's
 // search_path must point at the cluster schema (see open_metadata()).

@@ -85,4 +85,12 @@ std::string_view role_name(NodeRole role);
 // at the first tick that sees nobody).
 int isolation_grace_seconds(const Tuning& tuning);
 
+// Seconds a failover claim's winner has, from its claim on the witness to its
+// confirmation right before promoting. In between it probes its siblings
+// (connect + query, each bounded by master_response_timeout) and opens its
+// own promotion connection (one more). Past that bound, with no confirmation,
+// its repmgrd is taken to be dead or stuck, and the best other candidate may
+// take the claim over (the confirmation then fails: it cannot promote late).
+int claim_confirm_seconds(const Tuning& tuning);
+
 }  // namespace repmgr::repmgrd

@@ -33,7 +33,15 @@ void follow_leader(Step& step, int leader, std::string why, Clock::time_point no
     apply_trigger(step, Trigger::LostElection);
 }
 
-void await_leader(const Snapshot& s, Step& step) {
+void run_election(const Snapshot& s, Step& step);
+
+// The leader we wait for holds a claim it never confirmed, past its deadline:
+// its repmgrd died or is stuck before promoting. Waiting longer is pointless.
+bool leader_claim_expired(const Snapshot& s, int leader) {
+    return s.failover && s.failover->claim_winner == leader && s.failover->claim_expired;
+}
+
+void await_leader(const Snapshot& s, Step& step, bool may_reelect = true) {
     Memory& m = step.next;
     if (!m.leader_id) {
         apply_trigger(step, Trigger::RetryElection);
@@ -53,6 +61,12 @@ void await_leader(const Snapshot& s, Step& step) {
         step.actions.push_back({ActionKind::Follow, {}, m.last_decision, true, leader});
         return;
     }
+    if (may_reelect && leader_claim_expired(s, leader)) {
+        m.leader_id.reset();
+        apply_trigger(step, Trigger::RetryElection);
+        run_election(s, step);
+        return;
+    }
     if (m.leader_since &&
         s.at - *m.leader_since >= std::chrono::seconds(s.tuning.primary_follow_timeout)) {
         std::string why = fmt::format(
@@ -68,6 +82,67 @@ void await_leader(const Snapshot& s, Step& step) {
         return;
     }
     m.last_decision = fmt::format("waiting for node {} to accept writes", leader);
+}
+
+bool contains(const std::vector<int>& ids, int id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// The claim of the term names a node that neither confirmed it nor promoted
+// within its deadline. The election is re-run among the others: the node
+// passed over may still be the most advanced standby, but its repmgrd is not
+// acting, and nothing else may promote it. The best remaining candidate takes
+// the claim over (PromoteSelf: the act sees the expired claim in the
+// snapshot and takes it over instead of inserting one); the others wait for
+// it. Everything the decision needs to be safe is re-checked on the witness
+// by the takeover itself (still unconfirmed, still expired, same winner).
+void take_over_election(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    const FailoverView& f = *s.failover;
+    const int stale = *f.claim_winner;
+    ElectionInput e = f.election;
+    std::vector<int> passed_over = f.claim_passed_over;
+    passed_over.push_back(stale);
+    const CandidateView* stale_view = find_view(f, stale);
+    for (auto& c : e.standbys) {
+        // Priority 0 keeps them counted as visible voting members, but out of
+        // the ranking; a passed-over node that runs as a primary is still
+        // followed (elect() looks for running primaries before ranking).
+        if (contains(passed_over, c.node_id)) c.priority = 0;
+    }
+    std::string head =
+        fmt::format("the claim of node {} on the failover of node {} (timeline {}) expired "
+                    "unconfirmed: its repmgrd did not promote it in time",
+                    stale, f.term.failed_primary_id, f.term.timeline);
+    ElectionResult r = elect(e);
+    switch (r.outcome) {
+        case ElectionOutcome::PromoteSelf: {
+            std::string why = head + "; " + r.reason;
+            const CandidateView* me = find_view(f, s.node_id);
+            if (stale_view && me && stale_view->reachable &&
+                stale_view->received_lsn > me->received_lsn)
+                // Keep it simple and safe: promote anyway, and say so.
+                why += fmt::format(" (node {} has received more WAL, {}, than this node, {}: "
+                                   "the difference is lost when it follows or is rejoined)",
+                                   stale, format_lsn(stale_view->received_lsn),
+                                   format_lsn(me->received_lsn));
+            m.last_decision = why;
+            apply_trigger(step, Trigger::WonElection);
+            step.actions.push_back({ActionKind::PromoteSelf, {}, why, true,
+                                    f.term.failed_primary_id});
+            return;
+        }
+        case ElectionOutcome::FollowOther:
+        case ElectionOutcome::NewPrimaryExists:
+            follow_leader(step, *r.winner_id, head + "; " + r.reason, s.at);
+            await_leader(s, step, false);
+            return;
+        case ElectionOutcome::PrimaryStillSeen:
+        case ElectionOutcome::NoQuorum:
+        case ElectionOutcome::NoCandidate:
+            abort_failover(s, step, head + "; " + r.reason);
+            return;
+    }
 }
 
 void run_election(const Snapshot& s, Step& step) {
@@ -93,7 +168,7 @@ void run_election(const Snapshot& s, Step& step) {
                            fmt::format("upstream node {} (a standby) failed and no primary is "
                                        "reachable to follow",
                                        f.term.failed_primary_id));
-        if (m.state == State::AwaitingLeader) await_leader(s, step);
+        if (m.state == State::AwaitingLeader) await_leader(s, step, false);
         return;
     }
     // The witness decides who won a term: a claim, once made, is final.
@@ -107,11 +182,15 @@ void run_election(const Snapshot& s, Step& step) {
                                     f.term.failed_primary_id});
             return;
         }
+        if (f.claim_expired) {
+            take_over_election(s, step);
+            return;
+        }
         follow_leader(step, *f.claim_winner,
                       fmt::format("node {} won the failover of node {} (claim on the witness)",
                                   *f.claim_winner, f.term.failed_primary_id),
                       s.at);
-        await_leader(s, step);
+        await_leader(s, step, false);
         return;
     }
     ElectionResult r = elect(f.election);
@@ -130,7 +209,7 @@ void run_election(const Snapshot& s, Step& step) {
         case ElectionOutcome::FollowOther:
         case ElectionOutcome::NewPrimaryExists:
             follow_leader(step, *r.winner_id, r.reason, s.at);
-            await_leader(s, step);
+            await_leader(s, step, false);
             return;
         case ElectionOutcome::PrimaryStillSeen:
         case ElectionOutcome::NoQuorum:
@@ -215,6 +294,10 @@ void failover_step(const Snapshot& s, Step& step) {
 int isolation_grace_seconds(const Tuning& t) {
     int promote_earliest = std::max(0, t.reconnect_attempts - 1) * t.reconnect_interval;
     return std::max(0, promote_earliest - t.monitor_interval_secs - t.master_response_timeout);
+}
+
+int claim_confirm_seconds(const Tuning& t) {
+    return std::max(5, 3 * t.master_response_timeout + 1);
 }
 
 void fencing_step(const Snapshot& s, Step& step) {

@@ -170,8 +170,13 @@ void Monitor::observe_failover(Snapshot& s) {
             e.witness_location = witness->location;
             if (Connection* w = witness_.get(witness->conninfo, link_settings())) {
                 try {
-                    f.claim_winner =
-                        read_failover_claim(*w, f.term.failed_primary_id, f.term.timeline);
+                    if (auto c = read_failover_claim(*w, f.term.failed_primary_id,
+                                                     f.term.timeline)) {
+                        f.claim_winner = c->winner_node_id;
+                        f.claim_confirmed = c->confirmed;
+                        f.claim_expired = c->expired;
+                        f.claim_passed_over = c->passed_over;
+                    }
                     e.witness_reachable = true;
                 } catch (const Failure& fl) {
                     witness_.drop(failure_text(fl));
@@ -278,22 +283,55 @@ void Monitor::promote_self(const Snapshot& s, const Action& a) {
     const FailoverView& f = *s.failover;
     const int self = ctx_.config.node_id;
     ctx_.log.notice("{}", a.details);
+    const int confirm_within = claim_confirm_seconds(tuning());
+    Connection* w = nullptr;
+    std::string takeover;  // event details when this node took over an expired claim
     if (f.election.has_witness) {
-        Connection* w = witness_.current();
+        w = witness_.current();
         if (!w) {
             ctx_.log.warning("I will not promote because the witness cannot be reached to claim "
                              "the failover term: {}", witness_.error());
             return;
         }
-        int winner = claim_failover_term(*w, f.term.failed_primary_id, f.term.timeline, self);
-        if (winner != self) {
-            ctx_.log.notice("node {} claimed the failover of node {} (timeline {}) first: "
-                            "not promoting",
-                            winner, f.term.failed_primary_id, f.term.timeline);
+        try {
+            if (f.claim_winner && *f.claim_winner != self) {
+                // decide() saw this claim expired unconfirmed and chose this node
+                // to take it over; the witness re-checks all of that atomically.
+                if (!take_over_failover_claim(*w, f.term.failed_primary_id, f.term.timeline,
+                                              *f.claim_winner, self, confirm_within)) {
+                    ctx_.log.notice("the claim of node {} on the failover of node {} (timeline {}) "
+                                    "was confirmed or taken over meanwhile: not promoting",
+                                    *f.claim_winner, f.term.failed_primary_id, f.term.timeline);
+                    return;
+                }
+                takeover = fmt::format(
+                    "node {} took over the failover claim of node {} for the failover of node {} "
+                    "(timeline {}): node {} neither confirmed nor promoted within its deadline",
+                    self, *f.claim_winner, f.term.failed_primary_id, f.term.timeline,
+                    *f.claim_winner);
+                ctx_.log.warning("{}", takeover);
+            } else {
+                FailoverClaim claim = claim_failover_term(*w, f.term.failed_primary_id,
+                                                          f.term.timeline, self, confirm_within);
+                if (claim.winner_node_id != self) {
+                    ctx_.log.notice("node {} claimed the failover of node {} (timeline {}) first: "
+                                    "not promoting",
+                                    claim.winner_node_id, f.term.failed_primary_id, f.term.timeline);
+                    return;
+                }
+                ctx_.log.notice("claimed the failover of node {} (timeline {}) on the witness; "
+                                "confirming it within {} s",
+                                f.term.failed_primary_id, f.term.timeline, confirm_within);
+            }
+        } catch (const Failure& fl) {
+            // Unknown outcome. Not promoting is safe either way: the next
+            // election reads the claim (ours: promote then; else follow), and
+            // a claim of ours left unconfirmed expires for the others.
+            witness_.drop(failure_text(fl));
+            ctx_.log.warning("I will not promote because the failover claim on the witness "
+                             "failed: {}", failure_text(fl));
             return;
         }
-        ctx_.log.notice("claimed the failover of node {} (timeline {}) on the witness",
-                        f.term.failed_primary_id, f.term.timeline);
     }
     // Last check before the point of no return: nobody became primary meanwhile.
     std::vector<NodeRecord> nodes = local_nodes();
@@ -313,6 +351,16 @@ void Monitor::promote_self(const Snapshot& s, const Action& a) {
         // A connection without the monitoring statement_timeout: pg_promote waits.
         Connection local = Connection::open(ctx_.config.conninfo);
         std::string data_directory = local_data_directory(ctx_, &local);
+        // The point of no return: from here this node promotes. The claim may
+        // have been taken over while we were slow (stopped, swapping, a long
+        // probe): the confirmation and a takeover cannot both succeed.
+        if (w && !confirm_failover_claim(*w, f.term.failed_primary_id, f.term.timeline, self))
+            fail(ExitCode::FailoverFail,
+                 fmt::format("the claim of this node on the failover of node {} (timeline {}) "
+                             "was taken over by another node before it could be confirmed",
+                             f.term.failed_primary_id, f.term.timeline),
+                 {}, "this node does not promote; it follows the node that took over");
+        if (w) ctx_.log.notice("failover claim confirmed on the witness: promoting");
         if (!ctx_.config.promote_command.empty()) {
             ctx_.log.notice("running promote_command: {}", ctx_.config.promote_command);
             ProcessResult r = run_shell(ctx_.config.promote_command, true);
@@ -328,12 +376,19 @@ void Monitor::promote_self(const Snapshot& s, const Action& a) {
         }
         use_metadata_schema(local, schema_name(ctx_.config));
         record_promotion(ctx_, local, std::nullopt);
+        // Recorded on the new primary: that is the metadata that lives on.
+        if (!takeover.empty())
+            ctx_.record(&local, "repmgrd_failover_claim_superseded", true, takeover,
+                        *f.claim_winner);
         details = fmt::format("node {} promoted to primary by repmgrd; former primary node {} "
                               "marked inactive ({})",
                               self, f.term.failed_primary_id, a.details);
         ctx_.log.notice("{}", details);
         ctx_.record(&local, "repmgrd_failover_promote", true, details, f.term.failed_primary_id);
     } catch (const Failure& fl) {
+        if (!takeover.empty())
+            ctx_.record(nullptr, "repmgrd_failover_claim_superseded", true, takeover,
+                        *f.claim_winner);
         ctx_.log.error("automatic promotion of node {} failed: {}", self, fl.what());
         if (!fl.detail().empty()) ctx_.log.detail(fl.detail());
         ctx_.record(nullptr, "repmgrd_failover_promote", false,

@@ -56,6 +56,12 @@ struct FailoverView {
     FailoverTerm term;                  // the failed primary and its timeline
     ElectionInput election;             // siblings (self included) and witness
     std::optional<int> claim_winner;    // the witness's answer for this term, if claimed
+    // The claim's state on the witness (see cluster/arbiter.hpp): confirmed
+    // claims are final; an unconfirmed claim past its deadline may be taken
+    // over; the nodes already passed over that way in this term.
+    bool claim_confirmed = false;
+    bool claim_expired = false;
+    std::vector<int> claim_passed_over;
     std::optional<int> running_primary_id;  // a registered node answering as a writable primary
 };
 

@@ -1,0 +1,197 @@
+// decide() with a failover claim on the witness whose winner neither confirmed
+// nor promoted before its deadline (its repmgrd died or is stuck): the best
+// other candidate takes the claim over; nobody else does, and confirmed or
+// fresh claims are never touched. The atomicity of takeover vs confirmation
+// is the witness's (cluster/arbiter.cpp, tests/cluster/test_failover_claim.py).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "daemon/decide.hpp"
+
+using namespace repmgr;
+using namespace repmgr::repmgrd;
+
+namespace {
+
+CandidateView candidate(int id, Lsn lsn, int priority = 100) {
+    CandidateView v;
+    v.node_id = id;
+    v.priority = priority;
+    v.reachable = true;
+    v.received_lsn = lsn;
+    return v;
+}
+
+// Node `self`, standby of failed primary 1; siblings 2 and 3; a witness. Node
+// 2 won the claim of the term (it ranks first: lowest id).
+Snapshot claimed_by_2(int self, bool expired) {
+    Snapshot s;
+    s.node_id = self;
+    s.role = NodeRole::Standby;
+    s.local = {true, true, {}};
+    s.upstream_id = 1;
+    s.upstream = {false, false, "connection refused"};
+    s.tuning.automatic_failover = true;
+    s.tuning.reconnect_attempts = 1;
+    FailoverView f;
+    f.term = {1, 1};
+    f.election.self_id = self;
+    f.election.failed_primary_id = 1;
+    f.election.standbys = {candidate(2, 100), candidate(3, 100)};
+    f.election.has_witness = true;
+    f.election.witness_reachable = true;
+    f.claim_winner = 2;
+    f.claim_expired = expired;
+    s.failover = f;
+    return s;
+}
+
+Memory in_state(State state, std::optional<int> leader = std::nullopt) {
+    Memory m;
+    m.start_recorded = true;
+    m.upstream_id = 1;
+    m.upstream_was_up = false;
+    m.state = state;
+    m.leader_id = leader;
+    return m;
+}
+
+const Action* find(const Step& step, ActionKind kind) {
+    auto it = std::find_if(step.actions.begin(), step.actions.end(),
+                           [&](const Action& a) { return a.kind == kind; });
+    return it == step.actions.end() ? nullptr : &*it;
+}
+
+bool says(const Step& step, const std::string& text) {
+    return step.reason.find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(DaemonClaim, FreshClaimIsFollowedNotTakenOver) {
+    Snapshot s = claimed_by_2(3, false);
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::AwaitingLeader);
+    EXPECT_EQ(step.next.leader_id, 2);
+    EXPECT_EQ(find(step, ActionKind::PromoteSelf), nullptr);
+    // still waiting on later ticks
+    s.at += std::chrono::seconds(3);
+    Step later = decide(s, step.next);
+    EXPECT_EQ(later.next.state, State::AwaitingLeader);
+    EXPECT_EQ(find(later, ActionKind::PromoteSelf), nullptr);
+}
+
+TEST(DaemonClaim, ConfirmedClaimIsFinalEvenAfterTheFollowTimeout) {
+    Snapshot s = claimed_by_2(3, false);
+    s.failover->claim_confirmed = true;
+    s.tuning.primary_follow_timeout = 10;
+    Step wait = decide(s, in_state(State::Monitoring));
+    ASSERT_EQ(wait.next.state, State::AwaitingLeader);
+    s.at += std::chrono::seconds(11);
+    Step timeout = decide(s, wait.next);
+    ASSERT_EQ(timeout.next.state, State::Electing);
+    Step again = decide(s, timeout.next);
+    // re-elected, and the claim still decides: wait for node 2 again
+    EXPECT_EQ(again.next.state, State::AwaitingLeader);
+    EXPECT_EQ(again.next.leader_id, 2);
+    EXPECT_EQ(find(again, ActionKind::PromoteSelf), nullptr);
+}
+
+TEST(DaemonClaim, ExpiredClaimIsTakenOverByTheBestOtherCandidate) {
+    // While waiting for node 2, its claim expires: no need to wait for
+    // primary_follow_timeout.
+    Snapshot s = claimed_by_2(3, true);
+    Step step = decide(s, in_state(State::AwaitingLeader, 2));
+    EXPECT_EQ(step.next.state, State::Promoting);
+    const Action* promote = find(step, ActionKind::PromoteSelf);
+    ASSERT_NE(promote, nullptr);
+    EXPECT_EQ(promote->node, 1);
+    EXPECT_TRUE(says(step, "the claim of node 2 on the failover of node 1 (timeline 1) expired "
+                           "unconfirmed"));
+    EXPECT_TRUE(says(step, "this node ranks first among 1 candidate(s)"));
+
+    // The same from a fresh election (e.g. this repmgrd just started).
+    Step fresh = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(fresh.next.state, State::Promoting);
+    EXPECT_NE(find(fresh, ActionKind::PromoteSelf), nullptr);
+}
+
+TEST(DaemonClaim, OnlyTheBestOtherCandidateTakesOver) {
+    Snapshot s = claimed_by_2(3, true);
+    s.failover->election.standbys.push_back(candidate(5, 200));  // more advanced than node 3
+    Step step = decide(s, in_state(State::AwaitingLeader, 2));
+    EXPECT_EQ(step.next.state, State::AwaitingLeader);
+    EXPECT_EQ(step.next.leader_id, 5);
+    EXPECT_EQ(find(step, ActionKind::PromoteSelf), nullptr);
+    EXPECT_TRUE(says(step, "waiting for node 5 to accept writes"));
+}
+
+TEST(DaemonClaim, NodesAlreadyPassedOverStayOut) {
+    Snapshot s = claimed_by_2(3, true);
+    s.failover->election.standbys.push_back(candidate(5, 200));
+    // node 5 took the claim over from node 2 and also never confirmed
+    s.failover->claim_winner = 5;
+    s.failover->claim_passed_over = {2};
+    Step step = decide(s, in_state(State::AwaitingLeader, 5));
+    EXPECT_EQ(step.next.state, State::Promoting);
+    EXPECT_NE(find(step, ActionKind::PromoteSelf), nullptr);
+    EXPECT_TRUE(says(step, "the claim of node 5"));
+}
+
+TEST(DaemonClaim, PassedOverWinnerRunningAsPrimaryIsFollowed) {
+    // Promoted by hand (or its promotion completed after all): never a second primary.
+    Snapshot s = claimed_by_2(3, true);
+    s.failover->election.standbys[0].in_recovery = false;
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(find(step, ActionKind::PromoteSelf), nullptr);
+    EXPECT_EQ(step.next.leader_id, 2);
+    EXPECT_EQ(step.next.state, State::Following);
+    EXPECT_NE(find(step, ActionKind::Follow), nullptr);
+}
+
+TEST(DaemonClaim, TakeoverNeedsAQuorumLikeAnyElection) {
+    Snapshot s = claimed_by_2(3, true);
+    s.failover->election.standbys.push_back(candidate(5, 100));
+    s.failover->election.standbys.push_back(candidate(6, 100));
+    s.failover->election.standbys[2].reachable = false;
+    s.failover->election.standbys[3].reachable = false;
+    s.failover->election.standbys[0].reachable = false;
+    // sees itself and the witness: 2 of 6 voting members
+    Step step = decide(s, in_state(State::AwaitingLeader, 2));
+    EXPECT_EQ(step.next.state, State::Degraded);
+    EXPECT_EQ(find(step, ActionKind::PromoteSelf), nullptr);
+    EXPECT_TRUE(says(step, "I will not fail over because I can see only 2 of 6"));
+}
+
+TEST(DaemonClaim, MoreAdvancedPassedOverNodeIsReported) {
+    Snapshot s = claimed_by_2(3, true);
+    s.failover->election.standbys[0].received_lsn = 0x3000000;
+    s.failover->election.standbys[1].received_lsn = 0x2000000;
+    Step step = decide(s, in_state(State::AwaitingLeader, 2));
+    EXPECT_EQ(step.next.state, State::Promoting);
+    EXPECT_TRUE(says(step, "node 2 has received more WAL, 0/3000000, than this node, 0/2000000"));
+}
+
+TEST(DaemonClaim, WinnerThatWasTakenOverFollowsInsteadOfPromoting) {
+    // Node 2 resumes after its claim was taken over by node 3.
+    Snapshot s = claimed_by_2(2, false);
+    s.failover->claim_winner = 3;
+    s.failover->claim_passed_over = {2};
+    Step promoting = decide(s, in_state(State::Promoting));
+    EXPECT_EQ(promoting.next.state, State::AwaitingLeader);
+    EXPECT_EQ(promoting.next.leader_id, 3);
+    EXPECT_EQ(find(promoting, ActionKind::PromoteSelf), nullptr);
+    Step electing = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(electing.next.state, State::AwaitingLeader);
+    EXPECT_EQ(find(electing, ActionKind::PromoteSelf), nullptr);
+}
+
+TEST(DaemonClaim, ConfirmDeadlineCoversTheWinnersBoundedSteps) {
+    Tuning t;
+    EXPECT_EQ(claim_confirm_seconds(t), 7);  // master_response_timeout 2: 3 x 2 + 1
+    t.master_response_timeout = 1;
+    EXPECT_EQ(claim_confirm_seconds(t), 5);  // never below 5 s
+    t.master_response_timeout = 10;
+    EXPECT_EQ(claim_confirm_seconds(t), 31);
+}
