@@ -133,6 +133,8 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
         ParsedLine line = parse_line(raw);
         if (line.empty) continue;
         auto where = fmt::format("{}:{}", origin, line_no);
+        // A NUL would silently cut the value short wherever it is used as a C string.
+        if (raw.find('\0') != std::string::npos) line.error = "contains a NUL byte";
         if (!line.error.empty()) {
             errors.push_back(fmt::format("{}: {}", where, line.error));
             continue;
