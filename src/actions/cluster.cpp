@@ -9,6 +9,7 @@
 #include "cluster/events.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/status.hpp"
+#include "config/conninfo.hpp"
 #include "util/table.hpp"
 
 namespace repmgr {
@@ -43,7 +44,7 @@ int run_cluster_show(Context& ctx) {
         const NodeRecord& n = s.node;
         rows.push_back({std::to_string(n.id), n.name, std::string(node_role_label(n.type)),
                         s.status_text(), s.upstream_name, n.location, std::to_string(n.priority),
-                        n.conninfo});
+                        mask_passwords(n.conninfo)});
         if (auto issue = s.issue()) issues.push_back(*issue);
     }
     if (ctx.opts.json) {
@@ -59,7 +60,7 @@ int run_cluster_show(Context& ctx) {
                            {"upstream", s.upstream_name},
                            {"location", s.node.location},
                            {"priority", s.node.priority},
-                           {"conninfo", s.node.conninfo}});
+                           {"conninfo", mask_passwords(s.node.conninfo)}});
         std::cout << out.dump(2) << "\n";
     } else {
         print_rows(ctx, {"ID", "Name", "Role", "Status", "Upstream", "Location", "Priority",

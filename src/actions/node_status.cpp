@@ -6,6 +6,7 @@
 
 #include "actions/actions.hpp"
 #include "actions/node_inspect.hpp"
+#include "config/conninfo.hpp"
 #include "util/table.hpp"
 
 namespace repmgr {
@@ -33,7 +34,7 @@ nlohmann::json to_json(const Context& ctx, const CheckInputs& in,
     const NodeServerFacts& s = in.server;
     nlohmann::json node = {{"id", in.node_id},
                            {"name", in.node_name},
-                           {"conninfo", ctx.config.conninfo},
+                           {"conninfo", mask_passwords(ctx.config.conninfo)},
                            {"registered", in.meta.self.has_value()}};
     if (in.meta.self) {
         node["registered_as"] = node_role_label(in.meta.self->type);
@@ -107,7 +108,7 @@ std::vector<std::pair<std::string, std::string>> status_lines(const Context& ctx
     std::vector<std::pair<std::string, std::string>> out;
     out.emplace_back("PostgreSQL version", s.version);
     out.emplace_back("Total data size", human_bytes(s.database_size_bytes));
-    out.emplace_back("Conninfo", ctx.config.conninfo);
+    out.emplace_back("Conninfo", mask_passwords(ctx.config.conninfo));
     out.emplace_back("Role", running_role(s));
     if (in.meta.self)
         out.emplace_back("Registered as",

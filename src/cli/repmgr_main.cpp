@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
     Context ctx;
     if (auto exit_now = parse_command_line(argc, argv, ctx.opts)) return *exit_now;
     try {
+        refuse_root("repmgr");
         load_context(ctx, ctx.opts.log_to_file);
         for (const auto& spec : command_table())
             if (spec.group == ctx.opts.group && spec.verb == ctx.opts.verb) return spec.run(ctx);

@@ -1,5 +1,7 @@
 #include "cli/setup.hpp"
 
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -14,11 +16,13 @@ void load_context(Context& ctx, bool log_to_configured_destination) {
     // Warnings wait until the log level and destination are known, so they
     // go where the configuration says and honour its loglevel.
     std::vector<std::string> warnings;
+    bool password_exposed = false;
     if (auto path = find_config_file(ctx.opts.config_file)) {
         LoadedConfig loaded = load_config_file(*path);
         ctx.config = std::move(loaded.config);
         ctx.have_config = true;
         warnings = std::move(loaded.warnings);
+        password_exposed = loaded.password_readable_by_others;
     }
     if (ctx.opts.log_level) {
         if (!parse_log_level(*ctx.opts.log_level))
@@ -38,11 +42,26 @@ void load_context(Context& ctx, bool log_to_configured_destination) {
             ctx.log.open_file(ctx.config.logfile);
     }
     for (const auto& w : warnings) ctx.log.warning("{}", w);
+    if (password_exposed && ctx.log.enabled(LogLevel::Warning)) {
+        ctx.log.warning("configuration file \"{}\" contains a password and is readable by other users",
+                        ctx.config.source_file);
+        ctx.log.hint(fmt::format("chmod 600 {}", ctx.config.source_file));
+    }
     // Which file was used is the first question when a setting seems ignored.
     if (ctx.have_config)
         ctx.log.debug("configuration file: \"{}\"", ctx.config.source_file);
     else
         ctx.log.debug("no configuration file found; using built-in defaults");
+}
+
+void refuse_root(const std::string& program) {
+    // repmgr 5's rule and wording: as root, clones, rewinds and the files
+    // repmgr writes in the data directory would belong to root and the
+    // server could not use them.
+    if (geteuid() == 0)
+        fail(ExitCode::BadConfig, fmt::format("{}: cannot be run as root", program), {},
+             "log in (using, e.g., \"su\") as the (unprivileged) user that owns the data "
+             "directory, e.g. \"sudo -u postgres " + program + " ...\"");
 }
 
 int report_failure(Logger& log, const Failure& failure) {

@@ -1,5 +1,7 @@
 #include "cluster/events.hpp"
 
+#include "config/conninfo.hpp"
+
 namespace repmgr {
 
 std::string insert_event_row(Connection& conn, int node_id, const std::string& event,
@@ -9,7 +11,7 @@ std::string insert_event_row(Connection& conn, int node_id, const std::string& e
             "INSERT INTO repl_events (node_id, event, successful, details) "
             "VALUES ($1, $2, $3, $4) "
             "RETURNING to_char(event_timestamp, 'YYYY-MM-DD HH24:MI:SS') AS ts",
-            node_id, event, successful, details)
+            node_id, event, successful, mask_passwords(details))
         .text("ts");
 }
 
@@ -30,7 +32,7 @@ std::vector<EventRow> list_events(Connection& conn, const EventFilter& filter) {
     for (const auto& row : r.all())
         out.push_back(EventRow{static_cast<int>(row.integer("node_id")), row.text("name"),
                                row.text("event"), row.boolean("successful"), row.text("ts"),
-                               row.text("details")});
+                               mask_passwords(row.text("details"))});
     return out;
 }
 

@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -184,7 +185,13 @@ LoadedConfig load_config_file(const std::string& path) {
              {}, "check the path given with -f/--config-file and its permissions");
     std::stringstream buf;
     buf << in.rdbuf();
-    return parse_config(buf.str(), path);
+    LoadedConfig loaded = parse_config(buf.str(), path);
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+        for (const auto& d : setting_descriptors())
+            if (d.type == SettingType::String && contains_password(loaded.config.*d.text))
+                loaded.password_readable_by_others = true;
+    return loaded;
 }
 
 std::optional<std::string> find_config_file(const std::optional<std::string>& explicit_path) {

@@ -80,6 +80,9 @@ struct Config {
 struct LoadedConfig {
     Config config;
     std::vector<std::string> warnings;
+    // Set when the file holds a password (in conninfo or any other setting)
+    // and group or others may read it: the caller warns and hints chmod 600.
+    bool password_readable_by_others = false;
 };
 
 // Parses configuration text. `origin` names the file in messages. Throws

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/replication.hpp"
+#include "config/conninfo.hpp"
 
 namespace repmgr::repmgrd {
 namespace {
@@ -165,7 +166,7 @@ std::string render_status_json(const DaemonStatus& s, SystemClock::time_point no
     json events = json::array();
     for (const auto& e : s.last_events)
         events.push_back({{"event", e.event}, {"successful", e.successful},
-                          {"details", e.details}, {"time", iso_time(e.at)}});
+                          {"details", mask_passwords(e.details)}, {"time", iso_time(e.at)}});
     json j = {
         {"node_id", s.node_id},
         {"node_name", s.node_name},
@@ -175,7 +176,7 @@ std::string render_status_json(const DaemonStatus& s, SystemClock::time_point no
                                           {"reachable", s.upstream_reachable}}
                                    : json(nullptr)},
         {"server", {{"reachable", s.local_reachable},
-                    {"error", s.local_reachable ? json(nullptr) : json(s.local_error)},
+                    {"error", s.local_reachable ? json(nullptr) : json(mask_passwords(s.local_error))},
                     {"in_recovery", s.in_recovery},
                     {"streaming", s.streaming},
                     {"timeline", s.timeline ? json(s.timeline) : json(nullptr)}}},

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     ctx.opts.log_level = options.log_level;
     ctx.opts.verbose = options.verbose;
     try {
+        refuse_root("repmgrd");
         load_context(ctx, true);
         if (!ctx.have_config)
             fail(ExitCode::BadConfig, "no configuration file found",

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cluster/events.hpp"
+#include "config/conninfo.hpp"
 #include "notify/placeholders.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
@@ -56,9 +57,9 @@ void record_event(const Config& config, Logger& log, Connection* conn, const Eve
         {'e', event.event},
         {'s', event.successful ? "1" : "0"},
         {'t', timestamp},
-        {'d', event.details},
+        {'d', mask_passwords(event.details)},
         {'a', event.node_name},
-        {'c', event.conninfo},
+        {'c', mask_passwords(event.conninfo)},
         {'p', event.peer_node_id ? std::to_string(*event.peer_node_id) : ""},
     };
     std::string command = expand_placeholders(config.event_notification_command, values);

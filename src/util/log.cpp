@@ -8,6 +8,7 @@
 #include <ctime>
 #include <utility>
 
+#include "config/conninfo.hpp"
 #include "util/error.hpp"
 
 namespace repmgr {
@@ -100,7 +101,10 @@ void Logger::open_syslog(const std::string& facility, const std::string& ident) 
 
 void Logger::use_stderr() { close(); }
 
-void Logger::write(LogLevel level, std::string_view message) {
+void Logger::write(LogLevel level, std::string_view raw) {
+    // Every line goes through the one masking function: a conninfo in any
+    // message (a connection failure, a registration) never shows its password.
+    const std::string message = mask_passwords(raw);
     const auto& e = entry(level);
     if (syslog_) {
         ::syslog(e.syslog_priority, "[%s] %.*s", std::string(e.name).c_str(),
@@ -111,7 +115,8 @@ void Logger::write(LogLevel level, std::string_view message) {
     fmt::print(out, "[{}] [{}] {}\n", timestamp(), e.name, message);
 }
 
-void Logger::write_raw(std::string_view tag, std::string_view text) {
+void Logger::write_raw(std::string_view tag, std::string_view raw) {
+    const std::string text = mask_passwords(raw);
     if (syslog_) {
         ::syslog(LOG_NOTICE, "%s: %.*s", std::string(tag).c_str(), static_cast<int>(text.size()),
                  text.data());

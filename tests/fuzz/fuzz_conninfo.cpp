@@ -1,7 +1,8 @@
 // libFuzzer target: connection strings and event notification commands.
 //  - mask_passwords: never fails, is idempotent; on a valid conninfo the
 //    masked text is still valid, every "...password" value reads back as the
-//    mask and every other value as itself (masked as free text).
+//    mask and every other value as itself unless a password in it was masked;
+//    the masked text is never much longer than the input.
 //  - Conninfo: parse -> to_string -> parse gives the same parameters;
 //    with_connect_timeout always yields a valid string with a timeout.
 //  - shell_quote and expand_placeholders: whatever the value, the command line
@@ -40,6 +41,8 @@ bool is_uri(const std::string& s) {
 
 void check_masking(const std::string& s) {
     std::string masked = mask_passwords(s);
+    // Re-quoting nested values once grew 1 kB to 58 MB: the growth is bounded.
+    if (masked.size() > 16 * s.size() + 64) broken("masking blew the text up", s);
     if (mask_passwords(masked) != masked) broken("masking is not idempotent", s);
     if (s.find('\0') != std::string::npos || Conninfo::validate(s)) return;
     if (auto bad = Conninfo::validate(masked)) broken("masking broke a valid conninfo: " + *bad, s);
@@ -50,10 +53,9 @@ void check_masking(const std::string& s) {
             if (value != kMaskedPassword) broken("password " + key + " not masked", s);
         } else if (!before.count(key)) {
             broken("masking added " + key, s);
-        } else if (!is_uri(s) && value != mask_passwords(before.at(key))) {
-            broken("masking changed " + key, s);
-        } else if (is_uri(s) && value != before.at(key)) {
-            broken("masking changed " + key, s);
+        } else if (value != before.at(key) &&
+                   (is_uri(s) || value.find(kMaskedPassword) == std::string::npos)) {
+            broken("masking changed " + key + " without masking a password in it", s);
         }
     }
     for (const auto& [key, value] : before)

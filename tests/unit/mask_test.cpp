@@ -2,9 +2,17 @@
 // config findings of the fuzz targets in tests/fuzz, one test each.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
 #include "config/config.hpp"
 #include "config/conninfo.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace repmgr {
 namespace {
@@ -71,6 +79,21 @@ TEST(MaskPasswords, QuotedValueTouchingNextKeyStaysQuoted) {
     EXPECT_EQ(mask_passwords(masked), masked);
 }
 
+// Fuzz finding (fuzz_conninfo): nested conninfo values were re-quoted at
+// every level, doubling the backslashes each time: 1 kB became 58 MB.
+TEST(MaskPasswords, NestedValuesDoNotBlowUp) {
+    std::string text = "password=x";
+    for (int level = 0; level < 20; ++level) text = "dbname=" + quote_conninfo_value(text) + " host=h";
+    std::string masked = mask_passwords(text);
+    EXPECT_LE(masked.size(), 16 * text.size() + 64);
+    EXPECT_EQ(mask_passwords(masked), masked);
+    for (int level = 0; level < 20; ++level) {
+        std::string bare = "dbname=" + std::string(level, '=') + "'host=a";
+        text = bare + " " + text;
+    }
+    EXPECT_LE(mask_passwords(text).size(), 16 * text.size() + 64);
+}
+
 // Fuzz finding (fuzz_conninfo): to_string left values with \v, \f or \r bare,
 // and libpq splits bare values at every isspace() character.
 TEST(ConninfoFuzzFindings, AllWhitespaceIsQuoted) {
@@ -95,6 +118,52 @@ TEST(ConfigHostileInput, NulByteIsAnError) {
         EXPECT_NE(f.detail().find("/x/repmgr.conf:1: contains a NUL byte"), std::string::npos)
             << f.detail();
     }
+}
+
+std::string temp_file(const std::string& text, mode_t mode) {
+    char path[] = "/tmp/repmgr-mask-test.XXXXXX";
+    int fd = mkstemp(path);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    close(fd);
+    chmod(path, mode);
+    return path;
+}
+
+TEST(ConfigPermissions, PasswordInFileReadableByOthers) {
+    const std::string with_password = "node=1\nconninfo='host=a password=s3cret'\n";
+    const std::string in_command = "node=1\npromote_command='PGPASSWORD=x repmgr standby promote'\n";
+    const std::string without = "node=1\nconninfo='host=a user=u'\n";
+    struct Case {
+        std::string text;
+        mode_t mode;
+        bool warned;
+    } cases[] = {{with_password, 0644, true}, {with_password, 0640, true},
+                 {with_password, 0600, false}, {in_command, 0604, true},
+                 {without, 0644, false}};
+    for (const auto& c : cases) {
+        std::string path = temp_file(c.text, c.mode);
+        EXPECT_EQ(load_config_file(path).password_readable_by_others, c.warned)
+            << c.text << " mode " << std::oct << c.mode;
+        std::remove(path.c_str());
+    }
+}
+
+TEST(LoggerMasking, EveryLineIsMasked) {
+    std::string path = temp_file("", 0600);
+    {
+        Logger log;
+        log.open_file(path);
+        log.notice("unable to connect to \"{}\"", "host=a password=s3cret");
+        log.detail("postgresql://u:s3cret@h/db");
+        log.hint("PGPASSWORD=s3cret psql");
+    }
+    std::ifstream in(path);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    EXPECT_EQ(buf.str().find("s3cret"), std::string::npos) << buf.str();
+    EXPECT_NE(buf.str().find("password=********"), std::string::npos) << buf.str();
+    std::remove(path.c_str());
 }
 
 }  // namespace
