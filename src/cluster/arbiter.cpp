@@ -152,8 +152,11 @@ int standby_timeline(Connection& standby) { return standby_position(standby).tim
 void set_read_only_fence(Connection& primary, bool on) {
     // ALTER SYSTEM cannot run inside a transaction block nor take parameters:
     // both statements are fixed text.
-    // This session may itself have become read-only by an earlier fence.
+    // This session may itself have become read-only by an earlier fence. It
+    // records repmgrd's own events and flags, which must not wait for a
+    // synchronous standby that an isolated primary cannot reach.
     primary.exec_script("SET SESSION default_transaction_read_only = off");
+    primary.exec_script("SET SESSION synchronous_commit = local");
     primary.exec_script(on ? "ALTER SYSTEM SET default_transaction_read_only = on"
                            : "ALTER SYSTEM RESET default_transaction_read_only");
     primary.exec("SELECT pg_reload_conf()");

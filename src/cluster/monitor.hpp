@@ -22,6 +22,7 @@ struct ServerPosition {
     std::optional<std::string> current_lsn;   // primary: pg_current_wal_lsn()
     std::optional<std::string> received_lsn;  // standby: pg_last_wal_receive_lsn()
     std::optional<std::string> replayed_lsn;  // standby: pg_last_wal_replay_lsn()
+    bool read_only_fenced = false;            // default_transaction_read_only in its config
 };
 ServerPosition read_server_position(Connection& conn);
 

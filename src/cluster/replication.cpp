@@ -91,8 +91,15 @@ WalPosition standby_position(Connection& standby) {
     Row row = standby.one_row(
         "SELECT pg_last_wal_receive_lsn()::text AS receive, "
         "pg_last_wal_replay_lsn()::text AS replay, "
-        "COALESCE((SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0), "
-        "(SELECT timeline_id FROM pg_control_checkpoint())) AS timeline");
+        // The newest timeline this standby knows of. Once its WAL receiver is
+        // gone, the last restartpoint's timeline can be several promotions
+        // old (a standby rejoined with pg_rewind and not yet restartpointed):
+        // the history files it fetched into pg_wal say better.
+        "GREATEST((SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0), "
+        "(SELECT timeline_id FROM pg_control_checkpoint()), "
+        "(SELECT min_recovery_end_timeline FROM pg_control_recovery()), "
+        "(SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir() "
+        "WHERE name ~ '^[0-9A-F]{8}\\.history$')) AS timeline");
     WalPosition pos;
     pos.timeline = static_cast<int>(row.integer("timeline"));
     pos.lsn = std::max(lsn_column(row, "receive"), lsn_column(row, "replay"));

@@ -188,12 +188,23 @@ Step decide(const Snapshot& s, const Memory& memory) {
 
     if (!s.local.reachable) {
         apply(step, Trigger::LocalLost);
-        if (s.role == NodeRole::Primary && s.primary_elsewhere && !m.prefenced) {
+        // A primary whose server stops answering is fenced at once, before a
+        // standby could be promoted: if the server was only frozen (SIGSTOP,
+        // a stalled disk) it would otherwise wake up writable beside the new
+        // primary. The fence is lifted once it answers, sees a majority and no
+        // other primary (fencing_step).
+        bool guard = s.tuning.isolation_fencing && !s.paused;
+        if (s.role == NodeRole::Primary && !m.prefenced && (s.primary_elsewhere || guard)) {
             step.actions.push_back(
                 {ActionKind::PreFence, {},
-                 fmt::format("node {} (registered primary) is down and node {} now runs as "
-                             "primary: making this node's server start read-only",
-                             s.node_id, *s.primary_elsewhere)});
+                 s.primary_elsewhere
+                     ? fmt::format("node {} (registered primary) is down and node {} now runs "
+                                   "as primary: making this node's server start read-only",
+                                   s.node_id, *s.primary_elsewhere)
+                     : fmt::format("node {} (registered primary) does not answer: making its "
+                                   "server read-only until it answers, sees a majority and no "
+                                   "other primary",
+                                   s.node_id)});
             m.prefenced = true;
         }
     } else {
@@ -207,7 +218,20 @@ Step decide(const Snapshot& s, const Memory& memory) {
                                                 s.node_id),
                                     true, 0, false});
         apply(step, Trigger::LocalBack);
-        if (s.role == NodeRole::Standby) standby_upstream(s, step);
+        bool unrecorded_promotion = s.role == NodeRole::Standby && !s.local.in_recovery &&
+                                    m.state != State::Promoting;
+        if (unrecorded_promotion)
+            // Promoted, but the metadata never said so: repmgrd died between
+            // pg_promote() and the metadata update, or a DBA promoted by hand.
+            // It must not go on acting as a standby that lost its upstream.
+            step.actions.push_back(
+                {ActionKind::RecordOwnPromotion, {},
+                 fmt::format("node {} runs as a primary but is registered as a standby (a "
+                             "promotion whose metadata was never written, e.g. repmgrd stopped "
+                             "in the middle of a failover): recording it as the primary",
+                             s.node_id)});
+        else if (s.role == NodeRole::Standby)
+            standby_upstream(s, step);
         if (m.state == State::Promoting || (s.role == NodeRole::Standby && in_failover(m.state)))
             failover_step(s, step);
         if (s.role == NodeRole::Primary && !s.local.in_recovery) {

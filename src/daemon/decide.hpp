@@ -47,6 +47,7 @@ enum class ActionKind {
     FencePrimary,  // split brain: stop (and rejoin to `node`) this primary
     ReadOnlyFence, // isolation: `on` = make this primary read-only, else lift it
     PreFence,      // local server down, another node is primary: make it start read-only
+    RecordOwnPromotion,  // a registered standby runs as primary: record it in the metadata
 };
 
 struct Action {

@@ -349,9 +349,13 @@ void fencing_step(const Snapshot& s, Step& step) {
     }
     if (!s.tuning.isolation_fencing) return;
     if (!m.peers_lost_since) m.peers_lost_since = s.at;
-    if (m.state == State::Monitoring &&
-        s.at - *m.peers_lost_since >= std::chrono::seconds(isolation_grace_seconds(s.tuning))) {
-        apply_trigger(step, Trigger::PeersLost);
+    bool isolated = m.state == State::Isolated;
+    if (isolated ||
+        (m.state == State::Monitoring &&
+         s.at - *m.peers_lost_since >= std::chrono::seconds(isolation_grace_seconds(s.tuning)))) {
+        if (!isolated) apply_trigger(step, Trigger::PeersLost);
+        // Again on every tick until it holds: the first try can fail (a
+        // connection lost while a commit waited for a synchronous standby).
         if (!pv->fenced_read_only)
             step.actions.push_back(
                 {ActionKind::ReadOnlyFence, {},

@@ -3,6 +3,7 @@
 // sees of the other nodes, and the effects decide() asks for (claim and
 // promote, follow, fence). The decisions themselves are in decide_failover.cpp.
 #include <algorithm>
+#include <csignal>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 #include "db/probe.hpp"
 #include "notify/placeholders.hpp"
 #include "pg/control.hpp"
+#include "pg/datadir.hpp"
 #include "pg/standby_config.hpp"
 #include "util/process.hpp"
 
@@ -83,14 +85,27 @@ void Monitor::observe_local_fence(Snapshot& s) {
         if (p.state && !p.state->in_recovery) s.primary_elsewhere = p.node->id;
 }
 
+void Monitor::record_own_promotion(const Action& a) {
+    Connection* local = local_.current();
+    if (!local) return;
+    ctx_.log.warning("{}", a.details);
+    use_metadata_schema(*local, schema_name(ctx_.config));
+    record_promotion(ctx_, *local, std::nullopt);
+    ctx_.record(local, "repmgrd_failover_promote", true, a.details);
+}
+
 void Monitor::pre_fence(const Action& a) {
     ctx_.log.warning("{}", a.details);
     std::string data_directory = local_data_directory(ctx_, nullptr);
     set_auto_conf_setting(data_directory, "default_transaction_read_only", "on");
+    // A server that is frozen rather than down reloads as soon as it runs
+    // again, before it takes new transactions.
+    bool signalled = signal_postmaster(data_directory, SIGHUP);
     ctx_.log.detail(fmt::format("default_transaction_read_only = 'on' written to \"{}/"
-                                "postgresql.auto.conf\"; repmgrd lifts it when this node is a "
+                                "postgresql.auto.conf\"{}; repmgrd lifts it when this node is a "
                                 "standby again or sees a majority and no other primary",
-                                data_directory));
+                                data_directory,
+                                signalled ? " and a reload signalled to its postmaster" : ""));
 }
 
 // ---- observe -----------------------------------------------------------------
@@ -108,9 +123,10 @@ void Monitor::observe_failover(Snapshot& s) {
         FailoverView f;
         f.upstream_was_primary = failed.type == NodeType::Master;
         f.term.failed_primary_id = failed.id;
-        f.term.timeline = upstream_timeline_of_ == failed.id && upstream_timeline_ > 0
-                              ? upstream_timeline_
-                              : standby_timeline(local);
+        // Every standby must name the same term: the primary's timeline as
+        // last read from it, checked against the newest this standby knows.
+        f.term.timeline = std::max(upstream_timeline_of_ == failed.id ? upstream_timeline_ : 0,
+                                   standby_timeline(local));
         ElectionInput& e = f.election;
         e.self_id = s.node_id;
         e.failed_primary_id = failed.id;
@@ -492,9 +508,10 @@ void Monitor::read_only_fence(const Snapshot& s, const Action& a) {
     if (!local) return;
     if (a.on) {
         ctx_.log.warning("{}", a.details);
-        // Recorded before the fence: afterwards this server takes no writes.
-        ctx_.record(local, "repmgrd_isolation_fence", true, a.details);
+        // The fence first: recording the event can fail (this session opts
+        // out of the read-only default; see set_read_only_fence).
         set_read_only_fence(*local, true);
+        ctx_.record(local, "repmgrd_isolation_fence", true, a.details);
     } else {
         set_read_only_fence(*local, false);
         ctx_.log.notice("{}", a.details);

@@ -115,12 +115,20 @@ void Monitor::observe_upstream(Snapshot& s) {
     }
     try {
         ServerPosition pos = read_server_position(*c);
+        if (!pos.in_recovery && pos.read_only_fenced && memory_.state != State::Monitoring) {
+            // A primary fenced read-only (isolated, or the old primary
+            // restarted after a failover) does not end a failover under way:
+            // it is being replaced, not back.
+            s.upstream = ServerView{false, false, "upstream primary is fenced read-only"};
+            return;
+        }
         s.upstream.reachable = true;
         s.upstream.in_recovery = pos.in_recovery;
         if (!pos.in_recovery) positions_.primary_lsn = pos.current_lsn;
-        // The failover term names the primary's timeline: learn it while the
-        // primary answers (once per upstream, and again after it was away).
-        if (!pos.in_recovery && (upstream_timeline_of_ != s.upstream_id || !memory_.upstream_was_up)) {
+        // The failover term names the primary's timeline: learn it on every
+        // check while the primary answers (a cached value outlived promotions
+        // and rejoins, and made standbys claim a long-finished term).
+        if (!pos.in_recovery) {
             upstream_timeline_ = primary_timeline(*c);
             upstream_timeline_of_ = s.upstream_id;
         }
@@ -217,6 +225,9 @@ void Monitor::run_action(const Snapshot& s, const Action& a) {
             return;
         case ActionKind::PreFence:
             pre_fence(a);
+            return;
+        case ActionKind::RecordOwnPromotion:
+            record_own_promotion(a);
             return;
         case ActionKind::LogWarning:
             ctx_.log.warning("{}", a.details);

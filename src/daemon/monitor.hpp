@@ -37,6 +37,7 @@ private:
     void observe_primary_peers(Snapshot& s);
     void observe_local_fence(Snapshot& s);
     void pre_fence(const Action& a);
+    void record_own_promotion(const Action& a);
     void find_primary_for_witness();
     void promote_self(const Snapshot& s, const Action& a);
     void follow(const Snapshot& s, const Action& a);

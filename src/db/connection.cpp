@@ -31,6 +31,14 @@ std::string connect_conninfo(const std::string& conninfo, int connect_timeout_s)
     c.set_default("keepalives_interval", "2");
     c.set_default("keepalives_count", "2");
     c.set_default("tcp_user_timeout", std::to_string(connect_timeout_s * 1000));
+    // Our own writes (metadata, events, repmgrd's flags) never wait for a
+    // synchronous standby: during a failover there may be none yet, and the
+    // write would hang the very promotion that brings one back.
+    std::string options = c.get("options").value_or("");
+    if (options.find("synchronous_commit") == std::string::npos) {
+        std::string joined = options + " -c synchronous_commit=local";
+        c.set("options", std::string(trim(joined)));
+    }
     return c.to_string();
 }
 

@@ -55,11 +55,23 @@ DirState directory_state(const std::string& path) {
     return it == fs::directory_iterator() ? DirState::Empty : DirState::NonEmpty;
 }
 
-bool postmaster_running(const std::string& datadir) {
+namespace {
+std::optional<pid_t> postmaster_pid(const std::string& datadir) {
     std::ifstream in(datadir + "/postmaster.pid");
     long pid = 0;
-    if (!(in >> pid) || pid <= 0) return false;
-    return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+    if (!(in >> pid) || pid <= 0) return std::nullopt;
+    return static_cast<pid_t>(pid);
+}
+}  // namespace
+
+bool postmaster_running(const std::string& datadir) {
+    auto pid = postmaster_pid(datadir);
+    return pid && (kill(*pid, 0) == 0 || errno == EPERM);
+}
+
+bool signal_postmaster(const std::string& datadir, int signo) {
+    auto pid = postmaster_pid(datadir);
+    return pid && kill(*pid, signo) == 0;
 }
 
 CloneTarget::CloneTarget(std::string path, Logger& log) : path_(std::move(path)), log_(log) {}

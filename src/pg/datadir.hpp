@@ -16,6 +16,9 @@ DirState directory_state(const std::string& path);
 
 // True while the postmaster named in `datadir`/postmaster.pid is alive.
 bool postmaster_running(const std::string& datadir);
+// Sends `signo` to that postmaster; false when none is named or it is gone. A
+// stopped (SIGSTOP) server gets the signal when it runs again.
+bool signal_postmaster(const std::string& datadir, int signo);
 
 // The destination of a clone. Remembers what existed before, so that a failed
 // clone removes only what it created: a directory it made (with the parents it

@@ -99,6 +99,15 @@ TEST(Conninfo, EveryConnectionHasTimeoutsAndKeepalives) {
     EXPECT_EQ(own.get("keepalives"), "0");
 }
 
+TEST(Conninfo, OwnWritesNeverWaitForASynchronousStandby) {
+    Conninfo c = Conninfo::parse(connect_conninfo("host=a", 3));
+    EXPECT_EQ(c.get("options"), "-c synchronous_commit=local");
+    Conninfo with = Conninfo::parse(connect_conninfo("host=a options='-c work_mem=8MB'", 3));
+    EXPECT_EQ(with.get("options"), "-c work_mem=8MB -c synchronous_commit=local");
+    Conninfo own = Conninfo::parse(connect_conninfo("host=a options='-c synchronous_commit=on'", 3));
+    EXPECT_EQ(own.get("options"), "-c synchronous_commit=on");
+}
+
 TEST(Conninfo, ClassifiesPasswordFailures) {
     EXPECT_EQ(classify_connection_error(
                   "FATAL:  password authentication failed for user \"repmgr\""),

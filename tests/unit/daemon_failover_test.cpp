@@ -368,6 +368,46 @@ TEST(DaemonFencing, DownPrimaryIsPreFencedOnceWhenAnotherIsPrimary) {
     EXPECT_EQ(find(decide(s, step.next), ActionKind::PreFence), nullptr);
 }
 
+TEST(DaemonFencing, IsolatedPrimaryWhoseFenceDidNotHoldIsFencedAgain) {
+    Snapshot s = primary_seeing(0, 3);
+    Step again = decide(s, in_state(State::Isolated));
+    EXPECT_EQ(again.next.state, State::Isolated);
+    const Action* on = find(again, ActionKind::ReadOnlyFence);
+    ASSERT_NE(on, nullptr);
+    EXPECT_TRUE(on->on);
+    s.primary_view->fenced_read_only = true;
+    EXPECT_EQ(find(decide(s, in_state(State::Isolated)), ActionKind::ReadOnlyFence), nullptr);
+}
+
+TEST(DaemonFailover, StandbyFoundRunningAsPrimaryIsRecordedNotFailedOver) {
+    Snapshot s;
+    s.node_id = 2;
+    s.role = NodeRole::Standby;
+    s.local = {true, false, {}};  // promoted, metadata still says standby
+    s.upstream_id = 1;
+    s.upstream = {false, false, "refused"};
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_NE(find(step, ActionKind::RecordOwnPromotion), nullptr);
+    EXPECT_EQ(step.next.state, State::Monitoring);  // no upstream-lost episode
+    EXPECT_EQ(find(decide(s, in_state(State::Promoting)), ActionKind::RecordOwnPromotion),
+              nullptr);
+}
+
+TEST(DaemonFencing, UnansweringPrimaryIsPreFencedBeforeAnyFailover) {
+    Snapshot s;
+    s.node_id = 1;
+    s.role = NodeRole::Primary;
+    s.local = {false, false, "no answer within 2500 ms"};
+    s.tuning.isolation_fencing = true;
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_NE(find(step, ActionKind::PreFence), nullptr);
+    s.paused = true;
+    EXPECT_EQ(find(decide(s, in_state(State::Monitoring)), ActionKind::PreFence), nullptr);
+    s.paused = false;
+    s.tuning.isolation_fencing = false;
+    EXPECT_EQ(find(decide(s, in_state(State::Monitoring)), ActionKind::PreFence), nullptr);
+}
+
 TEST(DaemonFencing, StandbyLiftsAFenceLeftInItsConfiguration) {
     Snapshot s;
     s.node_id = 1;
