@@ -1,0 +1,237 @@
+"""The nemeses: each breaks the cluster in one way, with random timing, then
+heals what it broke (and only that: a node's repmgrd must bring the cluster
+back; where a real DBA would have to act, the nemesis says so in its notes).
+Each returns the time the fault began and notes for the report."""
+
+import os
+import signal
+import subprocess
+import time
+
+from pylib.harness import wait_until
+
+from faultlib.nscluster import SCHEMA
+from faultlib.netlab import random_split
+
+FAILOVER_WAIT = 60
+
+
+def postgres_pids(node):
+    """The postmaster and its children."""
+    pid = node.pid()
+    if not pid:
+        return []
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [pid] + [int(p) for p in out.split()]
+
+
+def freeze(node):
+    pids = postgres_pids(node)
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGSTOP)
+        except ProcessLookupError:
+            pass
+    return pids
+
+
+def thaw(pids):
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def wait_new_primary(cl, old, timeout=FAILOVER_WAIT):
+    """The node that took over from `old`, or None when none did in time."""
+    try:
+        return wait_until(lambda: next((n for n in cl.writable_nodes() if n is not old), None),
+                          timeout=timeout, interval=0.2, what="a new primary")
+    except AssertionError:
+        return None
+
+
+def restart_old_primary(cl, old, notes):
+    if not old.running():
+        old.start(wait=False)
+        notes.append(f"restarted {old.name}'s server (as after a reboot)")
+
+
+def kill9_primary(cl, rng):
+    p = cl.primary()
+    notes = []
+    t = time.time()
+    p.kill9()
+    new = wait_new_primary(cl, p)
+    notes.append(f"{p.name} killed; new primary {new.name if new else 'NONE'}")
+    time.sleep(rng.uniform(0, 3))
+    restart_old_primary(cl, p, notes)
+    return t, notes
+
+
+def sigstop(lo, hi):
+    def nemesis(cl, rng):
+        p = cl.primary()
+        secs = rng.uniform(lo, hi)
+        t = time.time()
+        pids = freeze(p)
+        time.sleep(secs)
+        thaw(pids)
+        after = cl.writable_nodes()
+        return t, [f"{p.name} frozen for {secs:.1f} s; writable right after: "
+                   f"{[n.name for n in after]}"]
+    return nemesis
+
+
+def isolate(pick, lo, hi):
+    def nemesis(cl, rng):
+        host_node = pick(cl, rng)
+        secs = rng.uniform(lo, hi)
+        t = time.time()
+        cl.lab.isolate(host_node.host)
+        time.sleep(secs)
+        cl.lab.heal()
+        return t, [f"{host_node.name} isolated for {secs:.1f} s"]
+    return nemesis
+
+
+def pick_primary(cl, rng):
+    return cl.primary()
+
+
+def pick_standby(cl, rng):
+    return rng.choice(cl.standbys())
+
+
+def pick_witness(cl, rng):
+    return cl.witness
+
+
+def split_2_2(cl, rng):
+    a, b = random_split(rng, cl.data + [cl.witness])
+    secs = rng.uniform(5, 10)
+    t = time.time()
+    cl.lab.partition([n.host for n in a], [n.host for n in b])
+    time.sleep(secs)
+    cl.lab.heal()
+    return t, [f"split {[n.name for n in a]} | {[n.name for n in b]} for {secs:.1f} s"]
+
+
+def oneway_loss(cl, rng):
+    p = cl.primary()
+    percent = rng.randint(30, 70)
+    secs = rng.uniform(5, 10)
+    others = [n.host for n in cl.data + [cl.witness] if n is not p] + [cl.client]
+    t = time.time()
+    cl.lab.drop_from(p.host, others, percent)
+    time.sleep(secs)
+    cl.lab.heal()
+    return t, [f"{percent}% of {p.name}'s outgoing packets dropped for {secs:.1f} s"]
+
+
+def kill_repmgrd_during_election(cl, rng):
+    p = cl.primary()
+    victim = rng.choice(cl.standbys())
+    t = time.time()
+    p.kill9()
+    time.sleep(rng.uniform(0.5, 3.5))
+    cl.daemons[victim.name].signal(signal.SIGKILL)
+    cl.daemons[victim.name].wait(10)
+    time.sleep(rng.uniform(1, 3))
+    cl.start_repmgrd(victim)
+    new = wait_new_primary(cl, p)
+    notes = [f"{p.name} killed, then repmgrd on {victim.name} killed and restarted; "
+             f"new primary {new.name if new else 'NONE'}"]
+    restart_old_primary(cl, p, notes)
+    return t, notes
+
+
+def claim_after(cl, failed, since):
+    """The winner of a failover claim for `failed` made after `since`."""
+    try:
+        return cl.witness.sql_one(f"SELECT winner_node_id FROM {SCHEMA}.repl_failover_claim "
+                                  "WHERE failed_primary_id = %s AND claimed_at > to_timestamp(%s) "
+                                  "ORDER BY claimed_at DESC LIMIT 1", (failed.node_id, since),
+                                  dbname="repmgr")
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def kill_repmgrd_during_promotion(cl, rng):
+    p = cl.primary()
+    t = time.time()
+    p.kill9()
+    try:
+        winner_id = wait_until(lambda: claim_after(cl, p, t), timeout=FAILOVER_WAIT, interval=0.02,
+                               what="a failover claim")
+    except AssertionError:
+        return t, ["no failover claim appeared"]
+    winner = next(n for n in cl.data if n.node_id == winner_id)
+    cl.daemons[winner.name].signal(signal.SIGKILL)
+    cl.daemons[winner.name].wait(10)
+    down_for = rng.uniform(2, 15)
+    time.sleep(down_for)
+    cl.start_repmgrd(winner)
+    new = wait_new_primary(cl, p)
+    notes = [f"{p.name} killed; repmgrd on claim winner {winner.name} killed right after its "
+             f"claim, restarted {down_for:.1f} s later; new primary {new.name if new else 'NONE'}"]
+    restart_old_primary(cl, p, notes)
+    return t, notes
+
+
+def restart_old_primary_during_failover(cl, rng):
+    p = cl.primary()
+    t = time.time()
+    p.kill9()
+    delay = rng.uniform(0.5, 4)
+    time.sleep(delay)
+    p.start(wait=False)
+    new = wait_new_primary(cl, p, timeout=20)
+    return t, [f"{p.name} killed and started again {delay:.1f} s later; "
+               f"new primary {new.name if new else 'none (old primary kept)'}"]
+
+
+def full_disk_standby(cl, rng):
+    s = rng.choice(cl.standbys())
+    filler = os.path.join(s.wal_mount, "filler")
+    secs = rng.uniform(5, 10)
+    t = time.time()
+    subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=1M"], capture_output=True)
+    time.sleep(secs)
+    os.unlink(filler)
+    notes = [f"pg_wal of {s.name} full for {secs:.1f} s"]
+    time.sleep(1)
+    if not s.running():
+        s.start(wait=False)
+        notes.append(f"{s.name}'s server had stopped: restarted it (DBA action)")
+    return t, notes
+
+
+def slow_upstream(cl, rng):
+    p = cl.primary()
+    rate = rng.choice(["128kbit", "256kbit", "1mbit"])
+    secs = rng.uniform(5, 10)
+    t = time.time()
+    cl.lab.rate_limit(p.host, rate)
+    time.sleep(secs)
+    cl.lab.heal()
+    return t, [f"{p.name}'s outgoing traffic limited to {rate} for {secs:.1f} s"]
+
+
+# name -> (nemesis, runs in the reduced CI set)
+NEMESES = {
+    "kill9_primary": (kill9_primary, True),
+    "sigstop_short": (sigstop(0.5, 1.5), False),
+    "sigstop_long": (sigstop(12, 18), True),
+    "isolate_primary": (isolate(pick_primary, 5, 20), True),
+    "isolate_standby": (isolate(pick_standby, 3, 8), False),
+    "cut_witness": (isolate(pick_witness, 3, 8), False),
+    "split_2_2": (split_2_2, True),
+    "oneway_loss": (oneway_loss, False),
+    "kill_repmgrd_during_election": (kill_repmgrd_during_election, False),
+    "kill_repmgrd_during_promotion": (kill_repmgrd_during_promotion, False),
+    "restart_old_primary_during_failover": (restart_old_primary_during_failover, False),
+    "full_disk_standby": (full_disk_standby, False),
+    "slow_upstream": (slow_upstream, False),
+}

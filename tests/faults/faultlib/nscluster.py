@@ -1,0 +1,326 @@
+"""A repmgr cluster in network namespaces: three PostgreSQL nodes and a
+witness, each in its own namespace on the lab's bridge, repmgrd on each, set
+up with our own commands (primary register, standby clone/register, witness
+register). Every data node keeps pg_wal on its own small tmpfs, so a nemesis
+can fill it.
+
+The test process itself never talks TCP to the lab: it reaches each server
+through its Unix socket (a file: no network, unaffected by partitions)."""
+
+import os
+import shutil
+import subprocess
+import time
+
+import psycopg
+
+from pylib.daemon_conf import FAST_FAILOVER
+from pylib.harness import PG_BIN, PgNode, RepmgrdProcess, initdb_with_test_settings, wait_until
+
+from faultlib.netlab import sh
+
+CLUSTER = "test"
+SCHEMA = f"repmgr_{CLUSTER}"
+PORT = 5432
+WAL_TMPFS_SIZE = "320m"
+
+
+def user_env():
+    return {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"}
+
+
+class NsNode(PgNode):
+    """A PostgreSQL server inside a lab host's namespace, on port 5432."""
+
+    def __init__(self, harness, name, host, node_id):
+        super().__init__(harness, name, port=PORT)
+        self.host = host
+        self.node_id = node_id
+        self.wal_mount = os.path.join(harness.base, f"{name}-wal")
+
+    def run(self, args, check=True, timeout=300):
+        proc = subprocess.run(self.host.argv(args), capture_output=True, text=True,
+                              timeout=timeout, env=user_env())
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{self.name}: {' '.join(args)} failed ({proc.returncode})\n"
+                                 f"{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def set_port(self):
+        with open(os.path.join(self.datadir, "postgresql.conf"), "a") as f:
+            f.write(f"\n# fault lab\nport = {PORT}\nlisten_addresses = '{self.host.ip}'\n"
+                    f"unix_socket_directories = '{self.confdir}'\n"
+                    "max_wal_size = '96MB'\nmin_wal_size = '32MB'\nwal_keep_size = '32MB'\n")
+        with open(os.path.join(self.datadir, "pg_hba.conf"), "a") as f:
+            subnet = self.host.lab.subnet
+            f.write(f"host all all {subnet} trust\nhost replication all {subnet} trust\n")
+
+    def start(self, wait=True):
+        self.run([f"{PG_BIN}/pg_ctl", "-D", self.datadir, "-l", self.logfile,
+                  "-w" if wait else "-W", "start"])
+        return self
+
+    def stop(self, mode="fast"):
+        if self.running():
+            self.run([f"{PG_BIN}/pg_ctl", "-D", self.datadir, "-m", mode, "-w", "stop"],
+                     check=False)
+
+    def conninfo(self, user="repmgr", dbname="repmgr"):
+        return f"host={self.host.ip} port={PORT} user={user} dbname={dbname}"
+
+    def connect(self, user="postgres", dbname="postgres", autocommit=True, timeout=5):
+        return psycopg.connect(f"host={self.confdir} port={PORT} user={user} dbname={dbname}",
+                               autocommit=autocommit, connect_timeout=timeout)
+
+    # --- pg_wal on a tmpfs ---------------------------------------------------
+    def mount_wal_tmpfs(self):
+        os.makedirs(self.wal_mount, exist_ok=True)
+        sh("mount", "-t", "tmpfs", "-o", f"size={WAL_TMPFS_SIZE},mode=0700", "tmpfs",
+           self.wal_mount)
+        self.harness.chown(self.wal_mount)
+
+    def move_wal_to_tmpfs(self):
+        """Moves the (stopped) server's pg_wal onto its tmpfs, behind a symlink."""
+        wal = os.path.join(self.datadir, "pg_wal")
+        if os.path.islink(wal):
+            return
+        target = os.path.join(self.wal_mount, "pg_wal")
+        shutil.rmtree(target, ignore_errors=True)
+        self.run(["cp", "-a", wal, target])
+        shutil.rmtree(wal)
+        os.symlink(target, wal)
+        os.lchown(wal, *self._pg_ids())
+
+    def _pg_ids(self):
+        import pwd
+        pw = pwd.getpwnam("postgres")
+        return pw.pw_uid, pw.pw_gid
+
+    def unmount_wal_tmpfs(self):
+        sh("umount", "-l", self.wal_mount, check=False)
+
+
+class NsRepmgrd(RepmgrdProcess):
+    """repmgrd inside its node's namespace."""
+
+    def start(self):
+        cmd = self.node.host.argv([os.path.join(self.harness.prefix, "bin", "repmgrd"),
+                                   "-f", self.conf] + self.args)
+        with open(self.logfile, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                         env=user_env(), cwd=self.node.confdir)
+        self.pid = self.proc.pid
+        return self
+
+
+class FaultCluster:
+    """Three data nodes (node ids 1-3) and a witness (id 4) with repmgrd."""
+
+    def __init__(self, harness, lab, settings=None):
+        self.harness = harness
+        self.lab = lab
+        self.settings = dict(FAST_FAILOVER, **(settings or {}))
+        self.data = []
+        self.witness = None
+        self.daemons = {}
+        self.client = None
+
+    # --- construction --------------------------------------------------------
+    def node(self, name, node_id):
+        host = self.lab.add_host(name)
+        n = NsNode(self.harness, name, host, node_id)
+        os.makedirs(n.confdir, exist_ok=True)
+        self.harness.chown(n.confdir)
+        self.harness.nodes.append(n)
+        return n
+
+    def write_conf(self, n):
+        events = os.path.join(n.confdir, "events.txt")
+        settings = dict(self.settings)
+        settings["event_notification_command"] = f"'echo %n %e %s >> {events}'"
+        n.events_file = events
+        n.write_repmgr_conf(n.node_id, cluster=CLUSTER, extra=settings)
+
+    def repmgr(self, n, *args, check=True, timeout=300):
+        return n.run([os.path.join(self.harness.prefix, "bin", "repmgr"), "-f", n.conf] + list(args),
+                     check=check, timeout=timeout)
+
+    def build(self):
+        n1, n2, n3 = (self.node(f"node{i}", i) for i in (1, 2, 3))
+        self.data = [n1, n2, n3]
+        self.witness = self.node("witness", 4)
+        self.client = self.lab.add_host("client")
+        for n in self.data:
+            n.mount_wal_tmpfs()
+
+        subprocess.run(["runuser", "-u", "postgres", "--", "cp", "-a",
+                        self.harness.template_dir(), n1.datadir], check=True)
+        n1.set_port()
+        n1.move_wal_to_tmpfs()
+        n1.start()
+        n1.create_repmgr_user()
+        n1.sql("CREATE TABLE fault_rows (id bigint PRIMARY KEY, run int NOT NULL, "
+               "at timestamptz NOT NULL DEFAULT clock_timestamp())", dbname="repmgr")
+        for n in self.data:
+            self.write_conf(n)
+        self.repmgr(n1, "primary", "register")
+
+        for n in (n2, n3):
+            self.repmgr(n, "-h", n1.host.ip, "-p", str(PORT), "-U", "repmgr", "-d", "repmgr",
+                        "-c", "standby", "clone")
+            n.set_port()
+            n.move_wal_to_tmpfs()
+            n.start()
+            self.repmgr(n, "standby", "register")
+
+        w = self.witness
+        initdb_with_test_settings(w.datadir)  # a witness has its own system identifier
+        w.set_port()
+        w.start()
+        w.create_repmgr_user()
+        self.write_conf(w)
+        self.repmgr(w, "-h", n1.host.ip, "-p", str(PORT), "-U", "repmgr", "-d", "repmgr",
+                    "witness", "register")
+
+        for n in self.data + [w]:
+            self.start_repmgrd(n)
+        return self
+
+    def start_repmgrd(self, n):
+        d = NsRepmgrd(self.harness, n, n.conf, [])
+        self.harness.daemons.append(d)
+        self.daemons[n.name] = d.start()
+        return d
+
+    def teardown(self):
+        for n in self.data:
+            n.unmount_wal_tmpfs()
+
+    # --- what the cluster looks like ----------------------------------------
+    def writable_nodes(self):
+        return [n for n in self.data if writable(n)]
+
+    def primary(self):
+        w = self.writable_nodes()
+        return w[0] if len(w) == 1 else None
+
+    def standbys(self):
+        p = self.primary()
+        return [n for n in self.data if n is not p]
+
+    def by_name(self, name):
+        return next(n for n in self.data + [self.witness] if n.name == name)
+
+    def convergence_problems(self):
+        """Empty when the cluster has converged: one writable primary, every
+        other data node streaming from it, and the metadata (on the primary
+        and on the witness) saying exactly that."""
+        writable_now = self.writable_nodes()
+        if len(writable_now) != 1:
+            return [f"{len(writable_now)} writable primaries: {[n.name for n in writable_now]}"]
+        p = writable_now[0]
+        problems = []
+        for n in self.data:
+            if n is p:
+                continue
+            try:
+                row = n.sql("SELECT pg_is_in_recovery(), (SELECT status || ' ' || sender_host "
+                            "FROM pg_stat_wal_receiver)")[0]
+            except Exception as e:  # noqa: BLE001
+                problems.append(f"{n.name} not answering: {str(e).strip()[:80]}")
+                continue
+            if not row[0]:
+                problems.append(f"{n.name} is not in recovery")
+            elif row[1] != f"streaming {p.host.ip}":
+                problems.append(f"{n.name} WAL receiver: {row[1]!r}, want streaming from {p.name}")
+        expected = {p.node_id: ("master", None)}
+        for n in self.data:
+            if n is not p:
+                expected[n.node_id] = ("standby", p.node_id)
+        expected[self.witness.node_id] = ("witness", p.node_id)
+        for where in (p, self.witness):
+            try:
+                rows = where.sql(f"SELECT id, type, upstream_node_id, active FROM {SCHEMA}.repl_nodes",
+                                 dbname="repmgr")
+            except Exception as e:  # noqa: BLE001
+                problems.append(f"metadata on {where.name} unreadable: {str(e).strip()[:80]}")
+                continue
+            seen = {r[0]: (r[1], r[2]) for r in rows if r[3]}
+            if seen != expected:
+                problems.append(f"metadata on {where.name}: {sorted(seen.items())}, "
+                                f"want {sorted(expected.items())}")
+        return problems
+
+    def wait_converged(self, timeout):
+        deadline = time.monotonic() + timeout
+        problems = ["not checked"]
+        while time.monotonic() < deadline:
+            problems = self.convergence_problems()
+            if not problems:
+                return []
+            time.sleep(0.5)
+        return problems
+
+    def set_synchronous(self, on):
+        # ALTER SYSTEM takes no parameters; the value is this constant.
+        statement = ("ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (node1, node2, node3)'"
+                     if on else "ALTER SYSTEM RESET synchronous_standby_names")
+        for n in self.data:
+            try:
+                n.sql(statement)
+                n.sql("SELECT pg_reload_conf()")
+            except Exception as e:  # noqa: BLE001
+                raise AssertionError(f"cannot set synchronous_standby_names on {n.name}: {e}")
+
+    def repair(self):
+        """What a DBA does when the cluster did not converge by itself:
+        restart what is down and rejoin every node that does not stream from
+        the primary. Returns the problems that remain."""
+        p = self.primary()
+        for n in self.data:
+            if n is p:
+                continue
+            if not n.running() and p is not None:
+                self.repmgr(n, "node", "rejoin", "-d", p.conninfo(), "--force-rewind", check=False)
+            elif not n.running():
+                n.start()
+        for d_name, d in self.daemons.items():
+            if not d.alive():
+                self.start_repmgrd(self.by_name(d_name))
+        problems = self.wait_converged(30)
+        if problems and p is not None:
+            for n in self.data:
+                if n is not p and any(n.name in pr for pr in problems):
+                    n.stop("fast")
+                    self.repmgr(n, "node", "rejoin", "-d", p.conninfo(), "--force-rewind",
+                                check=False)
+            problems = self.wait_converged(30)
+        return problems
+
+    def save_logs(self, dest):
+        """Copies every node's repmgrd log, events and server log to dest."""
+        os.makedirs(dest, exist_ok=True)
+        for n in self.data + [self.witness]:
+            for f in ("repmgrd.log", "events.txt", "postgres.log"):
+                src = os.path.join(n.confdir, f)
+                if os.path.exists(src):
+                    shutil.copy(src, os.path.join(dest, f"{n.name}-{f}"))
+
+    def logs(self, tail=40):
+        out = []
+        for name, d in self.daemons.items():
+            lines = d.log().splitlines()[-tail:]
+            out.append(f"--- repmgrd {name} ---\n" + "\n".join(lines))
+        return "\n".join(out)
+
+
+def writable(node, timeout=2):
+    """Up, out of recovery and not fenced read-only (asked over its Unix socket)."""
+    try:
+        with node.connect(timeout=timeout) as conn:
+            conn.execute(f"SET statement_timeout = {int(timeout * 1000)}")
+            return conn.execute("SELECT NOT pg_is_in_recovery() AND "
+                                "current_setting('default_transaction_read_only') = 'off'"
+                                ).fetchone()[0]
+    except Exception:  # noqa: BLE001 - down, frozen or refusing: not writable
+        return False

@@ -1,0 +1,110 @@
+"""The fault suite: every nemesis, run FAULT_RUNS times with random timing
+against a namespaced cluster (3 PostgreSQL nodes + witness, repmgrd on each,
+a client writing numbered rows), and after each run the checkers:
+
+- never two writable primaries at once (sampled every 100 ms);
+- with synchronous replication, every acknowledged commit on the final
+  primary; with asynchronous replication, lost commits only within the
+  replication lag at the time of the fault (and reported);
+- the cluster converges (one primary, all others streaming from it, metadata
+  matching) within CONVERGE_S of the fault being healed.
+
+Runs alternate synchronous and asynchronous replication. The reduced set (CI)
+runs the nemeses marked for it once; FAULT_SET=full runs all of them."""
+
+import os
+import time
+
+import pytest
+
+from faultlib.history import Writer, WritableSampler, check_commits, replication_lag_s
+from faultlib.nemeses import NEMESES
+
+CONVERGE_S = 60
+_run_counter = [0]
+
+
+def one_run(cluster, name, nemesis, rng, synchronous):
+    _run_counter[0] += 1
+    run_id = _run_counter[0]
+    result = {"nemesis": name, "run": run_id, "synchronous": synchronous, "problems": [],
+              "notes": []}
+    problems = cluster.wait_converged(30)
+    if problems:
+        result["notes"].append(f"cluster not converged before the run: {problems}; repaired")
+        problems = cluster.repair()
+        if problems:
+            raise RuntimeError(f"cluster beyond repair before the run: {problems}")
+    cluster.set_synchronous(synchronous)
+    before = cluster.primary()
+    sampler = WritableSampler(cluster.data)
+    writer = Writer(cluster, run_id).start()
+    try:
+        time.sleep(rng.uniform(1.0, 2.5))
+        lag = replication_lag_s(before)
+        fault_time, notes = nemesis(cluster, rng)
+        result["notes"] += notes
+        healed = time.time()
+        problems = cluster.wait_converged(CONVERGE_S)
+        result["converge_s"] = round(time.time() - healed, 1)
+        if problems:
+            result["problems"].append(f"not converged {CONVERGE_S} s after the fault healed: "
+                                      f"{problems}")
+        time.sleep(1.0)
+    finally:
+        writer.stop()
+        sampler.stop()
+    for a, b, at in sampler.overlaps()[:3]:
+        result["problems"].append(f"two writable primaries: {a} and {b} at "
+                                  f"+{at - fault_time:.2f} s")
+    after = cluster.primary()
+    result["failover"] = bool(after and before and after.name != before.name)
+    if after is None:
+        result["problems"].append("no single primary at the end: commits not checked")
+    else:
+        present = {r[0] for r in after.sql("SELECT id FROM fault_rows WHERE run = %s", (run_id,),
+                                           dbname="repmgr")}
+        commit_problems, info = check_commits(writer.attempts(), present, synchronous,
+                                              fault_time, lag)
+        result["problems"] += commit_problems
+        result.update(info, lag_s=round(lag, 3))
+    if result["problems"] or os.environ.get("FAULT_LOGS"):
+        result["logs"] = cluster.logs(tail=25)
+        keep = os.environ.get("FAULT_LOG_DIR")
+        if keep:
+            cluster.save_logs(os.path.join(keep, f"run{run_id}-{name}"))
+    return result
+
+
+def nemesis_params():
+    return [pytest.param(name, marks=pytest.mark.faults) for name in NEMESES]
+
+
+@pytest.mark.parametrize("name", nemesis_params())
+def test_nemesis(name, fault_cluster, fault_settings, record_result):
+    nemesis, in_ci = NEMESES[name]
+    if not fault_settings["full"] and not in_ci:
+        pytest.skip("not in the reduced CI set (FAULT_SET=full runs it)")
+    shard, shards = fault_settings["shard"]
+    if list(NEMESES).index(name) % shards != shard:
+        pytest.skip(f"runs in another shard (FAULT_SHARD={shard}/{shards})")
+    rng = fault_settings["rng"]
+    failures = []
+    for i in range(fault_settings["runs"]):
+        cluster = fault_cluster.get()
+        try:
+            result = one_run(cluster, name, nemesis, rng, synchronous=(i % 2 == 0))
+        except RuntimeError as e:
+            result = {"nemesis": name, "run": _run_counter[0], "problems": [str(e)],
+                      "notes": [], "logs": cluster.logs(tail=25)}
+            fault_cluster.discard()
+        record_result(result)
+        status = "FAIL" if result["problems"] else "ok"
+        print(f"{name} run {i + 1}: {status} {result.get('notes')} {result['problems']}")
+        if result["problems"]:
+            failures.append(result)
+            if fault_cluster.cluster is not None and fault_cluster.cluster.repair():
+                fault_cluster.discard()
+    assert not failures, "\n\n".join(
+        f"run {f['run']} ({'sync' if f.get('synchronous') else 'async'}): {f['problems']}\n"
+        f"notes: {f['notes']}\n{f.get('logs', '')}" for f in failures)
