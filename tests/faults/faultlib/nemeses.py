@@ -130,16 +130,21 @@ def oneway_loss(cl, rng):
     return t, [f"{percent}% of {p.name}'s outgoing packets dropped for {secs:.1f} s"]
 
 
+def kill_repmgrd_for(cl, node, seconds):
+    """kill -9 of node's repmgrd, restarted `seconds` later."""
+    cl.daemons[node.name].signal(signal.SIGKILL)
+    cl.daemons[node.name].wait(10)
+    time.sleep(seconds)
+    cl.start_repmgrd(node)
+
+
 def kill_repmgrd_during_election(cl, rng):
     p = cl.primary()
     victim = rng.choice(cl.standbys())
     t = time.time()
     p.kill9()
     time.sleep(rng.uniform(0.5, 3.5))
-    cl.daemons[victim.name].signal(signal.SIGKILL)
-    cl.daemons[victim.name].wait(10)
-    time.sleep(rng.uniform(1, 3))
-    cl.start_repmgrd(victim)
+    kill_repmgrd_for(cl, victim, rng.uniform(1, 3))
     new = wait_new_primary(cl, p)
     notes = [f"{p.name} killed, then repmgrd on {victim.name} killed and restarted; "
              f"new primary {new.name if new else 'NONE'}"]
@@ -168,11 +173,8 @@ def kill_repmgrd_during_promotion(cl, rng):
     except AssertionError:
         return t, ["no failover claim appeared"]
     winner = next(n for n in cl.data if n.node_id == winner_id)
-    cl.daemons[winner.name].signal(signal.SIGKILL)
-    cl.daemons[winner.name].wait(10)
     down_for = rng.uniform(2, 15)
-    time.sleep(down_for)
-    cl.start_repmgrd(winner)
+    kill_repmgrd_for(cl, winner, down_for)
     new = wait_new_primary(cl, p)
     notes = [f"{p.name} killed; repmgrd on claim winner {winner.name} killed right after its "
              f"claim, restarted {down_for:.1f} s later; new primary {new.name if new else 'NONE'}"]
