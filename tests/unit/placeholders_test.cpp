@@ -113,6 +113,29 @@ TEST_F(PlaceholderShell, EveryValueIsOneLiteralWordInEveryContext) {
     EXPECT_FALSE(fs::exists(dir_ + "/pwned")) << "a value was executed by the shell";
 }
 
+// Inside a command substitution the shell parses the text again: a value
+// quoted only for the outer double quotes would run there.
+TEST_F(PlaceholderShell, ValuesStayLiteralInsideCommandSubstitutions) {
+    const std::string contexts[] = {
+        "\"$(printf %%s %d)\"",
+        "\"$(printf %%s \"%d\")\"",
+        "\"$(printf %%s '%d')\"",
+        "\"$(printf %%s \"$(printf %%s %d)\")\"",
+        "\"$( (printf %%s %d) )\"",
+        "\"`printf %%s %d`\"",
+        "\"`printf %%s '%d'`\"",
+    };
+    for (const auto& ctx : contexts) {
+        for (const auto& value : hostile_values(dir_)) {
+            if (!value.empty() && value.back() == '\n') continue;  // $(...) strips it
+            auto [count, arg] = run(ctx, value);
+            EXPECT_EQ(count, "1") << "template " << ctx << " value [" << value << "]";
+            EXPECT_EQ(arg, value) << "template " << ctx << " value [" << value << "]";
+        }
+    }
+    EXPECT_FALSE(fs::exists(dir_ + "/pwned")) << "a value was executed by the shell";
+}
+
 TEST_F(PlaceholderShell, SeveralPlaceholdersStaySeparateWords) {
     std::string templ = "f() { printf '%%s|' \"$#\" \"$@\" > " + dir_ + "/out; }; f %n %e %s %t %d";
     std::string command = expand_placeholders(
