@@ -441,6 +441,13 @@ void Monitor::follow(const Snapshot&, const Action& a) {
         }
     } catch (const Failure& f) {
         why = f.detail().empty() ? f.what() : fmt::format("{}: {}", f.what(), f.detail());
+        // This standby received WAL from the old primary past the point where
+        // the new one forked (it kept streaming until the old primary was cut
+        // off or fenced). That WAL exists nowhere else now: rewinding it away
+        // is what rejoining the old primary does too.
+        if (ctx_.config.follow_command.empty() && ctx_.config.primary_fencing == "rejoin" &&
+            std::string_view(f.what()).find("history has diverged") != std::string_view::npos)
+            ok = follow_by_rewind(leader, why);
     }
     std::string details = ok ? fmt::format("node {} now follows new primary node {}",
                                            ctx_.config.node_id, leader)
@@ -448,6 +455,24 @@ void Monitor::follow(const Snapshot&, const Action& a) {
                                            ctx_.config.node_id, leader, why);
     Action event{ActionKind::RecordEvent, "repmgrd_failover_follow", details, ok, leader};
     record_on(leader, event);
+}
+
+bool Monitor::follow_by_rewind(int leader, const std::string& why) {
+    std::optional<NodeRecord> leader_record;
+    for (auto& n : local_nodes())
+        if (n.id == leader) leader_record = n;
+    if (!leader_record) return false;
+    std::string data_directory;
+    try {
+        data_directory = local_data_directory(ctx_, local_.current());
+    } catch (const Failure& f) {
+        ctx_.log.error("cannot rewind this standby: {}", f.what());
+        return false;
+    }
+    ctx_.log.warning("{}; stopping this standby and rewinding it to follow node {} "
+                     "(primary_fencing=rejoin)", why, leader);
+    if (!stop_local_server(data_directory, "follow by rewind")) return false;
+    return rejoin_with_rewind(*leader_record, data_directory, "follow by rewind");
 }
 
 void Monitor::fence_primary(const Snapshot&, const Action& a) {
@@ -465,13 +490,7 @@ void Monitor::fence_primary(const Snapshot&, const Action& a) {
         return;
     }
     ctx_.log.warning("fencing: stopping this node's server (node {} is the primary now)", rival);
-    local_.drop("stopped by split-brain fencing");
-    primary_own_.drop("stopped by split-brain fencing");
-    try {
-        ServerControl(ctx_.config, ctx_.log, data_directory).stop(StopMode::Fast);
-    } catch (const Failure& f) {
-        ctx_.log.error("fencing: unable to stop the server: {}", f.what());
-        if (!f.detail().empty()) ctx_.log.detail(f.detail());
+    if (!stop_local_server(data_directory, "split-brain fencing")) {
         ctx_.log.hint("stop it by hand now: two primaries accept writes");
         return;
     }
@@ -482,8 +501,26 @@ void Monitor::fence_primary(const Snapshot&, const Action& a) {
         return;
     }
     ctx_.log.notice("fencing: rejoining this node as a standby of node {}", rival);
+    rejoin_with_rewind(*rival_record, data_directory, "fencing");
+}
+
+bool Monitor::stop_local_server(const std::string& data_directory, const char* why) {
+    local_.drop(fmt::format("stopped by {}", why));
+    primary_own_.drop(fmt::format("stopped by {}", why));
+    try {
+        ServerControl(ctx_.config, ctx_.log, data_directory).stop(StopMode::Fast);
+        return true;
+    } catch (const Failure& f) {
+        ctx_.log.error("{}: unable to stop the server: {}", why, f.what());
+        if (!f.detail().empty()) ctx_.log.detail(f.detail());
+        return false;
+    }
+}
+
+bool Monitor::rejoin_with_rewind(const NodeRecord& upstream, const std::string& data_directory,
+                                 const char* why) {
     Options saved = ctx_.opts;
-    ctx_.opts.dbname = rival_record->conninfo;
+    ctx_.opts.dbname = upstream.conninfo;
     ctx_.opts.host.clear();
     ctx_.opts.port.clear();
     ctx_.opts.user.clear();
@@ -491,16 +528,18 @@ void Monitor::fence_primary(const Snapshot&, const Action& a) {
     ctx_.opts.dry_run = false;
     ctx_.opts.upstream_node_id.reset();
     ctx_.opts.pgdata = data_directory;
+    bool ok = false;
     try {
-        run_node_rejoin(ctx_);
+        ok = run_node_rejoin(ctx_) == 0;
     } catch (const Failure& f) {
-        ctx_.log.error("fencing: node rejoin failed: {}", f.what());
+        ctx_.log.error("{}: node rejoin failed: {}", why, f.what());
         if (!f.detail().empty()) ctx_.log.detail(f.detail());
         ctx_.log.hint(fmt::format("the server stays stopped; run \"repmgr node rejoin -d '{}' "
                                   "--force-rewind\" by hand",
-                                  rival_record->conninfo));
+                                  upstream.conninfo));
     }
     ctx_.opts = saved;
+    return ok;
 }
 
 void Monitor::read_only_fence(const Snapshot& s, const Action& a) {

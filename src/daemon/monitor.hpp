@@ -42,6 +42,10 @@ private:
     void promote_self(const Snapshot& s, const Action& a);
     void follow(const Snapshot& s, const Action& a);
     void fence_primary(const Snapshot& s, const Action& a);
+    bool follow_by_rewind(int leader, const std::string& why);
+    bool stop_local_server(const std::string& data_directory, const char* why);
+    bool rejoin_with_rewind(const NodeRecord& upstream, const std::string& data_directory,
+                            const char* why);
     void read_only_fence(const Snapshot& s, const Action& a);
     void record_on(int node_id, const Action& a);
     std::vector<NodeRecord> local_nodes();

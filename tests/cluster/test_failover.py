@@ -217,7 +217,7 @@ def test_returning_old_primary_is_fenced_and_rejoined(harness):
                       "WHERE id = 1", dbname="repmgr")
         assert rows == [(1, "standby", True, 2)]
         # it came back read-only (fenced while down); as a standby the fence is lifted
-        assert "making this node's server start read-only" in daemons["node1"].log()
+        assert ("default_transaction_read_only = 'on' written to" in daemons["node1"].log())
         wait_until(lambda: primary.sql_one("SELECT reset_val FROM pg_settings WHERE name = "
                                            "'default_transaction_read_only'") == "off",
                    what="the read-only fence to be lifted on the rejoined standby")
