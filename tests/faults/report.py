@@ -31,7 +31,8 @@ def main():
         by_nemesis.setdefault(r["nemesis"], []).append(r)
 
     out = ["# Fault suite report", "",
-           f"Written by `scripts/test --faults` on {datetime.date.today()} "
+           f"Written by `tests/faults/run-full` (the last step of `scripts/test --faults`) on "
+           f"{datetime.date.today()} "
            f"(seed {args.seed}, {args.minutes} min). Each run: a 3-node cluster + witness in "
            "network namespaces, repmgrd everywhere, a client writing numbered rows; the "
            "nemesis with random timing; then the checkers (at most one writable primary at "
