@@ -305,6 +305,14 @@ class FaultCluster:
                 src = os.path.join(n.confdir, f)
                 if os.path.exists(src):
                     shutil.copy(src, os.path.join(dest, f"{n.name}-{f}"))
+            # Who holds the server's connections (a run once ran out of them):
+            # the process titles say, even when no connection slot is left.
+            pid = n.pid()
+            if pid:
+                ps = subprocess.run(["ps", "-o", "pid,etime,args", "--ppid", str(pid)],
+                                    capture_output=True, text=True).stdout
+                with open(os.path.join(dest, f"{n.name}-backends.txt"), "w") as out:
+                    out.write(ps)
 
     def logs(self, tail=40):
         out = []
