@@ -443,10 +443,15 @@ void Monitor::follow(const Snapshot&, const Action& a) {
         why = f.detail().empty() ? f.what() : fmt::format("{}: {}", f.what(), f.detail());
         // This standby received WAL from the old primary past the point where
         // the new one forked (it kept streaming until the old primary was cut
-        // off or fenced). That WAL exists nowhere else now: rewinding it away
-        // is what rejoining the old primary does too.
+        // off or fenced; found diverged before the switch, or too late, when
+        // the new upstream never started streaming to it). That WAL exists
+        // nowhere else now: rewinding it away is what rejoining the old
+        // primary does too, and pg_rewind does nothing when it is not needed.
+        std::string_view what(f.what());
+        bool leader_answered = what.find("history has diverged") != std::string_view::npos ||
+                               what.find("does not stream from") != std::string_view::npos;
         if (ctx_.config.follow_command.empty() && ctx_.config.primary_fencing == "rejoin" &&
-            std::string_view(f.what()).find("history has diverged") != std::string_view::npos)
+            leader_answered)
             ok = follow_by_rewind(leader, why);
     }
     std::string details = ok ? fmt::format("node {} now follows new primary node {}",

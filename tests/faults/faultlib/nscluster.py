@@ -119,7 +119,9 @@ class FaultCluster:
     def __init__(self, harness, lab, settings=None):
         self.harness = harness
         self.lab = lab
-        self.settings = dict(FAST_FAILOVER, **(settings or {}))
+        # standby_reconnect_timeout: how long a follow waits for streaming to
+        # start before repmgrd tries the rewind (60 s by default).
+        self.settings = dict(FAST_FAILOVER, standby_reconnect_timeout="10", **(settings or {}))
         self.data = []
         self.witness = None
         self.daemons = {}
