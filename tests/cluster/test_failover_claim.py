@@ -95,6 +95,18 @@ def claim_row(witness):
 
 
 @pytest.mark.slow
+def kill_when_caught_up(primary, standbys):
+    """kill -9 of the primary at a moment both standbys have received all of
+    its WAL: the repmgrd heartbeats write a little WAL every second, and a
+    standby a few bytes ahead would win the election instead of node2."""
+    def caught_up():
+        target = primary.sql_one("SELECT pg_current_wal_flush_lsn()::text")
+        return all(s.sql_one("SELECT pg_last_wal_receive_lsn()::text") == target
+                   for s in standbys)
+    wait_until(caught_up, timeout=30, interval=0.02, what="both standbys to catch up")
+    primary.kill9()
+
+
 def test_winner_killed_before_confirming_is_taken_over(harness):
     primary, (s2, s3), witness, daemons = make_cluster(harness)
     # node2's repmgrd dies (kill -9) when it confirms its claim, right before
@@ -107,7 +119,7 @@ def test_winner_killed_before_confirming_is_taken_over(harness):
         wait_until(lambda: s3.sql_one("SELECT count(*) FROM t", dbname="repmgr") == 10 and
                    s2.sql_one("SELECT count(*) FROM t", dbname="repmgr") == 10,
                    what="standbys to replay")
-        primary.kill9()
+        kill_when_caught_up(primary, (s2, s3))
         wait_until(lambda: trap_fired(witness), timeout=60, what="node2 to claim and confirm")
         wait_until(lambda: not daemons["node2"].alive(), timeout=10,
                    what="node2's repmgrd to die")
@@ -151,7 +163,7 @@ def test_winner_stopped_past_its_deadline_does_not_promote_late(harness):
     sampler = WritableSampler([primary, s2, s3])
     stopped = daemons["node2"]
     try:
-        primary.kill9()
+        kill_when_caught_up(primary, (s2, s3))
         wait_until(lambda: trap_fired(witness), timeout=60, what="node2 to claim")
         wait_until(lambda: claim_row(witness) == (3, True, "{2}"), timeout=CONFIRM_WITHIN_S + 30,
                    what="node3 to take over and confirm the claim")
