@@ -31,14 +31,27 @@ std::string connect_conninfo(const std::string& conninfo, int connect_timeout_s)
     c.set_default("keepalives_interval", "2");
     c.set_default("keepalives_count", "2");
     c.set_default("tcp_user_timeout", std::to_string(connect_timeout_s * 1000));
-    // Our own writes (metadata, events, repmgrd's flags) never wait for a
-    // synchronous standby: during a failover there may be none yet, and the
-    // write would hang the very promotion that brings one back.
+    // Session settings for the server side of every connection (the user's
+    // own options= win):
+    // - our own writes (metadata, events, repmgrd's flags) never wait for a
+    //   synchronous standby: during a failover there may be none yet, and the
+    //   write would hang the very promotion that brings one back;
+    // - the server notices a peer that vanished in a partition as fast as we
+    //   do: without server-side keepalives the backend of a connection we
+    //   dropped while packets were lost stays "idle" for the system's two-hour
+    //   keepalive, and a few partitions fill max_connections (fault suite).
     std::string options = c.get("options").value_or("");
-    if (options.find("synchronous_commit") == std::string::npos) {
-        std::string joined = options + " -c synchronous_commit=local";
-        c.set("options", std::string(trim(joined)));
-    }
+    const std::pair<const char*, std::string> session[] = {
+        {"synchronous_commit", "local"},
+        {"tcp_keepalives_idle", "5"},
+        {"tcp_keepalives_interval", "2"},
+        {"tcp_keepalives_count", "2"},
+        {"tcp_user_timeout", std::to_string(connect_timeout_s * 1000)},
+    };
+    for (const auto& [name, value] : session)
+        if (options.find(name) == std::string::npos)
+            options += fmt::format(" -c {}={}", name, value);
+    c.set("options", std::string(trim(options)));
     return c.to_string();
 }
 

@@ -99,13 +99,20 @@ TEST(Conninfo, EveryConnectionHasTimeoutsAndKeepalives) {
     EXPECT_EQ(own.get("keepalives"), "0");
 }
 
-TEST(Conninfo, OwnWritesNeverWaitForASynchronousStandby) {
+TEST(Conninfo, SessionSettingsForTheServerSide) {
     Conninfo c = Conninfo::parse(connect_conninfo("host=a", 3));
-    EXPECT_EQ(c.get("options"), "-c synchronous_commit=local");
+    EXPECT_EQ(c.get("options"),
+              "-c synchronous_commit=local -c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 "
+              "-c tcp_keepalives_count=2 -c tcp_user_timeout=3000");
     Conninfo with = Conninfo::parse(connect_conninfo("host=a options='-c work_mem=8MB'", 3));
-    EXPECT_EQ(with.get("options"), "-c work_mem=8MB -c synchronous_commit=local");
-    Conninfo own = Conninfo::parse(connect_conninfo("host=a options='-c synchronous_commit=on'", 3));
-    EXPECT_EQ(own.get("options"), "-c synchronous_commit=on");
+    EXPECT_EQ(with.get("options")->rfind("-c work_mem=8MB -c synchronous_commit=local", 0), 0u);
+    // the user's own choices win
+    Conninfo own = Conninfo::parse(connect_conninfo(
+        "host=a options='-c synchronous_commit=on -c tcp_keepalives_idle=60'", 3));
+    auto opts = *own.get("options");
+    EXPECT_NE(opts.find("synchronous_commit=on"), std::string::npos);
+    EXPECT_EQ(opts.find("synchronous_commit=local"), std::string::npos);
+    EXPECT_EQ(opts.find("tcp_keepalives_idle=5"), std::string::npos);
 }
 
 TEST(Conninfo, ClassifiesPasswordFailures) {
