@@ -51,19 +51,6 @@ ArchiveFacts read_archive(Connection& conn) {
     return a;
 }
 
-std::optional<WalReceiverFacts> read_wal_receiver(Connection& conn) {
-    auto row = conn.opt_row(
-        "SELECT status, COALESCE(sender_host, '') AS host, sender_port, "
-        "COALESCE(slot_name, '') AS slot FROM pg_stat_wal_receiver");
-    if (!row) return std::nullopt;
-    WalReceiverFacts w;
-    w.status = row->text("status");
-    w.sender_host = row->text("host");
-    if (auto port = row->opt_int("sender_port")) w.sender_port = static_cast<int>(*port);
-    w.slot_name = row->text("slot");
-    return w;
-}
-
 std::vector<DownstreamFacts> read_downstream(Connection& conn) {
     std::vector<DownstreamFacts> out;
     Result r = conn.exec(fmt::format(
@@ -80,6 +67,19 @@ std::vector<DownstreamFacts> read_downstream(Connection& conn) {
 }
 
 }  // namespace
+
+std::optional<WalReceiverFacts> read_wal_receiver(Connection& conn) {
+    auto row = conn.opt_row(
+        "SELECT status, COALESCE(sender_host, '') AS host, sender_port, "
+        "COALESCE(slot_name, '') AS slot FROM pg_stat_wal_receiver");
+    if (!row) return std::nullopt;
+    WalReceiverFacts w;
+    w.status = row->text("status");
+    w.sender_host = row->text("host");
+    if (auto port = row->opt_int("sender_port")) w.sender_port = static_cast<int>(*port);
+    w.slot_name = row->text("slot");
+    return w;
+}
 
 NodeServerFacts read_node_server_facts(Connection& conn) {
     NodeServerFacts f;

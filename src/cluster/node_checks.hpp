@@ -42,6 +42,8 @@ struct WalReceiverFacts {
     std::optional<int> sender_port;
     std::string slot_name;
 };
+// This server's WAL receiver, when it has one.
+std::optional<WalReceiverFacts> read_wal_receiver(Connection& conn);
 
 // One walsender on this server (a standby streaming from it).
 struct DownstreamFacts {

@@ -9,7 +9,9 @@
 
 #include "cluster/arbiter.hpp"
 #include "cluster/monitor.hpp"
+#include "cluster/node_checks.hpp"
 #include "cluster/witness.hpp"
+#include "config/conninfo.hpp"
 #include "config/settings.hpp"
 #include "daemon/reload.hpp"
 #include "util/sd_notify.hpp"
@@ -72,6 +74,41 @@ Connection* Monitor::primary() {
 }
 
 // ---- observe ---------------------------------------------------------------
+
+// The metadata must name the node this standby really streams from: a
+// repmgrd killed in the middle of a follow leaves the old upstream recorded,
+// and the restarted one would monitor (and fail over from) the wrong node.
+void Monitor::reconcile_upstream(const Snapshot& s) {
+    if (role_ != NodeRole::Standby || memory_.state != State::Monitoring || !s.local.reachable ||
+        !s.local.in_recovery)
+        return;
+    Connection* local = local_.current();
+    Connection* p = primary();
+    if (!local || !p) return;
+    try {
+        auto rx = read_wal_receiver(*local);
+        if (!rx || rx->status != "streaming") return;
+        auto streams_from = [&](const NodeRecord& n) {
+            Conninfo ci = Conninfo::parse(n.conninfo);
+            return ci.get("host").value_or("") == rx->sender_host &&
+                   (!rx->sender_port ||
+                    ci.get("port").value_or("5432") == std::to_string(*rx->sender_port));
+        };
+        if (upstream_record_ && streams_from(*upstream_record_)) return;  // the usual case
+        for (const auto& n : local_nodes()) {
+            if (n.id == s.node_id || n.type == NodeType::Witness || !streams_from(n)) continue;
+            ctx_.log.notice("node {} streams from node {}, but the metadata names node {} as its "
+                            "upstream: recording node {}",
+                            s.node_id, n.id, upstream_record_ ? upstream_record_->id : 0, n.id);
+            use_metadata_schema(*p, schema_name(ctx_.config));
+            NodeRepository(*p).set_upstream(s.node_id, n.id);
+            upstream_record_ = n;
+            return;
+        }
+    } catch (const Failure& f) {
+        ctx_.log.warning("unable to check this standby's upstream: {}", failure_text(f));
+    }
+}
 
 void Monitor::observe_local(Snapshot& s) {
     Connection* c = local_.get(ctx_.config.conninfo, link_settings());
@@ -190,6 +227,7 @@ Snapshot Monitor::observe() {
     s.role = role_;  // the last known role while the local server is down
     observe_upstream(s);
     observe_primary(s);
+    reconcile_upstream(s);
     observe_local_fence(s);
     observe_failover(s);
     observe_primary_peers(s);

@@ -61,6 +61,7 @@ private:
     void publish_status(const Snapshot& s, const Step& step, State before);
 
     Connection* primary();
+    void reconcile_upstream(const Snapshot& s);
     Link* primary_link();
     LinkSettings link_settings() const;
     Tuning tuning() const;
