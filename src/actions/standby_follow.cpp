@@ -79,20 +79,27 @@ int run_standby_follow(Context& ctx) {
 
     // The timelines must allow it: a node with WAL the new upstream never had
     // would stall forever (or worse, silently replay a different history).
-    WalPosition mine;
-    try {
-        mine = identify_system(ctx.config.conninfo);
-    } catch (const DbError& e) {
-        ctx.log.info("replication connection to this node refused ({}); using SQL", e.detail());
-        mine = standby_position(local);
-    }
-    FollowCheck check = check_can_follow(mine, target.node.conninfo);
-    if (check.verdict == FollowVerdict::Diverged)
-        fail(ExitCode::FollowFail, fmt::format("this node cannot follow {}: its history has diverged", who),
-             check.reason,
-             fmt::format("stop this node's server, then run \"repmgr node rejoin -d '{}' "
-                         "--force-rewind\" to rewind it",
-                         target.node.conninfo));
+    auto where_am_i = [&] {
+        try {
+            return identify_system(ctx.config.conninfo);
+        } catch (const DbError& e) {
+            ctx.log.info("replication connection to this node refused ({}); using SQL",
+                         e.detail());
+            return standby_position(local);
+        }
+    };
+    WalPosition mine = where_am_i();
+    auto refuse_if_diverged = [&](const WalPosition& position) {
+        FollowCheck check = check_can_follow(position, target.node.conninfo);
+        if (check.verdict == FollowVerdict::Diverged)
+            fail(ExitCode::FollowFail,
+                 fmt::format("this node cannot follow {}: its history has diverged", who),
+                 check.reason,
+                 fmt::format("stop this node's server, then run \"repmgr node rejoin -d '{}' "
+                             "--force-rewind\" to rewind it",
+                             target.node.conninfo));
+    };
+    refuse_if_diverged(mine);
 
     // Metadata lives on the primary (which may differ from the upstream when cascading).
     std::optional<PrimaryConnection> primary;
@@ -143,6 +150,9 @@ int run_standby_follow(Context& ctx) {
              "check this node's server log (e.g. \"requested timeline is not a child\", which "
              "needs \"repmgr node rejoin --force-rewind\")");
     }
+    // WAL can still have come from the old upstream between the check above
+    // and the switch; the new upstream then ends the stream at once.
+    refuse_if_diverged(where_am_i());
 
     if (primary && my_record) {
         NodeRepository repo(primary->conn);
