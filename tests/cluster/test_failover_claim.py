@@ -79,8 +79,19 @@ def make_cluster(harness, per_node=None):
 
 def set_trap(witness, node_id, pid, signal_name, on_op):
     witness.sql(TRAP_SQL, dbname="repmgr")
+    add_trap(witness, node_id, pid, signal_name, on_op)
+
+
+def add_trap(witness, node_id, pid, signal_name, on_op):
+    """A second trap (set_trap installs the trigger and the first one)."""
     witness.sql("INSERT INTO public.claim_trap (node_id, pid, signal, on_op) "
                 "VALUES (%s, %s, %s, %s)", (node_id, pid, signal_name, on_op), dbname="repmgr")
+
+
+def fired_for(witness):
+    """The node whose trap fired, if one did."""
+    return witness.sql_one("SELECT node_id FROM public.claim_trap WHERE fired LIMIT 1",
+                           dbname="repmgr")
 
 
 def trap_fired(witness):
@@ -149,34 +160,42 @@ def test_winner_killed_before_confirming_is_taken_over(harness):
 
 @pytest.mark.slow
 def test_winner_stopped_past_its_deadline_does_not_promote_late(harness):
-    # node3's promotion takes a while (its promote_command sleeps first), so
-    # that node2, woken up after node3 took over and confirmed, gets through
-    # its sibling check (node3 still in recovery) and reaches its own
+    # Whichever standby claims first is frozen right after its claim (on a
+    # loaded machine either may rank first). The other one's promotion takes
+    # a while (its promote_command sleeps first), so that the frozen one,
+    # woken up after the other took over and confirmed, gets through its
+    # sibling check (the other still in recovery) and reaches its own
     # confirmation: which must fail.
-    data3 = os.path.join(harness.base, "node3", "data")
-    promote3 = f"'sleep 15 && {PG_BIN}/pg_ctl -D {data3} -w promote'"
-    primary, (s2, s3), witness, daemons = make_cluster(
-        harness, per_node={3: {"promote_command": promote3}})
-    assert s3.datadir == data3
-    # node2's repmgrd is frozen right after its claim is inserted.
+    per_node = {}
+    for node_id in (2, 3):
+        data = os.path.join(harness.base, f"node{node_id}", "data")
+        per_node[node_id] = {"promote_command": f"'sleep 15 && {PG_BIN}/pg_ctl -D {data} -w promote'"}
+    primary, (s2, s3), witness, daemons = make_cluster(harness, per_node=per_node)
     set_trap(witness, 2, daemons["node2"].pid, "STOP", "INSERT")
+    add_trap(witness, 3, daemons["node3"].pid, "STOP", "INSERT")
     sampler = WritableSampler([primary, s2, s3])
-    stopped = daemons["node2"]
+    stopped = None
     try:
         kill_when_caught_up(primary, (s2, s3))
-        wait_until(lambda: trap_fired(witness), timeout=60, what="node2 to claim")
-        wait_until(lambda: claim_row(witness) == (3, True, "{2}"), timeout=CONFIRM_WITHIN_S + 30,
-                   what="node3 to take over and confirm the claim")
-        assert not writable(s3)  # still sleeping in its promote_command
+        frozen_id = wait_until(lambda: fired_for(witness), timeout=60, what="a standby to claim")
+        frozen, other = (s2, s3) if frozen_id == 2 else (s3, s2)
+        other_id = 5 - frozen_id
+        stopped = daemons[frozen.name]
+        wait_until(lambda: claim_row(witness) == (other_id, True, f"{{{frozen_id}}}"),
+                   timeout=CONFIRM_WITHIN_S + 30,
+                   what=f"{other.name} to take over and confirm the claim")
+        assert not writable(other)  # still sleeping in its promote_command
         stopped.signal(signal.SIGCONT)
         wait_until(lambda: "was taken over by another node before it could be confirmed" in
-                   stopped.log(), timeout=20, what="node2 to fail its confirmation")
-        wait_until(lambda: writable(s3), timeout=60, what="node3 to promote")
-        assert s2.in_recovery()
-        wait_until(lambda: streams_from(s3, s2), timeout=60, what="node2 to follow node3")
+                   stopped.log(), timeout=20, what=f"{frozen.name} to fail its confirmation")
+        wait_until(lambda: writable(other), timeout=60, what=f"{other.name} to promote")
+        assert frozen.in_recovery()
+        wait_until(lambda: streams_from(other, frozen), timeout=60,
+                   what=f"{frozen.name} to follow {other.name}")
         assert "failover claim confirmed on the witness: promoting" not in stopped.log()
     finally:
-        stopped.signal(signal.SIGCONT)
+        for d in (daemons["node2"], daemons["node3"]):
+            d.signal(signal.SIGCONT)
         worst = sampler.stop()
     assert worst <= 1, f"two writable primaries seen: {sampler.seen}"
 
