@@ -57,15 +57,24 @@ def repl_events(node, event):
                     "WHERE event = %s ORDER BY event_timestamp", (event,), dbname="repmgr")
 
 
-def make_cluster(harness, priorities=(100, 100), witness=True, **extra):
+def make_cluster(harness, priorities=(100, 100), witness=True, per_node=None,
+                 write_conf=configure, **extra):
+    """Primary node1, standbys node2 and node3, witness (id 4), repmgrd on each.
+    `write_conf(node, node_id, **settings)` writes each repmgr.conf with
+    `extra` plus `per_node[node_id]` (extra settings for one node)."""
+    per_node = per_node or {}
+
+    def configure(node, node_id, **more):
+        return write_conf(node, node_id, **{**extra, **more, **per_node.get(node_id, {})})
+
     primary = harness.primary("node1")
-    configure(primary, 1, **extra)
+    configure(primary, 1)
     r = harness.repmgr("primary", "register", conf=primary.conf)
     assert r.returncode == 0, r.stderr
     standbys = []
     for node_id, prio in zip((2, 3), priorities):
         s = harness.standby_of(primary, f"node{node_id}")
-        configure(s, node_id, priority=prio, **extra)
+        configure(s, node_id, priority=prio)
         r = harness.repmgr("standby", "register", conf=s.conf)
         assert r.returncode == 0, r.stderr
         standbys.append(s)
@@ -74,7 +83,7 @@ def make_cluster(harness, priorities=(100, 100), witness=True, **extra):
         # A fresh initdb: a witness must have its own system identifier.
         w = harness.node("witness").init_fresh().start()
         w.create_repmgr_user()
-        configure(w, 4, **extra)
+        configure(w, 4)
         r = harness.repmgr("-h", "127.0.0.1", "-p", str(primary.port), "-U", "repmgr", "-d",
                            "repmgr", "witness", "register", conf=w.conf)
         assert r.returncode == 0, r.stderr

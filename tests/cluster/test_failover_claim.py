@@ -12,9 +12,8 @@ import signal
 
 import pytest
 
-from pylib.daemon_conf import FAST_FAILOVER, write_conf_with_event_log
 from pylib.harness import PG_BIN, wait_until
-from test_failover import WritableSampler, repl_events, streams_from, writable
+from test_failover import WritableSampler, make_cluster, repl_events, streams_from, writable
 
 # with master_response_timeout=2 a claim must be confirmed within 7 s
 CONFIRM_WITHIN_S = 7
@@ -43,38 +42,6 @@ CREATE TRIGGER claim_trap_confirm BEFORE UPDATE ON repmgr_test.repl_failover_cla
 CREATE TRIGGER claim_trap_claim AFTER INSERT ON repmgr_test.repl_failover_claim
   FOR EACH ROW EXECUTE FUNCTION public.claim_trap_fn();
 """
-
-
-def make_cluster(harness, per_node=None):
-    """Primary node1, standbys node2 and node3, witness (id 4), repmgrd on
-    each; `per_node` maps a node id to extra repmgr.conf settings."""
-    per_node = per_node or {}
-
-    def configure(node, node_id):
-        return write_conf_with_event_log(node, node_id, FAST_FAILOVER,
-                                         **per_node.get(node_id, {}))
-
-    primary = harness.primary("node1")
-    configure(primary, 1)
-    assert harness.repmgr("primary", "register", conf=primary.conf).returncode == 0
-    standbys = []
-    for node_id in (2, 3):
-        s = harness.standby_of(primary, f"node{node_id}")
-        configure(s, node_id)
-        r = harness.repmgr("standby", "register", conf=s.conf)
-        assert r.returncode == 0, r.stderr
-        standbys.append(s)
-    w = harness.node("witness").init_fresh().start()
-    w.create_repmgr_user()
-    configure(w, 4)
-    r = harness.repmgr("-h", "127.0.0.1", "-p", str(primary.port), "-U", "repmgr", "-d", "repmgr",
-                       "witness", "register", conf=w.conf)
-    assert r.returncode == 0, r.stderr
-    daemons = {n.name: harness.start_repmgrd(n) for n in [primary] + standbys + [w]}
-    for s in standbys:
-        wait_until(lambda s=s: "standby is running; upstream node 1 answers" in
-                   daemons[s.name].log(), timeout=30, what=f"repmgrd on {s.name} monitoring")
-    return primary, standbys, w, daemons
 
 
 def set_trap(witness, node_id, pid, signal_name, on_op):

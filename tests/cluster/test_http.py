@@ -16,6 +16,7 @@ import pytest
 
 from pylib.daemon_conf import FAST_FAILOVER
 from pylib.harness import free_port, wait_until
+from test_failover import make_cluster
 
 FAST = FAST_FAILOVER
 
@@ -265,24 +266,7 @@ def haproxy(harness):
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(HAPROXY), reason="haproxy is not installed")
 def test_haproxy_follows_failover(harness, haproxy):
-    primary = harness.primary("node1")
-    configure(primary, 1)
-    assert harness.repmgr("primary", "register", conf=primary.conf).returncode == 0
-    standbys = []
-    for node_id in (2, 3):
-        s = harness.standby_of(primary, f"node{node_id}")
-        configure(s, node_id)
-        r = harness.repmgr("standby", "register", conf=s.conf)
-        assert r.returncode == 0, r.stderr
-        standbys.append(s)
-    w = harness.node("witness").init_fresh().start()
-    w.create_repmgr_user()
-    configure(w, 4)
-    r = harness.repmgr("-h", "127.0.0.1", "-p", str(primary.port), "-U", "repmgr", "-d", "repmgr",
-                       "witness", "register", conf=w.conf)
-    assert r.returncode == 0, r.stderr
-    for n in [primary] + standbys + [w]:
-        harness.start_repmgrd(n)
+    primary, standbys, w, _ = make_cluster(harness, write_conf=configure)
     for s in standbys:
         wait_until(lambda s=s: code(s, "/replica") == 200, timeout=30, what=f"{s.name} streaming")
     assert code(w, "/primary") == 503
