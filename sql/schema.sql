@@ -81,6 +81,11 @@ CREATE TABLE IF NOT EXISTS repl_daemon (
   last_seen     TIMESTAMPTZ NULL
 );
 
+-- Schema version 5: what repmgrd decided at its last report, and why, so that
+-- "repmgr daemon status" can say why a node did (not) fail over.
+ALTER TABLE repl_daemon ADD COLUMN IF NOT EXISTS state TEXT NULL;
+ALTER TABLE repl_daemon ADD COLUMN IF NOT EXISTS reason TEXT NULL;
+
 -- Failover terms, used on the witness (the arbiter): the first standby to
 -- insert the row for a (failed primary, timeline) pair wins that failover and
 -- is the only one that promotes; every other candidate reads the row and

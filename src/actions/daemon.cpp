@@ -10,6 +10,7 @@
 #include "cluster/monitor.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/status.hpp"
+#include "config/conninfo.hpp"
 #include "util/table.hpp"
 
 namespace repmgr {
@@ -118,6 +119,10 @@ int run_daemon_status(Context& ctx) {
                         {"running", v.running},
                         {"pid", row && row->pid ? nlohmann::json(*row->pid) : nlohmann::json()},
                         {"paused", paused},
+                        // what that repmgrd decided at its last report, and why
+                        {"state", row && row->state ? nlohmann::json(*row->state) : nlohmann::json()},
+                        {"reason", row && row->reason ? nlohmann::json(mask_passwords(*row->reason))
+                                                      : nlohmann::json()},
                         {"last_seen", row && row->last_seen ? nlohmann::json(*row->last_seen)
                                                             : nlohmann::json()},
                         {"seconds_since_seen", row && row->seconds_since_seen

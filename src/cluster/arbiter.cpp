@@ -43,14 +43,16 @@ FailoverClaim claim_failover_term(Connection& witness, int failed_primary_id, in
             "ON CONFLICT (failed_primary_id, primary_timeline) DO NOTHING "
             "RETURNING winner_node_id",
             failed_primary_id, timeline, candidate_id, confirm_within_s);
-        if (won) return FailoverClaim{candidate_id, false, false, {}};
+        if (won) return FailoverClaim{candidate_id, false, {}};
     } else {
         witness.exec(
             "INSERT INTO repl_failover_claim (failed_primary_id, primary_timeline, winner_node_id) "
             "VALUES ($1, $2, $3) ON CONFLICT (failed_primary_id, primary_timeline) DO NOTHING",
             failed_primary_id, timeline, candidate_id);
     }
-    // The row cannot vanish between the two statements (nobody deletes claims).
+    // The row can vanish between the two statements only when its holder
+    // released it: winner 0 then reads as "someone else", and this
+    // candidate looks again at the next election.
     return read_failover_claim(witness, failed_primary_id, timeline).value_or(FailoverClaim{});
 }
 
@@ -64,14 +66,13 @@ std::optional<FailoverClaim> read_failover_claim(Connection& witness, int failed
         if (!row) return std::nullopt;
         FailoverClaim c;
         c.winner_node_id = static_cast<int>(row->integer("winner_node_id"));
-        c.confirmed = true;  // an old-style claim is final
         return c;
     }
     // "expired" is judged by the witness's clock, the same clock that set the
     // deadline: the candidates' clocks play no part. A claim without a
     // deadline (made by an older version) never expires.
     auto row = witness.opt_row(
-        "SELECT winner_node_id, confirmed_at IS NOT NULL AS confirmed, "
+        "SELECT winner_node_id, "
         "  (confirmed_at IS NULL AND promote_by IS NOT NULL AND promote_by < now()) AS expired, "
         "  array_to_string(superseded_node_ids, ',') AS passed_over "
         "FROM repl_failover_claim WHERE failed_primary_id = $1 AND primary_timeline = $2",
@@ -79,7 +80,6 @@ std::optional<FailoverClaim> read_failover_claim(Connection& witness, int failed
     if (!row) return std::nullopt;
     FailoverClaim c;
     c.winner_node_id = static_cast<int>(row->integer("winner_node_id"));
-    c.confirmed = row->boolean("confirmed");
     c.expired = row->boolean("expired");
     c.passed_over = parse_ids(row->text("passed_over"));
     return c;
@@ -175,6 +175,19 @@ bool read_only_fence_on(Connection& primary) {
         .one_row("SELECT reset_val = 'on' AS fenced FROM pg_settings "
                  "WHERE name = 'default_transaction_read_only'")
         .boolean("fenced");
+}
+
+bool release_failover_claim(Connection& witness, int failed_primary_id, int timeline,
+                            int candidate_id) {
+    // Only an unconfirmed claim of this candidate: a confirmed one is final,
+    // and an old-style witness (no confirmation column) keeps every claim.
+    if (!claims_have_deadlines(witness)) return false;
+    auto row = witness.opt_row(
+        "DELETE FROM repl_failover_claim "
+        "WHERE failed_primary_id = $1 AND primary_timeline = $2 AND winner_node_id = $3 "
+        "  AND confirmed_at IS NULL RETURNING winner_node_id",
+        failed_primary_id, timeline, candidate_id);
+    return row.has_value();
 }
 
 }  // namespace repmgr

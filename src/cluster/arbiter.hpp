@@ -22,6 +22,8 @@ namespace repmgr {
 //            must confirm before `promote_by` = now() + confirm_within_s.
 //   confirm  the winner, right before it promotes: UPDATE ... WHERE winner is
 //            still this node. A confirmed claim is final.
+//   release  the winner, when it will not promote after all: DELETE of its
+//            own unconfirmed row, so that nobody waits for its deadline.
 //   take over  another candidate, only while the claim is unconfirmed and past
 //            its deadline: UPDATE ... WHERE winner, confirmation and deadline
 //            are still what it saw. The old winner is listed as passed over.
@@ -30,7 +32,6 @@ namespace repmgr {
 // row version, so at most one of them succeeds. All times are the witness's.
 struct FailoverClaim {
     int winner_node_id = 0;
-    bool confirmed = false;  // the winner confirmed: it promotes (or promoted); final
     bool expired = false;    // unconfirmed and past promote_by: may be taken over
     std::vector<int> passed_over;  // earlier winners of this term whose claims expired
 };
@@ -49,6 +50,10 @@ bool take_over_failover_claim(Connection& witness, int failed_primary_id, int ti
 // The winner confirms its claim right before promoting; false when the claim
 // no longer names `candidate_id` (taken over): it must not promote then.
 bool confirm_failover_claim(Connection& witness, int failed_primary_id, int timeline,
+                            int candidate_id);
+// The winner gives up its unconfirmed claim (it found a reason not to
+// promote); false when there was none to give up.
+bool release_failover_claim(Connection& witness, int failed_primary_id, int timeline,
                             int candidate_id);
 
 // What a server says about itself when asked during a failover.

@@ -66,7 +66,24 @@ bool daemon_table_exists(Connection& conn) {
     return conn.one_row("SELECT to_regclass('repl_daemon') IS NOT NULL AS e").boolean("e");
 }
 
-void daemon_heartbeat(Connection& primary, int node_id, int pid, int interval_secs) {
+void daemon_heartbeat(Connection& primary, int node_id, int pid, int interval_secs,
+                      const std::string& state, const std::string& reason) {
+    try {
+        primary.exec(
+            "INSERT INTO repl_daemon (node_id, pid, interval_secs, started_at, last_seen, state, "
+            "  reason) "
+            "VALUES ($1, $2, $3, now(), now(), $4, $5) "
+            "ON CONFLICT (node_id) DO UPDATE SET pid = EXCLUDED.pid, "
+            "interval_secs = EXCLUDED.interval_secs, last_seen = now(), "
+            "state = EXCLUDED.state, reason = EXCLUDED.reason, "
+            "started_at = CASE WHEN repl_daemon.pid IS DISTINCT FROM EXCLUDED.pid "
+            "                    OR repl_daemon.started_at IS NULL "
+            "                  THEN now() ELSE repl_daemon.started_at END",
+            node_id, pid, interval_secs, state, reason);
+        return;
+    } catch (const DbError& e) {
+        if (e.sqlstate() != "42703") throw;  // undefined_column: a schema before version 5
+    }
     primary.exec(
         "INSERT INTO repl_daemon (node_id, pid, interval_secs, started_at, last_seen) "
         "VALUES ($1, $2, $3, now(), now()) "
@@ -95,8 +112,10 @@ std::vector<DaemonRow> daemon_rows(Connection& conn) {
          conn.exec("SELECT node_id, pid, paused, interval_secs, "
                    "to_char(started_at, 'YYYY-MM-DD HH24:MI:SS') AS started_at, "
                    "to_char(last_seen, 'YYYY-MM-DD HH24:MI:SS') AS last_seen, "
-                   "extract(epoch FROM now() - last_seen)::float8 AS since "
-                   "FROM repl_daemon ORDER BY node_id")
+                   "extract(epoch FROM now() - last_seen)::float8 AS since, "
+                   // to_jsonb: NULL rather than an error on a schema before version 5
+                   "to_jsonb(d) ->> 'state' AS state, to_jsonb(d) ->> 'reason' AS reason "
+                   "FROM repl_daemon AS d ORDER BY node_id")
              .all()) {
         DaemonRow d;
         d.node_id = static_cast<int>(r.integer("node_id"));
@@ -106,6 +125,8 @@ std::vector<DaemonRow> daemon_rows(Connection& conn) {
         d.started_at = r.opt_text("started_at");
         d.last_seen = r.opt_text("last_seen");
         if (auto s = r.opt_text("since")) d.seconds_since_seen = std::stod(*s);
+        d.state = r.opt_text("state");
+        d.reason = r.opt_text("reason");
         out.push_back(std::move(d));
     }
     return out;

@@ -57,11 +57,15 @@ struct DaemonRow {
     std::optional<std::string> started_at;
     std::optional<std::string> last_seen;
     std::optional<double> seconds_since_seen;
+    std::optional<std::string> state;   // repmgrd's state at its last report (schema 5)
+    std::optional<std::string> reason;  // and the sentence of its decision then
 };
 bool daemon_table_exists(Connection& conn);
-// Upserts this node's row: pid, interval, last_seen = now(); started_at is
-// reset when the pid changes (a new repmgrd).
-void daemon_heartbeat(Connection& primary, int node_id, int pid, int interval_secs);
+// Upserts this node's row: pid, interval, state and reason, last_seen =
+// now(); started_at is reset when the pid changes (a new repmgrd). A schema
+// older than version 5 gets the row without state and reason.
+void daemon_heartbeat(Connection& primary, int node_id, int pid, int interval_secs,
+                      const std::string& state, const std::string& reason);
 // Clears the pid: repmgrd stopped cleanly.
 void daemon_stopped(Connection& primary, int node_id, int pid);
 bool daemon_paused(Connection& conn, int node_id);

@@ -5,35 +5,16 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/node_record.hpp"
 #include "db/connection.hpp"
 
 namespace repmgr {
 
-enum class NodeType { Master, Standby, Witness };
-
-std::string_view node_type_name(NodeType type);   // as stored: master|standby|witness
-std::string_view node_role_label(NodeType type);  // as shown: primary|standby|witness
-NodeType parse_node_type(std::string_view text);
-
-struct NodeRecord {
-    int id = 0;
-    NodeType type = NodeType::Standby;
-    std::optional<int> upstream_node_id;
-    std::string cluster;
-    std::string name;
-    std::string conninfo;
-    std::optional<std::string> slot_name;
-    int priority = 100;
-    bool active = true;
-    std::string location = "default";
-
-    bool same_registration(const NodeRecord& other) const;
-};
-
 // The schema version this binary creates and understands.
 // 2: repl_daemon; 3: repl_failover_claim (witness arbiter); 4: claim deadline,
-// confirmation and takeover (promote_by, confirmed_at, superseded_node_ids).
-constexpr int kSchemaVersion = 4;
+// confirmation and takeover (promote_by, confirmed_at, superseded_node_ids);
+// 5: repmgrd's state and reason in repl_daemon.
+constexpr int kSchemaVersion = 5;
 
 // All SQL on repl_nodes and the schema lives here. The connection's
 // search_path must point at the cluster schema (see open_metadata()).

@@ -1,12 +1,12 @@
 // repmgrd: the node daemon. Parses its options and repmgr.conf, takes the pid
-// file lock, detaches when asked, then runs the monitoring loop (daemon/monitor).
+// file lock, detaches when asked, then runs the monitoring loop (daemon/daemon).
 #include <filesystem>
 #include <optional>
 
 #include <fmt/format.h>
 
 #include "cli/setup.hpp"
-#include "daemon/monitor.hpp"
+#include "daemon/daemon.hpp"
 #include "daemon/options.hpp"
 #include "daemon/pidfile.hpp"
 #include "daemon/process.hpp"
@@ -50,8 +50,8 @@ int main(int argc, char** argv) {
             daemonize(logs_to_syslog(ctx.config) ? std::string() : ctx.config.logfile);
             if (pid_file) pid_file->write_pid();
         }
-        Monitor monitor(ctx, options);
-        return monitor.run();
+        Daemon daemon(ctx, options);
+        return daemon.run();
     } catch (const Failure& f) {
         return report_failure(ctx.log, f);
     } catch (const std::exception& e) {

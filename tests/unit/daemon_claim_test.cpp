@@ -7,65 +7,25 @@
 
 #include <algorithm>
 
-#include "daemon/decide.hpp"
+#include "daemon/decide/decide.hpp"
+#include "daemon_snapshots.hpp"
 
 using namespace repmgr;
 using namespace repmgr::repmgrd;
+using namespace repmgr::repmgrd::testing;
 
 namespace {
-
-CandidateView candidate(int id, Lsn lsn, int priority = 100) {
-    CandidateView v;
-    v.node_id = id;
-    v.priority = priority;
-    v.reachable = true;
-    v.received_lsn = lsn;
-    return v;
-}
 
 // Node `self`, standby of failed primary 1; siblings 2 and 3; a witness. Node
 // 2 won the claim of the term (it ranks first: lowest id).
 Snapshot claimed_by_2(int self, bool expired) {
-    Snapshot s;
-    s.node_id = self;
-    s.role = NodeRole::Standby;
-    s.local = {true, true, {}};
-    s.upstream_id = 1;
-    s.upstream = {false, false, "connection refused"};
-    s.tuning.automatic_failover = true;
-    s.tuning.reconnect_attempts = 1;
-    FailoverView f;
-    f.term = {1, 1};
-    f.election.self_id = self;
-    f.election.failed_primary_id = 1;
-    f.election.standbys = {candidate(2, 100), candidate(3, 100)};
-    f.election.has_witness = true;
-    f.election.witness_reachable = true;
-    f.claim_winner = 2;
-    f.claim_expired = expired;
-    s.failover = f;
+    Snapshot s = failed_upstream(self);
+    claimed_by(s, 2, expired);
     return s;
 }
 
-Memory in_state(State state, std::optional<int> leader = std::nullopt) {
-    Memory m;
-    m.start_recorded = true;
-    m.upstream_id = 1;
-    m.upstream_was_up = false;
-    m.state = state;
-    m.leader_id = leader;
-    return m;
-}
 
-const Action* find(const Step& step, ActionKind kind) {
-    auto it = std::find_if(step.actions.begin(), step.actions.end(),
-                           [&](const Action& a) { return a.kind == kind; });
-    return it == step.actions.end() ? nullptr : &*it;
-}
 
-bool says(const Step& step, const std::string& text) {
-    return step.reason.find(text) != std::string::npos;
-}
 
 }  // namespace
 
@@ -82,9 +42,10 @@ TEST(DaemonClaim, FreshClaimIsFollowedNotTakenOver) {
     EXPECT_EQ(find(later, ActionKind::PromoteSelf), nullptr);
 }
 
-TEST(DaemonClaim, ConfirmedClaimIsFinalEvenAfterTheFollowTimeout) {
+// The witness never reports a confirmed claim as expired: it stays the
+// decision even when its holder is slow to accept writes.
+TEST(DaemonClaim, UnexpiredClaimIsFinalEvenAfterTheFollowTimeout) {
     Snapshot s = claimed_by_2(3, false);
-    s.failover->claim_confirmed = true;
     s.tuning.primary_follow_timeout = 10;
     Step wait = decide(s, in_state(State::Monitoring));
     ASSERT_EQ(wait.next.state, State::AwaitingLeader);
@@ -131,8 +92,8 @@ TEST(DaemonClaim, NodesAlreadyPassedOverStayOut) {
     Snapshot s = claimed_by_2(3, true);
     s.failover->election.standbys.push_back(candidate(5, 200));
     // node 5 took the claim over from node 2 and also never confirmed
-    s.failover->claim_winner = 5;
-    s.failover->claim_passed_over = {2};
+    claimed_by(s, 5, true);
+    s.failover->arbiter.claim->passed_over = {2};
     Step step = decide(s, in_state(State::AwaitingLeader, 5));
     EXPECT_EQ(step.next.state, State::Promoting);
     EXPECT_NE(find(step, ActionKind::PromoteSelf), nullptr);
@@ -176,8 +137,8 @@ TEST(DaemonClaim, MoreAdvancedPassedOverNodeIsReported) {
 TEST(DaemonClaim, WinnerThatWasTakenOverFollowsInsteadOfPromoting) {
     // Node 2 resumes after its claim was taken over by node 3.
     Snapshot s = claimed_by_2(2, false);
-    s.failover->claim_winner = 3;
-    s.failover->claim_passed_over = {2};
+    claimed_by(s, 3);
+    s.failover->arbiter.claim->passed_over = {2};
     Step promoting = decide(s, in_state(State::Promoting));
     EXPECT_EQ(promoting.next.state, State::AwaitingLeader);
     EXPECT_EQ(promoting.next.leader_id, 3);
@@ -194,4 +155,13 @@ TEST(DaemonClaim, ConfirmDeadlineCoversTheWinnersBoundedSteps) {
     EXPECT_EQ(claim_confirm_seconds(t), 5);  // never below 5 s
     t.master_response_timeout = 10;
     EXPECT_EQ(claim_confirm_seconds(t), 31);
+}
+
+TEST(DaemonClaim, TakeoverNamesTheStaleHolderInThePromoteAction) {
+    Snapshot s = claimed_by_2(3, true);
+    Step step = decide(s, in_state(State::Monitoring));
+    const Action* promote = find(step, ActionKind::PromoteSelf);
+    ASSERT_NE(promote, nullptr);
+    EXPECT_EQ(promote->take_over_from, 2);
+    EXPECT_EQ(promote->term.failed_primary_id, 1);
 }

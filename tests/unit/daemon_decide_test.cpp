@@ -6,9 +6,9 @@
 #include <set>
 
 #include "config/config.hpp"
-#include "daemon/decide.hpp"
+#include "daemon/decide/decide.hpp"
 #include "daemon/reload.hpp"
-#include "daemon/state_machine.hpp"
+#include "daemon/decide/state_machine.hpp"
 
 using namespace repmgr;
 using namespace repmgr::repmgrd;

@@ -5,59 +5,18 @@
 
 #include <algorithm>
 
-#include "daemon/decide.hpp"
+#include "daemon/decide/decide.hpp"
+#include "daemon_snapshots.hpp"
 
 using namespace repmgr;
 using namespace repmgr::repmgrd;
+using namespace repmgr::repmgrd::testing;
 
 namespace {
 
-CandidateView candidate(int id, Lsn lsn, int priority = 100) {
-    CandidateView v;
-    v.node_id = id;
-    v.priority = priority;
-    v.reachable = true;
-    v.received_lsn = lsn;
-    return v;
-}
 
-// Node 2, standby of node 1, whose upstream has just failed its checks; node 3
-// is a sibling, node 4 the witness.
-Snapshot failed_upstream(int self = 2) {
-    Snapshot s;
-    s.node_id = self;
-    s.role = NodeRole::Standby;
-    s.local = {true, true, {}};
-    s.upstream_id = 1;
-    s.upstream = {false, false, "connection refused"};
-    s.tuning.automatic_failover = true;
-    s.tuning.reconnect_attempts = 1;
-    FailoverView f;
-    f.term = {1, 1};
-    f.election.self_id = self;
-    f.election.failed_primary_id = 1;
-    f.election.standbys = {candidate(2, 100), candidate(3, 100)};
-    f.election.has_witness = true;
-    f.election.witness_reachable = true;
-    s.failover = f;
-    return s;
-}
 
-Memory in_state(State state) {
-    Memory m;
-    m.start_recorded = true;
-    m.upstream_id = 1;
-    m.upstream_was_up = false;
-    m.state = state;
-    return m;
-}
 
-const Action* find(const Step& step, ActionKind kind, const std::string& event = {}) {
-    auto it = std::find_if(step.actions.begin(), step.actions.end(), [&](const Action& a) {
-        return a.kind == kind && (event.empty() || a.event == event);
-    });
-    return it == step.actions.end() ? nullptr : &*it;
-}
 
 }  // namespace
 
@@ -125,13 +84,13 @@ TEST(DaemonFailover, FollowThatDoesNotStreamGoesBackToWaiting) {
 
 TEST(DaemonFailover, WitnessClaimDecidesTheWinner) {
     Snapshot s = failed_upstream(2);
-    s.failover->claim_winner = 3;  // node 3 claimed first, although node 2 ranks first
+    claimed_by(s, 3);  // node 3 claimed first, although node 2 ranks first
     Step step = decide(s, in_state(State::Monitoring));
     EXPECT_EQ(step.next.state, State::AwaitingLeader);
     EXPECT_EQ(step.next.leader_id, 3);
     EXPECT_EQ(find(step, ActionKind::PromoteSelf), nullptr);
 
-    s.failover->claim_winner = 2;  // our own earlier claim (e.g. repmgrd restarted)
+    claimed_by(s, 2);  // our own earlier claim (e.g. repmgrd restarted)
     Step mine = decide(s, in_state(State::Electing));
     EXPECT_EQ(mine.next.state, State::Promoting);
     EXPECT_NE(find(mine, ActionKind::PromoteSelf), nullptr);
@@ -141,7 +100,7 @@ TEST(DaemonFailover, UnreachableWitnessBlocksPromotionButNotQuorumWithSiblings) 
     Snapshot s = failed_upstream(2);
     // three standbys see each other: 3 of 5 voting members, a majority without the witness
     s.failover->election.standbys.push_back(candidate(5, 100));
-    s.failover->election.witness_reachable = false;
+    witness_unreachable(s);
     Step step = decide(s, in_state(State::Monitoring));
     EXPECT_EQ(step.next.state, State::Degraded);
     EXPECT_NE(step.reason.find("the witness cannot be reached"), std::string::npos);
@@ -153,7 +112,7 @@ TEST(DaemonFailover, UnreachableWitnessBlocksPromotionButNotQuorumWithSiblings) 
 TEST(DaemonFailover, AbortsAreRecordedOncePerEpisodeAndElectionsRerun) {
     Snapshot s = failed_upstream(2);
     s.failover->election.standbys[1].reachable = false;
-    s.failover->election.witness_reachable = false;
+    witness_unreachable(s);
     s.tuning.election_rerun_interval = 5;
     Step one = decide(s, in_state(State::Monitoring));
     EXPECT_EQ(one.next.state, State::Degraded);
@@ -254,7 +213,7 @@ TEST(DaemonFailover, PromotionOutcomes) {
     EXPECT_EQ(decide(promoted, in_state(State::Promoting)).next.state, State::Monitoring);
 
     Snapshot lost = s;
-    lost.failover->claim_winner = 3;
+    claimed_by(lost, 3);
     Step l = decide(lost, in_state(State::Promoting));
     EXPECT_EQ(l.next.state, State::AwaitingLeader);
     EXPECT_EQ(l.next.leader_id, 3);
@@ -419,4 +378,59 @@ TEST(DaemonFencing, StandbyLiftsAFenceLeftInItsConfiguration) {
     const Action* a = find(decide(s, in_state(State::Monitoring)), ActionKind::ReadOnlyFence);
     ASSERT_NE(a, nullptr);
     EXPECT_FALSE(a->on);
+}
+
+// Reasons as data: what the promotion itself reported becomes the reason of
+// the next tick and the text of the abort event.
+TEST(DaemonFailover, PromotionVetoIsTheRecordedReason) {
+    Snapshot s = failed_upstream(2);
+    s.outcomes.push_back({ActionOutcome::Kind::Promote, false, 1,
+                          "I will not promote because node 3 already runs as a primary"});
+    Step step = decide(s, in_state(State::Promoting));
+    EXPECT_TRUE(says(step, "I will not promote because node 3 already runs as a primary"));
+    const Action* abort = find(step, ActionKind::RecordEvent, "repmgrd_failover_abort");
+    ASSERT_NE(abort, nullptr);
+    EXPECT_NE(abort->details.find("node 3 already runs as a primary"), std::string::npos);
+    EXPECT_TRUE(step.reason_changed);
+}
+
+TEST(DaemonFailover, PlainMonitoringReasonIsNotANotice) {
+    Snapshot s = failed_upstream(2);
+    s.failover.reset();
+    s.upstream = {true, true, {}};
+    Memory m = in_state(State::Monitoring);
+    m.upstream_was_up = true;
+    Step step = decide(s, m);
+    EXPECT_EQ(step.next.state, State::Monitoring);
+    EXPECT_FALSE(step.reason_changed);
+    EXPECT_EQ(step.next.reason, step.reason);
+}
+
+TEST(DaemonFailover, StaleUpstreamInTheMetadataIsCorrectedByAnAction) {
+    Snapshot s = failed_upstream(2);
+    s.failover.reset();
+    s.upstream = {true, true, {}};
+    s.primary_writable = true;
+    s.streams_from_other = 3;
+    Memory m = in_state(State::Monitoring);
+    m.upstream_was_up = true;
+    Step step = decide(s, m);
+    const Action* fix = find(step, ActionKind::RecordUpstream);
+    ASSERT_NE(fix, nullptr);
+    EXPECT_EQ(fix->node, 3);
+    // only in plain monitoring: never in the middle of a failover
+    EXPECT_EQ(find(decide(s, in_state(State::Following)), ActionKind::RecordUpstream), nullptr);
+}
+
+TEST(DaemonFailover, MemoryKeepsWhatTheObserverCannotSee) {
+    Snapshot s = failed_upstream(2);
+    s.paused = true;
+    s.upstream_timeline = 4;
+    s.upstream = {true, false, {}};
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.role, NodeRole::Standby);
+    EXPECT_TRUE(step.next.paused);
+    ASSERT_TRUE(step.next.primary_timeline);
+    EXPECT_EQ(step.next.primary_timeline->node_id, 1);
+    EXPECT_EQ(step.next.primary_timeline->timeline, 4);
 }

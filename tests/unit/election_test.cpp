@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "daemon/election.hpp"
+#include "daemon/decide/election.hpp"
 
 using namespace repmgr;
 

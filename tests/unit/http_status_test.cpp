@@ -3,7 +3,7 @@
 #include <set>
 #include <sstream>
 
-#include "daemon/http_status.hpp"
+#include "daemon/http/http_status.hpp"
 
 using namespace repmgr::repmgrd;
 using SystemClock = std::chrono::system_clock;

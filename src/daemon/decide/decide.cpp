@@ -1,6 +1,6 @@
-#include "daemon/decide.hpp"
+#include "daemon/decide/decide.hpp"
 
-#include "daemon/decide_steps.hpp"
+#include "daemon/decide/decide_steps.hpp"
 
 #include <algorithm>
 
@@ -91,6 +91,22 @@ void primary_standbys(const Snapshot& s, Step& step) {
     step.next.missing_standbys = std::move(missing);
 }
 
+// The metadata must name the node this standby really streams from: a
+// repmgrd killed in the middle of a follow leaves the old upstream recorded,
+// and the restarted one would monitor (and fail over from) the wrong node.
+void correct_upstream(const Snapshot& s, const Memory& before, Step& step) {
+    if (before.state != State::Monitoring || !s.local.in_recovery || !s.streams_from_other ||
+        !s.primary_writable)
+        return;
+    Action a{ActionKind::RecordUpstream, {},
+             fmt::format("node {} streams from node {}, but the metadata names node {} as its "
+                         "upstream: recording node {}",
+                         s.node_id, *s.streams_from_other, s.upstream_id.value_or(0),
+                         *s.streams_from_other)};
+    a.node = *s.streams_from_other;
+    step.actions.push_back(std::move(a));
+}
+
 bool witness_sync_due(const Snapshot& s, const Memory& m) {
     return !m.last_witness_sync ||
            s.at - *m.last_witness_sync >= std::chrono::seconds(s.tuning.witness_sync_interval);
@@ -178,6 +194,13 @@ Step decide(const Snapshot& s, const Memory& memory) {
     Step step;
     step.next = memory;
     Memory& m = step.next;
+    // What the observer fell back on while it could not see is what it saw
+    // last: remember this tick's view for the next.
+    m.role = s.role;
+    m.paused = s.paused;
+    m.nodes = s.nodes;
+    if (s.upstream_id && s.upstream_timeline)
+        m.primary_timeline = TimelineSeen{*s.upstream_id, *s.upstream_timeline};
 
     if (!m.start_recorded) {
         record(step, "repmgrd_start",
@@ -230,8 +253,10 @@ Step decide(const Snapshot& s, const Memory& memory) {
                              "promotion whose metadata was never written, e.g. repmgrd stopped "
                              "in the middle of a failover): recording it as the primary",
                              s.node_id)});
-        else if (s.role == NodeRole::Standby)
+        else if (s.role == NodeRole::Standby) {
+            correct_upstream(s, memory, step);
             standby_upstream(s, step);
+        }
         if (m.state == State::Promoting || (s.role == NodeRole::Standby && in_failover(m.state)))
             failover_step(s, step);
         if (s.role == NodeRole::Primary && !s.local.in_recovery) {
@@ -267,6 +292,8 @@ Step decide(const Snapshot& s, const Memory& memory) {
 
     step.wait = wait_for(m.state, s.tuning);
     step.reason = reason_for(s, step);
+    step.reason_changed = step.reason != memory.reason && m.state != State::Monitoring;
+    m.reason = step.reason;
     return step;
 }
 

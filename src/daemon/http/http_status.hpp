@@ -39,6 +39,7 @@ struct DaemonStatus {
     bool legitimate_primary = false;
     std::string not_legitimate_because;  // a sentence when a primary is not legitimate
     std::string state = "monitoring";   // repmgrd's state machine
+    std::string reason;                 // the sentence of its last decision
     bool paused = false;
     std::optional<std::string> primary_lsn;
     std::optional<std::string> received_lsn;

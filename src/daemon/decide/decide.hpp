@@ -5,14 +5,28 @@
 #include <string>
 #include <vector>
 
-#include "daemon/snapshot.hpp"
-#include "daemon/state_machine.hpp"
+#include "daemon/decide/snapshot.hpp"
+#include "daemon/decide/state_machine.hpp"
 
 namespace repmgr::repmgrd {
 
-// What repmgrd remembers from one tick to the next.
+// Timeline `timeline` as last read from primary `node_id`.
+struct TimelineSeen {
+    int node_id = 0;
+    int timeline = 0;
+};
+
+// What repmgrd remembers from one tick to the next: everything a decision
+// depends on besides the snapshot. The observer reads it too, for what it
+// cannot see this tick (the role and the nodes while the local server is
+// down, the pause flag while the primary is gone, the failed primary's
+// timeline).
 struct Memory {
     State state = State::Monitoring;
+    NodeRole role = NodeRole::Unknown;   // last known: kept while the local server is down
+    bool paused = false;                 // last read from the primary: kept while it is gone
+    std::vector<NodeRecord> nodes;       // repl_nodes last read from the local server
+    std::optional<TimelineSeen> primary_timeline;  // the upstream primary's, read while it answered
     int upstream_failures = 0;           // consecutive failed upstream checks
     bool start_recorded = false;
     // Last seen reachability, for the disconnect/reconnect events. Starts as
@@ -30,6 +44,7 @@ struct Memory {
     bool manual_reported = false;                       // standby_disconnect_manual once
     int follow_ticks = 0;                               // ticks spent in Following
     std::string last_decision;                          // the latest failover sentence
+    std::string reason;                                 // the previous tick's reason
     // primary
     bool split_brain_recorded = false;
     bool prefenced = false;             // read-only written into the stopped data directory
@@ -48,24 +63,31 @@ enum class ActionKind {
     ReadOnlyFence, // isolation: `on` = make this primary read-only, else lift it
     PreFence,      // local server down, another node is primary: make it start read-only
     RecordOwnPromotion,  // a registered standby runs as primary: record it in the metadata
+    RecordUpstream,      // the metadata names another upstream than the one streamed from: record `node`
 };
 
 struct Action {
     ActionKind kind;
     std::string event;    // RecordEvent: event name
-    std::string details;  // RecordEvent details / LogWarning text
+    std::string details;  // RecordEvent details / LogWarning text / why, for the others
     bool successful = true;
-    int node = 0;     // PromoteSelf: the failed primary; Follow/FencePrimary: the new primary
+    // RecordEvent: the node to record it on (0: the primary); PromoteSelf: the
+    // failed primary; Follow/FencePrimary: the new primary; RecordUpstream: the upstream
+    int node = 0;
     bool on = false;  // ReadOnlyFence
+    // PromoteSelf: the term, and the holder of an expired claim to take over
+    FailoverTerm term;
+    std::optional<int> take_over_from;
 };
 
 // decide()'s answer: what to do now, what to remember, when to look again,
-// and why, as a sentence for the log.
+// and why, as a sentence for the log, /status and "repmgr daemon status".
 struct Step {
     Memory next;
     std::vector<Action> actions;
     std::vector<std::string> transitions;  // "from X to Y: comment", one per state change
     std::string reason;
+    bool reason_changed = false;  // worth a NOTICE: changed, outside plain monitoring
     std::chrono::seconds wait{1};
 };
 

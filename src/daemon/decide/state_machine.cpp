@@ -1,4 +1,4 @@
-#include "daemon/state_machine.hpp"
+#include "daemon/decide/state_machine.hpp"
 
 namespace repmgr::repmgrd {
 namespace {
@@ -92,30 +92,6 @@ std::string_view state_name(State state) {
         case S::Degraded: return "degraded";
         case S::SplitBrain: return "split-brain";
         case S::Isolated: return "isolated";
-    }
-    return "?";
-}
-
-std::string_view trigger_name(Trigger trigger) {
-    switch (trigger) {
-        case T::LocalLost: return "local-lost";
-        case T::LocalBack: return "local-back";
-        case T::UpstreamLost: return "upstream-lost";
-        case T::UpstreamBack: return "upstream-back";
-        case T::AttemptsSpent: return "attempts-spent";
-        case T::StartElection: return "start-election";
-        case T::WonElection: return "won-election";
-        case T::LostElection: return "lost-election";
-        case T::ElectionAborted: return "election-aborted";
-        case T::RetryElection: return "retry-election";
-        case T::LeaderReady: return "leader-ready";
-        case T::Promoted: return "promoted";
-        case T::PromotionFailed: return "promotion-failed";
-        case T::FollowFailed: return "follow-failed";
-        case T::RivalPrimarySeen: return "rival-primary-seen";
-        case T::RivalGone: return "rival-gone";
-        case T::PeersLost: return "peers-lost";
-        case T::PeersBack: return "peers-back";
     }
     return "?";
 }

@@ -1,12 +1,9 @@
-// The monitor's side of the HTTP endpoints: after every tick it condenses
-// what it saw into an immutable DaemonStatus and publishes it for the HTTP
-// thread. Only with http_port and http_listen_address set; otherwise nothing
-// here runs and no extra query is sent.
+#include "daemon/http/http_publish.hpp"
+
 #include <fmt/format.h>
 
 #include "cluster/arbiter.hpp"
 #include "cluster/monitor.hpp"
-#include "daemon/monitor.hpp"
 
 namespace repmgr::repmgrd {
 namespace {
@@ -37,23 +34,23 @@ std::string doubt_about_primary(const Snapshot& s, State state,
 
 }  // namespace
 
-bool Monitor::http_enabled() const {
+bool StatusPublisher::enabled() const {
     return ctx_.config.http_port > 0 && !ctx_.config.http_listen_address.empty();
 }
 
-void Monitor::start_http() {
-    if (!http_enabled()) return;
-    http_ = std::make_unique<HttpServer>(status_board_);
-    http_->start(ctx_.config.http_listen_address, ctx_.config.http_port);
+void StatusPublisher::start() {
+    if (!enabled()) return;
+    server_ = std::make_unique<HttpServer>(board_);
+    server_->start(ctx_.config.http_listen_address, ctx_.config.http_port);
     ctx_.log.notice("serving HTTP on {}:{} (/health /primary /replica /status /metrics)",
                     ctx_.config.http_listen_address, ctx_.config.http_port);
 }
 
-void Monitor::stop_http() {
-    if (http_) http_->stop();
+void StatusPublisher::stop() {
+    if (server_) server_->stop();
 }
 
-void Monitor::publish_status(const Snapshot& s, const Step& step, State before) {
+void StatusPublisher::publish(const Snapshot& s, const Step& step, State before) {
     State after = step.next.state;
     if ((before == State::Promoting || before == State::Following) && after == State::Monitoring)
         ++failovers_;
@@ -63,20 +60,23 @@ void Monitor::publish_status(const Snapshot& s, const Step& step, State before) 
             PublishedEvent{a.event, a.successful, a.details, std::chrono::system_clock::now()});
         if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();
     }
-    if (!http_) return;
+    if (!server_) return;
 
     DaemonStatus d;
     d.node_id = s.node_id;
     d.node_name = ctx_.config.node_name;
     d.role = std::string(role_name(s.role));
     d.upstream_id = s.upstream_id;
-    if (upstream_record_ && s.upstream_id == upstream_record_->id) d.upstream_name = upstream_record_->name;
+    if (s.upstream_id)
+        for (const auto& n : s.nodes)
+            if (n.id == *s.upstream_id) d.upstream_name = n.name;
     d.upstream_reachable = s.upstream.reachable;
     d.local_reachable = s.local.reachable;
     d.local_error = s.local.error;
     d.in_recovery = s.local.in_recovery;
     d.state = std::string(state_name(after));
     d.paused = s.paused;
+    d.reason = step.reason;
     d.primary_lsn = s.positions.primary_lsn;
     d.received_lsn = s.positions.received_lsn;
     d.replayed_lsn = s.positions.replayed_lsn;
@@ -85,7 +85,7 @@ void Monitor::publish_status(const Snapshot& s, const Step& step, State before) 
     d.failovers = failovers_;
     d.last_events.assign(recent_events_.begin(), recent_events_.end());
 
-    if (Connection* local = s.local.reachable ? local_.current() : nullptr) {
+    if (Connection* local = s.local.reachable ? links_.local.current() : nullptr) {
         try {
             PeerState peer = read_peer_state(*local, kAnyMessageAge);
             d.streaming = peer.in_recovery && peer.streaming;
@@ -103,11 +103,11 @@ void Monitor::publish_status(const Snapshot& s, const Step& step, State before) 
         }
     }
     if (s.role == NodeRole::Primary && s.local.reachable && !s.local.in_recovery) {
-        d.not_legitimate_because = doubt_about_primary(s, after, primary_record_);
+        d.not_legitimate_because = doubt_about_primary(s, after, links_.primary_record);
         d.legitimate_primary = d.not_legitimate_because.empty();
     }
     d.checked_at = std::chrono::system_clock::now();
-    status_board_.publish(std::move(d));
+    board_.publish(std::move(d));
 }
 
 }  // namespace repmgr::repmgrd

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "daemon/decide_steps.hpp"
+#include "daemon/decide/decide_steps.hpp"
 
 namespace repmgr::repmgrd {
 namespace {
@@ -35,10 +35,34 @@ void follow_leader(Step& step, int leader, std::string why, Clock::time_point no
 
 void run_election(const Snapshot& s, Step& step);
 
+const ActionOutcome* find_outcome(const Snapshot& s, ActionOutcome::Kind kind) {
+    for (const auto& o : s.outcomes)
+        if (o.kind == kind) return &o;
+    return nullptr;
+}
+
+const TermClaim* term_claim(const Snapshot& s) {
+    return s.failover && s.failover->arbiter.claim ? &*s.failover->arbiter.claim : nullptr;
+}
+
 // The leader we wait for holds a claim it never confirmed, past its deadline:
 // its repmgrd died or is stuck before promoting. Waiting longer is pointless.
 bool leader_claim_expired(const Snapshot& s, int leader) {
-    return s.failover && s.failover->claim_winner == leader && s.failover->claim_expired;
+    const TermClaim* c = term_claim(s);
+    return c && c->holder == leader && c->expired;
+}
+
+// This node promotes: claims the term (or takes the expired claim of
+// `take_over_from` over), re-checks, confirms, promotes (effects/promote).
+void promote_self(const Snapshot& s, Step& step, std::string why,
+                  std::optional<int> take_over_from = std::nullopt) {
+    step.next.last_decision = why;
+    apply_trigger(step, Trigger::WonElection);
+    Action a{ActionKind::PromoteSelf, {}, std::move(why)};
+    a.node = s.failover->term.failed_primary_id;
+    a.term = s.failover->term;
+    a.take_over_from = take_over_from;
+    step.actions.push_back(std::move(a));
 }
 
 void await_leader(const Snapshot& s, Step& step, bool may_reelect = true) {
@@ -99,9 +123,10 @@ bool contains(const std::vector<int>& ids, int id) {
 void take_over_election(const Snapshot& s, Step& step) {
     Memory& m = step.next;
     const FailoverView& f = *s.failover;
-    const int stale = *f.claim_winner;
+    const TermClaim& claim = *term_claim(s);
+    const int stale = claim.holder;
     ElectionInput e = f.election;
-    std::vector<int> passed_over = f.claim_passed_over;
+    std::vector<int> passed_over = claim.passed_over;
     passed_over.push_back(stale);
     const CandidateView* stale_view = find_view(f, stale);
     for (auto& c : e.standbys) {
@@ -126,10 +151,7 @@ void take_over_election(const Snapshot& s, Step& step) {
                                    "the difference is lost when it follows or is rejoined)",
                                    stale, format_lsn(stale_view->received_lsn),
                                    format_lsn(me->received_lsn));
-            m.last_decision = why;
-            apply_trigger(step, Trigger::WonElection);
-            step.actions.push_back({ActionKind::PromoteSelf, {}, why, true,
-                                    f.term.failed_primary_id});
+            promote_self(s, step, why, stale);
             return;
         }
         case ElectionOutcome::FollowOther:
@@ -171,24 +193,23 @@ void run_election(const Snapshot& s, Step& step) {
         if (m.state == State::AwaitingLeader) await_leader(s, step, false);
         return;
     }
-    // The witness decides who won a term: a claim, once made, is final.
-    if (f.claim_winner) {
-        if (*f.claim_winner == s.node_id) {
-            m.last_decision = fmt::format("this node already holds the claim for the failover of "
-                                          "node {} (timeline {}): promoting",
-                                          f.term.failed_primary_id, f.term.timeline);
-            apply_trigger(step, Trigger::WonElection);
-            step.actions.push_back({ActionKind::PromoteSelf, {}, m.last_decision, true,
-                                    f.term.failed_primary_id});
+    // The arbiter decides who won a term: a claim, once made, is final
+    // (unless it expires unconfirmed).
+    if (const TermClaim* claim = term_claim(s)) {
+        if (claim->holder == s.node_id) {
+            promote_self(s, step,
+                         fmt::format("this node already holds the claim for the failover of "
+                                     "node {} (timeline {}): promoting",
+                                     f.term.failed_primary_id, f.term.timeline));
             return;
         }
-        if (f.claim_expired) {
+        if (claim->expired) {
             take_over_election(s, step);
             return;
         }
-        follow_leader(step, *f.claim_winner,
-                      fmt::format("node {} won the failover of node {} (claim on the witness)",
-                                  *f.claim_winner, f.term.failed_primary_id),
+        follow_leader(step, claim->holder,
+                      fmt::format("node {} won the failover of node {} (claim on the {})",
+                                  claim->holder, f.term.failed_primary_id, f.arbiter.name),
                       s.at);
         await_leader(s, step, false);
         return;
@@ -196,15 +217,14 @@ void run_election(const Snapshot& s, Step& step) {
     ElectionResult r = elect(f.election);
     switch (r.outcome) {
         case ElectionOutcome::PromoteSelf:
-            if (f.election.has_witness && !f.election.witness_reachable) {
-                abort_failover(s, step, "I will not fail over because the witness cannot be "
-                                        "reached to claim the failover term");
+            if (f.arbiter.required && !f.arbiter.reachable) {
+                abort_failover(s, step,
+                               fmt::format("I will not fail over because the {} cannot be "
+                                           "reached to claim the failover term",
+                                           f.arbiter.name));
                 return;
             }
-            m.last_decision = r.reason;
-            apply_trigger(step, Trigger::WonElection);
-            step.actions.push_back({ActionKind::PromoteSelf, {}, r.reason, true,
-                                    f.term.failed_primary_id});
+            promote_self(s, step, r.reason);
             return;
         case ElectionOutcome::FollowOther:
         case ElectionOutcome::NewPrimaryExists:
@@ -225,15 +245,19 @@ void promoting(const Snapshot& s, Step& step) {
         apply_trigger(step, Trigger::Promoted);
         return;
     }
-    if (s.failover && s.failover->claim_winner && *s.failover->claim_winner != s.node_id) {
-        follow_leader(step, *s.failover->claim_winner,
+    if (const TermClaim* claim = term_claim(s); claim && claim->holder != s.node_id) {
+        follow_leader(step, claim->holder,
                       fmt::format("node {} claimed this failover term first: following it",
-                                  *s.failover->claim_winner),
+                                  claim->holder),
                       s.at);
         return;
     }
     apply_trigger(step, Trigger::PromotionFailed);
-    std::string why = "the promotion of this node did not happen (see the log above)";
+    // The promotion's own account (a veto, a refused claim, a failed
+    // promote_command) is the reason, in the log and in the abort event.
+    std::string why = "the promotion of this node did not happen";
+    if (const ActionOutcome* o = find_outcome(s, ActionOutcome::Kind::Promote); o && !o->ok)
+        why += ": " + o->reason;
     m.last_decision = why;
     if (!m.abort_recorded)
         add_event(step, "repmgrd_failover_abort", fmt::format("node {}: {}", s.node_id, why),
@@ -279,6 +303,8 @@ void failover_step(const Snapshot& s, Step& step) {
             await_leader(s, step);
             return;
         case State::Following:
+            if (const ActionOutcome* o = find_outcome(s, ActionOutcome::Kind::Follow); o && !o->ok)
+                m.last_decision = o->reason;
             // Streaming from the leader shows as UpstreamBack; until then give
             // the follow (and the metadata update reaching us) a few ticks.
             if (++m.follow_ticks >= 3) {
@@ -291,79 +317,8 @@ void failover_step(const Snapshot& s, Step& step) {
     }
 }
 
-int isolation_grace_seconds(const Tuning& t) {
-    int promote_earliest = std::max(0, t.reconnect_attempts - 1) * t.reconnect_interval;
-    return std::max(0, promote_earliest - t.monitor_interval_secs - t.master_response_timeout);
-}
-
 int claim_confirm_seconds(const Tuning& t) {
     return std::max(5, 3 * t.master_response_timeout + 1);
-}
-
-void fencing_step(const Snapshot& s, Step& step) {
-    Memory& m = step.next;
-    const PrimaryView* pv = s.primary_view ? &*s.primary_view : nullptr;
-    bool rival = pv && pv->rival_id;
-    if (m.state == State::SplitBrain && !rival) {
-        apply_trigger(step, Trigger::RivalGone);
-        m.split_brain_recorded = false;
-        return;
-    }
-    if (rival) {
-        apply_trigger(step, Trigger::RivalPrimarySeen);
-        if (!m.split_brain_recorded) {
-            const char* what = s.tuning.primary_fencing == Tuning::Fencing::Rejoin
-                                   ? "stopping it and rejoining it as a standby"
-                               : s.tuning.primary_fencing == Tuning::Fencing::Stop
-                                   ? "stopping it"
-                                   : "primary_fencing=none: only reporting";
-            // Recorded on the new primary: that is the metadata that lives on.
-            step.actions.push_back(
-                {ActionKind::RecordEvent, "repmgrd_split_brain_detected",
-                      fmt::format("node {} runs as a primary on timeline {}, but node {} was "
-                                  "promoted on the newer timeline {}: {}",
-                                  s.node_id, pv->own_timeline, *pv->rival_id, pv->rival_timeline,
-                                  what),
-                      false, *pv->rival_id});
-            m.split_brain_recorded = true;
-        }
-        if (s.tuning.primary_fencing != Tuning::Fencing::None && !s.paused)
-            step.actions.push_back({ActionKind::FencePrimary, {}, {}, true, *pv->rival_id});
-        return;
-    }
-    if (!pv || s.paused) return;
-    // Voting members as the standbys count them: the standbys, the witness and this primary.
-    bool majority = (pv->peers_visible + 1) * 2 > pv->peers_total + 1;
-    if (pv->peers_visible > 0 || pv->peers_total == 0) {
-        m.peers_lost_since.reset();
-        if (!majority) return;  // a fenced primary stays fenced until it sees a majority
-        if (m.state == State::Isolated) apply_trigger(step, Trigger::PeersBack);
-        if (pv->fenced_read_only)
-            step.actions.push_back({ActionKind::ReadOnlyFence, {},
-                                    fmt::format("node {} sees {} of {} standby/witness node(s) "
-                                                "and no other primary: lifting the read-only "
-                                                "fence",
-                                                s.node_id, pv->peers_visible, pv->peers_total),
-                                    true, 0, false});
-        return;
-    }
-    if (!s.tuning.isolation_fencing) return;
-    if (!m.peers_lost_since) m.peers_lost_since = s.at;
-    bool isolated = m.state == State::Isolated;
-    if (isolated ||
-        (m.state == State::Monitoring &&
-         s.at - *m.peers_lost_since >= std::chrono::seconds(isolation_grace_seconds(s.tuning)))) {
-        if (!isolated) apply_trigger(step, Trigger::PeersLost);
-        // Again on every tick until it holds: the first try can fail (a
-        // connection lost while a commit waited for a synchronous standby).
-        if (!pv->fenced_read_only)
-            step.actions.push_back(
-                {ActionKind::ReadOnlyFence, {},
-                 fmt::format("node {} sees none of its {} standby/witness node(s): making it "
-                             "read-only before a standby can be promoted",
-                             s.node_id, pv->peers_total),
-                 true, 0, true});
-    }
 }
 
 std::string failover_reason(const Snapshot& s, const Memory& m) {

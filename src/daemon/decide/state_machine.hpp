@@ -57,7 +57,6 @@ std::span<const Transition> transitions();
 // The allowed transition for (from, trigger), or nullptr.
 const Transition* find_transition(State from, Trigger trigger);
 std::string_view state_name(State state);
-std::string_view trigger_name(Trigger trigger);
 // Every state, for table walks in tests.
 std::span<const State> all_states();
 // Whether `state` belongs to a failover in progress on a standby.

@@ -1,4 +1,4 @@
-#include "daemon/election.hpp"
+#include "daemon/decide/election.hpp"
 
 #include <algorithm>
 

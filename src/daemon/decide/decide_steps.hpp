@@ -3,7 +3,7 @@
 // Internal to decide(): the pieces shared by decide.cpp (monitoring) and
 // decide_failover.cpp (election, promotion, following, fencing).
 
-#include "daemon/decide.hpp"
+#include "daemon/decide/decide.hpp"
 
 namespace repmgr::repmgrd {
 

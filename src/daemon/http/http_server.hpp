@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/http_status.hpp"
+#include "daemon/http/http_status.hpp"
 
 namespace repmgr::repmgrd {
 

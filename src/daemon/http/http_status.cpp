@@ -1,4 +1,4 @@
-#include "daemon/http_status.hpp"
+#include "daemon/http/http_status.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -186,6 +186,7 @@ std::string render_status_json(const DaemonStatus& s, SystemClock::time_point no
                  {"replayed", opt(s.replayed_lsn)}}},
         {"lag", {{"bytes", opt(s.lag_bytes)}, {"seconds", opt(s.lag_seconds)}}},
         {"repmgrd", {{"state", s.state},
+                     {"reason", mask_passwords(s.reason)},
                      {"paused", s.paused},
                      {"failovers", s.failovers},
                      {"last_check", iso_time(s.checked_at)},

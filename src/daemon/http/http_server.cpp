@@ -1,4 +1,4 @@
-#include "daemon/http_server.hpp"
+#include "daemon/http/http_server.hpp"
 
 #include <pthread.h>
 

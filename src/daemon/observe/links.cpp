@@ -1,9 +1,16 @@
-#include "daemon/links.hpp"
+#include "daemon/observe/links.hpp"
+
+#include <algorithm>
 
 #include "cluster/monitor.hpp"
 #include "cluster/nodes.hpp"
 
 namespace repmgr::repmgrd {
+
+LinkSettings link_settings(const Config& config) {
+    int timeout_s = std::max(1, config.master_response_timeout);
+    return LinkSettings{schema_name(config), timeout_s, timeout_s * 1000};
+}
 
 std::string failure_text(const Failure& f) {
     std::string text = f.detail().empty() ? f.what() : f.detail();
@@ -34,6 +41,26 @@ Connection* Link::get(const std::string& conninfo, const LinkSettings& settings)
 void Link::drop(std::string why) {
     conn_.reset();
     error_ = std::move(why);
+}
+
+Link* ServerLinks::primary_link() {
+    switch (primary_via) {
+        case PrimaryVia::Local: return &local;
+        case PrimaryVia::Upstream: return &upstream;
+        case PrimaryVia::Own: return &primary_own;
+        case PrimaryVia::None: break;
+    }
+    return nullptr;
+}
+
+Connection* ServerLinks::primary() {
+    Link* link = primary_link();
+    return link ? link->current() : nullptr;
+}
+
+void ServerLinks::drop_primary(const std::string& why) {
+    if (Link* link = primary_link()) link->drop(why);
+    primary_via = PrimaryVia::None;
 }
 
 }  // namespace repmgr::repmgrd

@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/election.hpp"
+#include "cluster/node_record.hpp"
+#include "daemon/arbiter/term.hpp"
+#include "daemon/decide/election.hpp"
 
 namespace repmgr::repmgrd {
 
@@ -42,26 +44,13 @@ struct Tuning {
     bool isolation_fencing = false;     // primary_isolation_fencing, only with failover=automatic
 };
 
-// One failover term: "primary `failed_primary_id` on timeline `timeline`
-// failed". The witness lets one node win each term.
-struct FailoverTerm {
-    int failed_primary_id = 0;
-    int timeline = 0;
-};
-
 // What a standby sees when its upstream has failed: filled by observe() only
 // then (it costs a connection to every sibling and to the witness).
 struct FailoverView {
     bool upstream_was_primary = true;   // false: a cascaded standby lost its upstream standby
     FailoverTerm term;                  // the failed primary and its timeline
     ElectionInput election;             // siblings (self included) and witness
-    std::optional<int> claim_winner;    // the witness's answer for this term, if claimed
-    // The claim's state on the witness (see cluster/arbiter.hpp): confirmed
-    // claims are final; an unconfirmed claim past its deadline may be taken
-    // over; the nodes already passed over that way in this term.
-    bool claim_confirmed = false;
-    bool claim_expired = false;
-    std::vector<int> claim_passed_over;
+    ArbiterView arbiter;                // who may promote: the term's claim, if any
     std::optional<int> running_primary_id;  // a registered node answering as a writable primary
 };
 
@@ -76,6 +65,15 @@ struct PrimaryView {
     bool fenced_read_only = false;      // default_transaction_read_only set by an isolation fence
 };
 
+// What the effects of the previous tick reported: the next decide() reads
+// it (a promotion vetoed at the last moment becomes the reason of the tick).
+struct ActionOutcome {
+    enum class Kind { Promote, Follow } kind = Kind::Promote;
+    bool ok = false;
+    int node = 0;        // Promote: the failed primary; Follow: the node followed
+    std::string reason;  // a sentence: what happened, or why not
+};
+
 // One immutable picture of what this tick saw; built by observe(), consumed
 // by the pure decide(). Unit tests fabricate them.
 struct Snapshot {
@@ -83,10 +81,15 @@ struct Snapshot {
     int node_id = 0;
     NodeRole role = NodeRole::Unknown;  // from this node's record; Unknown while unread
     ServerView local;
-    std::optional<int> upstream_id;     // standby: the node it streams from
+    std::optional<int> upstream_id;     // standby: the recorded upstream (monitored)
     ServerView upstream;                // meaningful only with upstream_id
+    // standby: the node its WAL receiver streams from, when that is a
+    // registered node other than the recorded upstream (the metadata is stale)
+    std::optional<int> streams_from_other;
+    // The primary's timeline as read from it this tick (its upstream, if primary)
+    std::optional<int> upstream_timeline;
     bool primary_writable = false;      // a connection to the writable primary exists
-    bool paused = false;                // "repmgr daemon pause" is in effect
+    bool paused = false;                // "repmgr daemon pause" is in effect (last read while the primary is gone)
     Positions positions;
     // primary only: registered standbys that should stream from it, and the
     // application_names streaming now (pg_stat_replication)
@@ -98,6 +101,8 @@ struct Snapshot {
     // writable primary (its server must not come back writable).
     std::optional<int> primary_elsewhere;
     bool local_fenced = false;          // default_transaction_read_only=on in the local config
+    std::vector<NodeRecord> nodes;      // repl_nodes as the local server has it (last read while down)
+    std::vector<ActionOutcome> outcomes;  // the previous tick's effects
     Tuning tuning;
 };
 

@@ -3,6 +3,8 @@
 #include <optional>
 #include <string>
 
+#include "cluster/node_record.hpp"
+#include "config/config.hpp"
 #include "db/connection.hpp"
 
 namespace repmgr::repmgrd {
@@ -33,6 +35,28 @@ private:
     std::string conninfo_;
     std::string error_;
 };
+
+// The connections repmgrd keeps: the observer opens them, the effects use
+// them (they are resources, not decision state: decide() never sees them).
+struct ServerLinks {
+    enum class PrimaryVia { None, Local, Upstream, Own };
+
+    Link local;
+    Link upstream;
+    Link primary_own;  // when the primary is neither this node nor its upstream
+    PrimaryVia primary_via = PrimaryVia::None;
+    std::optional<NodeRecord> primary_record;  // the node primary() talks to
+
+    Link* primary_link();
+    // The writable primary's connection this tick, or nullptr.
+    Connection* primary();
+    void drop_primary(const std::string& why);
+};
+
+// How repmgrd opens its monitoring connections (master_response_timeout
+// bounds both the connect and every query); read from the configuration at
+// each use, so that a reload applies.
+LinkSettings link_settings(const Config& config);
 
 // The most useful line of a Failure: libpq's or the server's own words.
 std::string failure_text(const Failure& f);

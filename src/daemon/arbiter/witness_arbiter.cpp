@@ -1,0 +1,85 @@
+#include "daemon/arbiter/witness_arbiter.hpp"
+
+#include "cluster/arbiter.hpp"
+
+namespace repmgr::repmgrd {
+
+void WitnessArbiter::locate(const std::vector<NodeRecord>& nodes) {
+    witness_.reset();
+    for (const auto& n : nodes)
+        if (n.type == NodeType::Witness && n.active) witness_ = n;
+}
+
+Connection* WitnessArbiter::connection() {
+    if (!witness_) return nullptr;
+    return link_.get(witness_->conninfo, link_settings(config_));
+}
+
+// Runs one arbiter statement; a statement that fails leaves its outcome
+// unknown, which the caller treats as "not granted".
+template <typename Call>
+ArbiterAnswer WitnessArbiter::ask(Call&& call) {
+    Connection* w = connection();
+    if (!w) return ArbiterAnswer{ArbiterAnswer::Result::Unreachable, 0, link_.error()};
+    try {
+        return call(*w);
+    } catch (const Failure& f) {
+        link_.drop(failure_text(f));
+        return ArbiterAnswer{ArbiterAnswer::Result::Unreachable, 0, failure_text(f)};
+    }
+}
+
+ArbiterView WitnessArbiter::read(const FailoverTerm& term) {
+    ArbiterView v;
+    v.name = "witness";
+    v.required = required();
+    Connection* w = connection();
+    if (!w) return v;
+    try {
+        if (auto c = read_failover_claim(*w, term.failed_primary_id, term.timeline))
+            v.claim = TermClaim{c->winner_node_id, c->expired, c->passed_over};
+        v.reachable = true;
+    } catch (const Failure& f) {
+        link_.drop(failure_text(f));
+        v.claim.reset();
+    }
+    return v;
+}
+
+ArbiterAnswer WitnessArbiter::claim(const FailoverTerm& term, int candidate, int confirm_within_s) {
+    return ask([&](Connection& w) {
+        FailoverClaim c = claim_failover_term(w, term.failed_primary_id, term.timeline, candidate,
+                                              confirm_within_s);
+        return ArbiterAnswer{c.winner_node_id == candidate ? ArbiterAnswer::Result::Granted
+                                                           : ArbiterAnswer::Result::Refused,
+                             c.winner_node_id, {}};
+    });
+}
+
+ArbiterAnswer WitnessArbiter::take_over(const FailoverTerm& term, int stale_holder, int candidate,
+                                        int confirm_within_s) {
+    return ask([&](Connection& w) {
+        bool won = take_over_failover_claim(w, term.failed_primary_id, term.timeline, stale_holder,
+                                            candidate, confirm_within_s);
+        return ArbiterAnswer{won ? ArbiterAnswer::Result::Granted : ArbiterAnswer::Result::Refused,
+                             won ? candidate : 0, {}};
+    });
+}
+
+ArbiterAnswer WitnessArbiter::confirm(const FailoverTerm& term, int candidate) {
+    return ask([&](Connection& w) {
+        bool ok = confirm_failover_claim(w, term.failed_primary_id, term.timeline, candidate);
+        return ArbiterAnswer{ok ? ArbiterAnswer::Result::Granted : ArbiterAnswer::Result::Refused,
+                             ok ? candidate : 0, {}};
+    });
+}
+
+void WitnessArbiter::release(const FailoverTerm& term, int candidate) {
+    // Best effort: an unreleased claim expires at its deadline anyway.
+    ask([&](Connection& w) {
+        release_failover_claim(w, term.failed_primary_id, term.timeline, candidate);
+        return ArbiterAnswer{ArbiterAnswer::Result::Granted, candidate, {}};
+    });
+}
+
+}  // namespace repmgr::repmgrd

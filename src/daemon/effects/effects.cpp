@@ -1,0 +1,128 @@
+#include "daemon/effects/effects.hpp"
+
+#include <unistd.h>
+
+#include "cluster/monitor.hpp"
+#include "cluster/nodes.hpp"
+#include "cluster/witness.hpp"
+
+namespace repmgr::repmgrd {
+
+const NodeRecord* find_record(const std::vector<NodeRecord>& nodes, int id) {
+    for (const auto& n : nodes)
+        if (n.id == id) return &n;
+    return nullptr;
+}
+
+void Effects::record_on(const Snapshot& s, int node_id, const std::string& event, bool ok,
+                        const std::string& details) {
+    if (const NodeRecord* n = find_record(s.nodes, node_id)) {
+        try {
+            Connection c =
+                Connection::open(n->conninfo, std::max(1, ctx_.config.master_response_timeout));
+            use_metadata_schema(c, schema_name(ctx_.config));
+            ctx_.record(&c, event, ok, details, node_id);
+            return;
+        } catch (const Failure& f) {
+            ctx_.log.warning("unable to record \"{}\" on node {}: {}", event, node_id,
+                             failure_text(f));
+        }
+    }
+    ctx_.record(links_.primary(), event, ok, details, node_id);
+}
+
+void Effects::record_event(const Snapshot& s, const Action& a) {
+    if (a.successful)
+        ctx_.log.notice("{}", a.details);
+    else
+        ctx_.log.warning("{}", a.details);
+    if (a.node != 0)
+        record_on(s, a.node, a.event, a.successful, a.details);
+    else
+        ctx_.record(links_.primary(), a.event, a.successful, a.details);
+}
+
+void Effects::write_history(const Snapshot& s) {
+    Connection* p = links_.primary();
+    Connection* local = links_.local.current();
+    if (!p || !local || !links_.primary_record) return;
+    MonitorSample sample{links_.primary_record->id, s.node_id, *s.positions.primary_lsn,
+                         s.positions.received_lsn, *s.positions.replayed_lsn, {}, 0};
+    read_apply_delay(*local, sample);
+    insert_monitor_row(*p, sample);
+    ctx_.log.debug("monitoring history written: primary at {}, received {}, replayed {}",
+                   sample.primary_lsn, sample.received_lsn.value_or("-"), sample.replayed_lsn);
+}
+
+void Effects::record_upstream(const Snapshot& s, const Action& a) {
+    Connection* p = links_.primary();
+    if (!p) return;
+    ctx_.log.notice("{}", a.details);
+    NodeRepository(*p).set_upstream(s.node_id, a.node);
+}
+
+void Effects::run_action(const Snapshot& s, const Step& step, const Action& a,
+                         std::vector<ActionOutcome>& outcomes) {
+    switch (a.kind) {
+        case ActionKind::RecordEvent:
+            record_event(s, a);
+            return;
+        case ActionKind::PromoteSelf:
+            outcomes.push_back(promote(s, PromoteParams{a.term, a.take_over_from, a.details}));
+            return;
+        case ActionKind::Follow:
+            outcomes.push_back(follow(s, FollowParams{a.node, a.details}));
+            return;
+        case ActionKind::FencePrimary:
+            fence_split_brain(s, SplitBrainFenceParams{a.node, s.tuning.primary_fencing});
+            return;
+        case ActionKind::ReadOnlyFence:
+            read_only_fence(a);
+            return;
+        case ActionKind::PreFence:
+            pre_fence(a);
+            return;
+        case ActionKind::RecordOwnPromotion:
+            record_own_promotion(a);
+            return;
+        case ActionKind::RecordUpstream:
+            record_upstream(s, a);
+            return;
+        case ActionKind::LogWarning:
+            ctx_.log.warning("{}", a.details);
+            return;
+        case ActionKind::Heartbeat:
+            if (Connection* p = links_.primary())
+                daemon_heartbeat(*p, s.node_id, static_cast<int>(getpid()),
+                                 s.tuning.monitor_interval_secs,
+                                 std::string(state_name(step.next.state)), step.reason);
+            return;
+        case ActionKind::WriteHistory:
+            write_history(s);
+            return;
+        case ActionKind::SyncWitness: {
+            Connection* p = links_.primary();
+            Connection* local = links_.local.current();
+            if (!p || !local) return;
+            int n = copy_node_records(*p, *local);
+            ctx_.log.debug("witness metadata synced: {} node record(s)", n);
+            return;
+        }
+    }
+}
+
+std::vector<ActionOutcome> Effects::run(const Snapshot& s, const Step& step) {
+    std::vector<ActionOutcome> outcomes;
+    for (const auto& action : step.actions) {
+        try {
+            run_action(s, step, action, outcomes);
+        } catch (const Failure& f) {
+            ctx_.log.warning("monitoring step failed: {}", failure_text(f));
+            // A lost connection is noticed here first; the next tick reconnects.
+            if (f.code() == ExitCode::DbConnection) links_.drop_primary(failure_text(f));
+        }
+    }
+    return outcomes;
+}
+
+}  // namespace repmgr::repmgrd

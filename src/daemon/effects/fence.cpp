@@ -1,0 +1,85 @@
+// Fencing a primary that must not take writes: stopped (and rejoined) when
+// another node is primary on a newer timeline, read-only while it cannot see
+// a majority, started read-only when it comes back after a failover.
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "actions/role_change.hpp"
+#include "cluster/arbiter.hpp"
+#include "daemon/effects/effects.hpp"
+#include "pg/control.hpp"
+#include "pg/datadir.hpp"
+#include "pg/standby_config.hpp"
+
+namespace repmgr::repmgrd {
+
+FenceOutcome Effects::fence_split_brain(const Snapshot& s, const SplitBrainFenceParams& p) {
+    FenceOutcome out;
+    const NodeRecord* rival = find_record(s.nodes, p.rival);
+    Connection* local = links_.local.current();
+    if (!local || !rival) return out;
+    std::string data_directory;
+    try {
+        data_directory = local_data_directory(ctx_, local);
+    } catch (const Failure& f) {
+        ctx_.log.error("cannot fence this primary: {}", f.what());
+        return out;
+    }
+    ctx_.log.warning("fencing: stopping this node's server (node {} is the primary now)", p.rival);
+    if (!stop_local_server(data_directory, "split-brain fencing")) {
+        ctx_.log.hint("stop it by hand now: two primaries accept writes");
+        return out;
+    }
+    out.stopped = true;
+    if (p.mode != Tuning::Fencing::Rejoin) {
+        ctx_.log.hint(fmt::format("bring it back as a standby with \"repmgr node rejoin -d '{}' "
+                                  "--force-rewind\"",
+                                  rival->conninfo));
+        return out;
+    }
+    ctx_.log.notice("fencing: rejoining this node as a standby of node {}", p.rival);
+    out.rejoined = rejoin_with_rewind(*rival, data_directory, "fencing");
+    return out;
+}
+
+void Effects::read_only_fence(const Action& a) {
+    Connection* local = links_.local.current();
+    if (!local) return;
+    if (a.on) {
+        ctx_.log.warning("{}", a.details);
+        // The fence first: recording the event can fail (this session opts
+        // out of the read-only default; see set_read_only_fence).
+        set_read_only_fence(*local, true);
+        ctx_.record(local, "repmgrd_isolation_fence", true, a.details);
+    } else {
+        set_read_only_fence(*local, false);
+        ctx_.log.notice("{}", a.details);
+        ctx_.record(links_.primary(), "repmgrd_isolation_fence_lifted", true, a.details);
+    }
+}
+
+void Effects::pre_fence(const Action& a) {
+    ctx_.log.warning("{}", a.details);
+    std::string data_directory = local_data_directory(ctx_, nullptr);
+    set_auto_conf_setting(data_directory, "default_transaction_read_only", "on");
+    // A server that is frozen rather than down reloads as soon as it runs
+    // again, before it takes new transactions.
+    bool signalled = signal_postmaster(data_directory, SIGHUP);
+    ctx_.log.detail(fmt::format("default_transaction_read_only = 'on' written to \"{}/"
+                                "postgresql.auto.conf\"{}; repmgrd lifts it when this node is a "
+                                "standby again or sees a majority and no other primary",
+                                data_directory,
+                                signalled ? " and a reload signalled to its postmaster" : ""));
+}
+
+void Effects::record_own_promotion(const Action& a) {
+    Connection* local = links_.local.current();
+    if (!local) return;
+    ctx_.log.warning("{}", a.details);
+    use_metadata_schema(*local, schema_name(ctx_.config));
+    record_promotion(ctx_, *local, std::nullopt);
+    ctx_.record(local, "repmgrd_failover_promote", true, a.details);
+}
+
+}  // namespace repmgr::repmgrd

@@ -1,0 +1,151 @@
+// The promotion of this node after it won an election: claim the term on the
+// arbiter (or take an expired claim over), check once more that nobody else
+// became primary, confirm the claim, promote, record.
+#include <fmt/format.h>
+
+#include "actions/role_change.hpp"
+#include "daemon/effects/effects.hpp"
+#include "daemon/observe/probe.hpp"
+#include "pg/control.hpp"
+#include "util/process.hpp"
+
+namespace repmgr::repmgrd {
+namespace {
+
+ActionOutcome not_promoted(const FailoverTerm& term, std::string reason) {
+    return ActionOutcome{ActionOutcome::Kind::Promote, false, term.failed_primary_id,
+                         std::move(reason)};
+}
+
+}  // namespace
+
+// Claims the term; returns why this node must not promote, or nullopt.
+// `takeover` gets the event details when an expired claim was taken over.
+std::optional<std::string> Effects::claim_term(const Snapshot& s, Arbiter& arbiter,
+                                               const PromoteParams& p, std::string& takeover) {
+    const int self = s.node_id;
+    const FailoverTerm& t = p.term;
+    const int confirm_within = claim_confirm_seconds(s.tuning);
+    if (p.take_over_from) {
+        // decide() saw this claim expired unconfirmed and chose this node to
+        // take it over; the arbiter re-checks all of that atomically.
+        ArbiterAnswer a = arbiter.take_over(t, *p.take_over_from, self, confirm_within);
+        if (a.result == ArbiterAnswer::Result::Unreachable)
+            return fmt::format("I will not promote because the {} could not take the claim over "
+                               "(the outcome is unknown): {}",
+                               arbiter.name(), a.error);
+        if (!a.granted())
+            return fmt::format("the claim of node {} on the failover of node {} (timeline {}) was "
+                               "confirmed or taken over meanwhile: not promoting",
+                               *p.take_over_from, t.failed_primary_id, t.timeline);
+        takeover = fmt::format(
+            "node {} took over the failover claim of node {} for the failover of node {} "
+            "(timeline {}): node {} neither confirmed nor promoted within its deadline",
+            self, *p.take_over_from, t.failed_primary_id, t.timeline, *p.take_over_from);
+        ctx_.log.warning("{}", takeover);
+        return std::nullopt;
+    }
+    ArbiterAnswer a = arbiter.claim(t, self, confirm_within);
+    // Unknown outcome: not promoting is safe either way. The next election
+    // reads the claim (ours: promote then; else follow), and a claim of ours
+    // left unconfirmed expires for the others.
+    if (a.result == ArbiterAnswer::Result::Unreachable)
+        return fmt::format("I will not promote because the failover claim on the {} failed: {}",
+                           arbiter.name(), a.error);
+    if (!a.granted())
+        return fmt::format("node {} claimed the failover of node {} (timeline {}) first: not "
+                           "promoting",
+                           a.holder, t.failed_primary_id, t.timeline);
+    if (arbiter.required())
+        ctx_.log.notice("claimed the failover of node {} (timeline {}) on the {}; confirming it "
+                        "within {} s",
+                        t.failed_primary_id, t.timeline, arbiter.name(), confirm_within);
+    return std::nullopt;
+}
+
+ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
+    const int self = s.node_id;
+    const FailoverTerm& t = p.term;
+    ctx_.log.notice("{}", p.why);
+    Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
+    std::string takeover;
+    if (auto veto = claim_term(s, arbiter, p, takeover)) {
+        ctx_.log.notice("{}", *veto);
+        return not_promoted(t, *veto);
+    }
+    // Last check before the point of no return: nobody became primary meanwhile.
+    std::vector<const NodeRecord*> others;
+    for (const auto& n : s.nodes)
+        if (n.id != self && n.id != t.failed_primary_id && n.type != NodeType::Witness)
+            others.push_back(&n);
+    for (const auto& probed : probe_nodes(others, ctx_.config))
+        if (probed.state && !probed.state->in_recovery) {
+            std::string veto = fmt::format("I will not promote because node {} already runs as a "
+                                           "primary",
+                                           probed.node->id);
+            ctx_.log.warning("{}", veto);
+            arbiter.release(t, self);
+            return not_promoted(t, veto);
+        }
+
+    try {
+        // A connection without the monitoring statement_timeout: pg_promote waits.
+        Connection local = Connection::open(ctx_.config.conninfo);
+        std::string data_directory = local_data_directory(ctx_, &local);
+        // The point of no return: from here this node promotes. The claim may
+        // have been taken over while we were slow (stopped, swapping, a long
+        // probe): the confirmation and a takeover cannot both succeed.
+        ArbiterAnswer confirmed = arbiter.confirm(t, self);
+        if (confirmed.result == ArbiterAnswer::Result::Unreachable)
+            fail(ExitCode::FailoverFail,
+                 fmt::format("the claim of this node on the failover of node {} (timeline {}) "
+                             "could not be confirmed on the {}",
+                             t.failed_primary_id, t.timeline, arbiter.name()),
+                 confirmed.error,
+                 "this node does not promote; the next election reads the claim again");
+        if (!confirmed.granted())
+            fail(ExitCode::FailoverFail,
+                 fmt::format("the claim of this node on the failover of node {} (timeline {}) "
+                             "was taken over by another node before it could be confirmed",
+                             t.failed_primary_id, t.timeline),
+                 confirmed.error, "this node does not promote; it follows the node that took over");
+        if (arbiter.required())
+            ctx_.log.notice("failover claim confirmed on the {}: promoting", arbiter.name());
+        if (!ctx_.config.promote_command.empty()) {
+            ctx_.log.notice("running promote_command: {}", ctx_.config.promote_command);
+            ProcessResult r = run_shell(ctx_.config.promote_command, true);
+            if (r.exit_status != 0)
+                fail(ExitCode::Promoted,
+                     fmt::format("promote_command failed with exit status {}", r.exit_status),
+                     r.output, "run the command by hand to see why, then fix it in repmgr.conf");
+            if (!wait_until_writable(local, ctx_.config.promote_check_timeout))
+                fail(ExitCode::Promoted, "the server does not accept writes after promote_command",
+                     {}, "check the PostgreSQL log of this node");
+        } else {
+            promote_local_server(ctx_, local, data_directory);
+        }
+        use_metadata_schema(local, schema_name(ctx_.config));
+        record_promotion(ctx_, local, std::nullopt);
+        // Recorded on the new primary: that is the metadata that lives on.
+        if (!takeover.empty())
+            ctx_.record(&local, "repmgrd_failover_claim_superseded", true, takeover,
+                        *p.take_over_from);
+        std::string details = fmt::format("node {} promoted to primary by repmgrd; former primary "
+                                          "node {} marked inactive ({})",
+                                          self, t.failed_primary_id, p.why);
+        ctx_.log.notice("{}", details);
+        ctx_.record(&local, "repmgrd_failover_promote", true, details, t.failed_primary_id);
+        return ActionOutcome{ActionOutcome::Kind::Promote, true, t.failed_primary_id, details};
+    } catch (const Failure& fl) {
+        if (!takeover.empty())
+            ctx_.record(nullptr, "repmgrd_failover_claim_superseded", true, takeover,
+                        *p.take_over_from);
+        ctx_.log.error("automatic promotion of node {} failed: {}", self, fl.what());
+        if (!fl.detail().empty()) ctx_.log.detail(fl.detail());
+        std::string why = fmt::format("node {}: promotion failed: {}", self, fl.what());
+        ctx_.record(nullptr, "repmgrd_failover_promote", false, why, t.failed_primary_id);
+        return not_promoted(t, why);
+    }
+}
+
+}  // namespace repmgr::repmgrd

@@ -1,0 +1,37 @@
+#include "daemon/observe/probe.hpp"
+
+#include <algorithm>
+
+#include "cluster/monitor.hpp"
+#include "db/probe.hpp"
+
+namespace repmgr::repmgrd {
+
+int receiver_freshness_s(const Config& c) {
+    return std::max(10, c.reconnect_attempts * c.reconnect_interval + c.master_response_timeout);
+}
+
+std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, const Config& config) {
+    std::vector<std::string> conninfos;
+    for (const auto* n : nodes) conninfos.push_back(n->conninfo);
+    int timeout_s = std::max(1, config.master_response_timeout);
+    auto results = connect_all(conninfos, timeout_s);
+    std::vector<Probed> out;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        Probed p{nodes[i], std::nullopt};
+        if (results[i].connection) {
+            try {
+                set_statement_timeout(*results[i].connection, timeout_s * 1000);
+                p.state = read_peer_state(*results[i].connection, receiver_freshness_s(config));
+            } catch (const Failure&) {
+                // Connected but could not answer in time (a server shutting
+                // down, a frozen one): for an election that is unreachable.
+                p.state.reset();
+            }
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+}  // namespace repmgr::repmgrd
