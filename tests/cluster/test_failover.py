@@ -225,6 +225,8 @@ def test_returning_old_primary_is_fenced_and_rejoined(harness):
         rows = s2.sql("SELECT id, type, active, upstream_node_id FROM repmgr_test.repl_nodes "
                       "WHERE id = 1", dbname="repmgr")
         assert rows == [(1, "standby", True, 2)]
+        # one split brain, one event
+        assert len(repl_events(s2, "repmgrd_split_brain_detected")) == 1
         # it came back read-only (fenced while down); as a standby the fence is lifted
         assert ("default_transaction_read_only = 'on' written to" in daemons["node1"].log())
         wait_until(lambda: primary.sql_one("SELECT reset_val FROM pg_settings WHERE name = "

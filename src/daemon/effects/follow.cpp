@@ -13,7 +13,6 @@
 namespace repmgr::repmgrd {
 
 ActionOutcome Effects::follow(const Snapshot& s, const FollowParams& p) {
-    ctx_.log.notice("{}", p.why);
     bool ok = false;
     std::string why;
     if (!ctx_.config.follow_command.empty()) {

@@ -66,7 +66,6 @@ std::optional<std::string> Effects::claim_term(const Snapshot& s, Arbiter& arbit
 ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
     const int self = s.node_id;
     const FailoverTerm& t = p.term;
-    ctx_.log.notice("{}", p.why);
     Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
     std::string takeover;
     if (auto veto = claim_term(s, arbiter, p, takeover)) {
