@@ -110,6 +110,7 @@ def test_endpoints_on_primary_and_standby(harness):
     assert p["legitimate_primary"] is True and p["server"]["in_recovery"] is False
     assert p["server"]["timeline"] == 1 and p["upstream"] is None
     assert p["repmgrd"]["state"] == "monitoring"
+    assert p["repmgrd"]["reason"].startswith("primary is running")
     assert any(e["event"] == "repmgrd_start" for e in p["last_events"])
 
     s = json.loads(get(standby, "/status")[1])
@@ -117,6 +118,7 @@ def test_endpoints_on_primary_and_standby(harness):
     assert s["upstream"]["node_id"] == 1 and s["upstream"]["node_name"] == "node1"
     assert s["server"]["streaming"] is True and s["lsn"]["replayed"]
     assert s["lag"]["bytes"] is not None
+    assert s["repmgrd"]["reason"] == "standby is running; upstream node 1 answers"
 
     for node, role in ((primary, "primary"), (standby, "standby")):
         status, text = get(node, "/metrics")
