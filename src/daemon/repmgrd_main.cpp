@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/setup.hpp"
+#include "startup/startup.hpp"
 #include "daemon/monitor.hpp"
 #include "daemon/options.hpp"
 #include "daemon/pidfile.hpp"
