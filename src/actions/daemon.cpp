@@ -7,7 +7,7 @@
 
 #include "actions/actions.hpp"
 #include "actions/registration.hpp"
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/status.hpp"
 #include "util/table.hpp"

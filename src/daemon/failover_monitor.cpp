@@ -10,7 +10,7 @@
 #include "actions/actions.hpp"
 #include "actions/role_change.hpp"
 #include "cluster/arbiter.hpp"
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "cluster/replication.hpp"
 #include "daemon/monitor.hpp"
 #include "db/probe.hpp"

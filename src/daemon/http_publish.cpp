@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "cluster/arbiter.hpp"
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "daemon/monitor.hpp"
 
 namespace repmgr::repmgrd {

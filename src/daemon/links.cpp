@@ -1,6 +1,6 @@
 #include "daemon/links.hpp"
 
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "cluster/nodes.hpp"
 
 namespace repmgr::repmgrd {

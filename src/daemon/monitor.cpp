@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "cluster/arbiter.hpp"
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "cluster/node_checks.hpp"
 #include "cluster/witness.hpp"
 #include "config/conninfo.hpp"
