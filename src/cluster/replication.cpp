@@ -199,6 +199,10 @@ bool wait_until_writable(Connection& conn, int timeout_s) {
                       [&] { return !conn.in_recovery(); });
 }
 
+bool promote_standby(Connection& standby, int wait_seconds) {
+    return standby.one_row("SELECT pg_promote(true, $1::int) AS ok", wait_seconds).boolean("ok");
+}
+
 std::string server_data_directory(Connection& conn) {
     return conn.one_row("SELECT current_setting('data_directory') AS d").text("d");
 }

@@ -95,6 +95,10 @@ bool wait_replayed_to(Connection& standby, Lsn target, int timeout_s);
 // Polls pg_is_in_recovery() until false. False on timeout.
 bool wait_until_writable(Connection& conn, int timeout_s);
 
+// pg_promote(wait => true): promotes the standby and waits up to
+// `wait_seconds` for it to finish. False when it did not finish in time.
+bool promote_standby(Connection& standby, int wait_seconds);
+
 // SHOW data_directory.
 std::string server_data_directory(Connection& conn);
 
