@@ -9,7 +9,7 @@
 #include "cluster/events.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/status.hpp"
-#include "config/conninfo.hpp"
+#include "util/mask.hpp"
 #include "util/table.hpp"
 
 namespace repmgr {

@@ -7,10 +7,10 @@
 
 #include "actions/actions.hpp"
 #include "actions/registration.hpp"
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/status.hpp"
-#include "config/conninfo.hpp"
+#include "util/mask.hpp"
 #include "util/table.hpp"
 
 namespace repmgr {

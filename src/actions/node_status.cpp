@@ -6,7 +6,7 @@
 
 #include "actions/actions.hpp"
 #include "actions/node_inspect.hpp"
-#include "config/conninfo.hpp"
+#include "util/mask.hpp"
 #include "util/table.hpp"
 
 namespace repmgr {

@@ -9,7 +9,7 @@
 
 #include "actions/actions.hpp"
 #include "actions/role_change.hpp"
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/replication.hpp"
 #include "cluster/topology.hpp"

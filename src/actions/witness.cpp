@@ -136,8 +136,7 @@ int run_witness_create(Context& ctx) {
         Conninfo admin = mine;
         admin.set("dbname", "postgres");
         Connection conn = Connection::open(admin.to_string());
-        if (!conn.opt_row("SELECT 1 FROM pg_database WHERE datname = $1", dbname))
-            conn.exec_script("CREATE DATABASE " + conn.quote_identifier(dbname));
+        ensure_database(conn, dbname);
     }
     ctx.record(&primary.conn, "witness_create", true,
                fmt::format("witness server created in \"{}\"", datadir), primary.node.id);

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "cli/setup.hpp"
+#include "startup/startup.hpp"
 
 using namespace repmgr;
 

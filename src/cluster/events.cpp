@@ -1,6 +1,6 @@
 #include "cluster/events.hpp"
 
-#include "config/conninfo.hpp"
+#include "util/mask.hpp"
 
 namespace repmgr {
 

@@ -7,18 +7,13 @@
 #include <vector>
 
 #include "db/connection.hpp"
+#include "util/lsn.hpp"
 
 namespace repmgr {
 
 // SQL (and replication-protocol commands) on server state: WAL positions,
 // timelines, pg_stat_replication, pg_stat_wal_receiver. Metadata SQL lives in
 // nodes.cpp; this file only reads what the servers themselves say.
-
-using Lsn = std::uint64_t;
-
-// "16/B374D848" -> value; nullopt when malformed.
-std::optional<Lsn> parse_lsn(std::string_view text);
-std::string format_lsn(Lsn lsn);
 
 // Where a server's WAL ends, on which timeline.
 struct WalPosition {
@@ -99,6 +94,10 @@ bool wait_replayed_to(Connection& standby, Lsn target, int timeout_s);
 
 // Polls pg_is_in_recovery() until false. False on timeout.
 bool wait_until_writable(Connection& conn, int timeout_s);
+
+// pg_promote(wait => true): promotes the standby and waits up to
+// `wait_seconds` for it to finish. False when it did not finish in time.
+bool promote_standby(Connection& standby, int wait_seconds);
 
 // SHOW data_directory.
 std::string server_data_directory(Connection& conn);

@@ -14,6 +14,10 @@ int copy_node_records(Connection& primary, Connection& witness);
 // reach the same PostgreSQL instance (or a physical copy of it).
 std::string system_identifier(Connection& conn);
 
+// Creates database `dbname` on the server `admin` is connected to, unless it
+// exists (a witness created again over an old data directory keeps its data).
+void ensure_database(Connection& admin, const std::string& dbname);
+
 // The contents of the server's pg_hba.conf (superuser only).
 std::string read_hba_file(Connection& conn);
 

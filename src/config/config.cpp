@@ -13,6 +13,7 @@
 #include "config/conninfo.hpp"
 #include "config/settings.hpp"
 #include "util/error.hpp"
+#include "util/mask.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
 

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "config/settings.hpp"
 #include "daemon/reload.hpp"
 #include "util/sd_notify.hpp"

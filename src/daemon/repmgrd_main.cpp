@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "cli/setup.hpp"
 #include "daemon/daemon.hpp"
+#include "startup/startup.hpp"
 #include "daemon/options.hpp"
 #include "daemon/pidfile.hpp"
 #include "daemon/process.hpp"

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "cluster/events.hpp"
-#include "config/conninfo.hpp"
+#include "util/mask.hpp"
 #include "notify/placeholders.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"

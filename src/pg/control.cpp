@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cluster/replication.hpp"
 #include "util/process.hpp"
 
 namespace repmgr {
@@ -86,9 +87,7 @@ void ServerControl::promote(Connection& conn) {
         run_or_fail({}, config_.service_promote_command, "promote", ExitCode::Promoted);
         return;
     }
-    bool done = conn.one_row("SELECT pg_promote(true, $1::int) AS ok", config_.promote_check_timeout)
-                    .boolean("ok");
-    if (!done)
+    if (!promote_standby(conn, config_.promote_check_timeout))
         fail(ExitCode::Promoted,
              fmt::format("promotion did not complete within {} seconds", config_.promote_check_timeout),
              {}, "check the server log; the server may still finish promoting");

@@ -8,7 +8,7 @@
 #include <ctime>
 #include <utility>
 
-#include "config/conninfo.hpp"
+#include "util/mask.hpp"
 #include "util/error.hpp"
 
 namespace repmgr {

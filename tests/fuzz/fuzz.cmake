@@ -6,6 +6,8 @@ set(FUZZ_SOURCES
   ${CMAKE_SOURCE_DIR}/src/config/conninfo.cpp
   ${CMAKE_SOURCE_DIR}/src/config/settings.cpp
   ${CMAKE_SOURCE_DIR}/src/notify/placeholders.cpp
+  ${CMAKE_SOURCE_DIR}/src/util/conninfo_syntax.cpp
+  ${CMAKE_SOURCE_DIR}/src/util/mask.cpp
   ${CMAKE_SOURCE_DIR}/src/util/process.cpp)
 # The library is instrumented for coverage but has no main; each target links
 # libFuzzer's main through -fsanitize=fuzzer.

@@ -19,6 +19,7 @@
 #include "notify/placeholders.hpp"
 #include "sh_words.hpp"
 #include "util/error.hpp"
+#include "util/mask.hpp"
 #include "util/process.hpp"
 
 using namespace repmgr;

@@ -1,4 +1,4 @@
-// Password masking (config/conninfo: mask_passwords) and the conninfo and
+// Password masking (util/mask: mask_passwords) and the conninfo and
 // config findings of the fuzz targets in tests/fuzz, one test each.
 #include <gtest/gtest.h>
 
@@ -13,6 +13,7 @@
 #include "config/conninfo.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/mask.hpp"
 
 namespace repmgr {
 namespace {

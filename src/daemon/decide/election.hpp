@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/replication.hpp"
+#include "util/lsn.hpp"
 
 namespace repmgr {
 

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/witness.hpp"
 

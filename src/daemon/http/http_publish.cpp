@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "cluster/arbiter.hpp"
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 
 namespace repmgr::repmgrd {
 namespace {

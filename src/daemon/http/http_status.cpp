@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/replication.hpp"
-#include "config/conninfo.hpp"
+#include "util/mask.hpp"
 
 namespace repmgr::repmgrd {
 namespace {

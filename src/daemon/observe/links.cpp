@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "cluster/nodes.hpp"
 
 namespace repmgr::repmgrd {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "cluster/arbiter.hpp"
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "cluster/node_checks.hpp"
 #include "config/conninfo.hpp"
 #include "daemon/observe/probe.hpp"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 #include "db/probe.hpp"
 
 namespace repmgr::repmgrd {

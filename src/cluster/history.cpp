@@ -1,4 +1,4 @@
-#include "cluster/monitor.hpp"
+#include "cluster/history.hpp"
 
 #include "cluster/nodes.hpp"
 #include "cluster/replication.hpp"

@@ -1,4 +1,4 @@
-#include "cli/setup.hpp"
+#include "startup/startup.hpp"
 
 #include <unistd.h>
 
