@@ -47,8 +47,12 @@ void Daemon::log_step(const Step& step) {
         else
             ctx_.log.warning("{}", t);
     }
-    // One NOTICE per changed reason outside plain monitoring: the log alone
-    // answers "why did (or didn't) this node fail over at 03:12".
+    // Each failover decision of the tick, then the tick's reason: a NOTICE
+    // when it changed outside plain monitoring (unless it is the decision just
+    // logged), else INFO on a change and DEBUG otherwise. The log alone answers
+    // "why did (or didn't) this node fail over at 03:12".
+    for (const auto& d : step.decisions) ctx_.log.notice("{}", d);
+    if (!step.decisions.empty() && step.decisions.back() == step.reason) return;
     if (step.reason_changed)
         ctx_.log.notice("{}", step.reason);
     else if (step.reason != memory_.reason)

@@ -32,7 +32,8 @@ def test_reasons_in_daemon_status_and_one_notice_per_change(harness):
     wait_until(lambda: writable(s2), timeout=60, what="node2 to promote")
     # Node 3 did not promote: its log says why at NOTICE (the default level
     # hides INFO): the election named node 2, by rank or by its claim.
-    winner = re.compile(r"\[NOTICE\] node 2 (ranks first|won the failover of node 1)")
+    winner = re.compile(r"\[NOTICE\] node 2 (ranks first|won the failover of node 1|"
+                        r"is already running as a primary)")
     wait_until(lambda: winner.search(daemons["node3"].log()), timeout=30,
                what="node 3's election sentence at NOTICE")
     notices = [line.split("] ", 2)[-1] for line in daemons["node3"].log().splitlines()

@@ -165,3 +165,14 @@ TEST(DaemonClaim, TakeoverNamesTheStaleHolderInThePromoteAction) {
     EXPECT_EQ(promote->take_over_from, 2);
     EXPECT_EQ(promote->term.failed_primary_id, 1);
 }
+
+TEST(DaemonClaim, EveryDecisionOfATickIsKeptInOrder) {
+    // Elected (node 2 runs as primary already) and followed in one tick: both
+    // sentences are decisions of that tick, each a NOTICE line in the log.
+    Snapshot s = claimed_by_2(3, true);
+    s.failover->election.standbys[0].in_recovery = false;
+    Step step = decide(s, in_state(State::Monitoring));
+    ASSERT_EQ(step.decisions.size(), 2u);
+    EXPECT_EQ(step.decisions.back(), "node 2 accepts writes: following it");
+    EXPECT_EQ(step.reason, step.decisions.back());
+}

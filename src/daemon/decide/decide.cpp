@@ -159,6 +159,11 @@ void add_event(Step& step, std::string event, std::string details, bool ok) {
     step.actions.push_back({ActionKind::RecordEvent, std::move(event), std::move(details), ok});
 }
 
+void set_decision(Step& step, std::string why) {
+    if (why != step.next.last_decision) step.decisions.push_back(why);
+    step.next.last_decision = std::move(why);
+}
+
 void apply_trigger(Step& step, Trigger trigger) {
     const Transition* t = find_transition(step.next.state, trigger);
     if (!t) return;  // not allowed from here: the table is the single authority

@@ -87,6 +87,9 @@ struct Step {
     std::vector<Action> actions;
     std::vector<std::string> transitions;  // "from X to Y: comment", one per state change
     std::string reason;
+    // Every failover decision taken in this tick, in order: a tick can elect,
+    // find the winner ready and follow it at once; each is one NOTICE line.
+    std::vector<std::string> decisions;
     bool reason_changed = false;  // worth a NOTICE: changed, outside plain monitoring
     std::chrono::seconds wait{1};
 };

@@ -18,7 +18,7 @@ const CandidateView* find_view(const FailoverView& f, int node_id) {
 void abort_failover(const Snapshot& s, Step& step, const std::string& why) {
     Memory& m = step.next;
     apply_trigger(step, Trigger::ElectionAborted);
-    m.last_decision = why;
+    set_decision(step, why);
     if (!m.abort_recorded)
         add_event(step, "repmgrd_failover_abort",
                   fmt::format("node {}: {}", s.node_id, why), false);
@@ -29,7 +29,7 @@ void follow_leader(Step& step, int leader, std::string why, Clock::time_point no
     Memory& m = step.next;
     m.leader_id = leader;
     m.leader_since = now;
-    m.last_decision = std::move(why);
+    set_decision(step, std::move(why));
     apply_trigger(step, Trigger::LostElection);
 }
 
@@ -56,7 +56,7 @@ bool leader_claim_expired(const Snapshot& s, int leader) {
 // `take_over_from` over), re-checks, confirms, promotes (effects/promote).
 void promote_self(const Snapshot& s, Step& step, std::string why,
                   std::optional<int> take_over_from = std::nullopt) {
-    step.next.last_decision = why;
+    set_decision(step, why);
     apply_trigger(step, Trigger::WonElection);
     Action a{ActionKind::PromoteSelf, {}, std::move(why)};
     a.node = s.failover->term.failed_primary_id;
@@ -81,8 +81,8 @@ void await_leader(const Snapshot& s, Step& step, bool may_reelect = true) {
     if (ready) {
         apply_trigger(step, Trigger::LeaderReady);
         m.follow_ticks = 0;
-        m.last_decision = fmt::format("node {} accepts writes: following it", leader);
-        step.actions.push_back({ActionKind::Follow, {}, m.last_decision, true, leader});
+        set_decision(step, fmt::format("node {} accepts writes: following it", leader));
+        step.actions.push_back({ActionKind::Follow, {}, step.next.last_decision, true, leader});
         return;
     }
     if (may_reelect && leader_claim_expired(s, leader)) {
@@ -100,12 +100,12 @@ void await_leader(const Snapshot& s, Step& step, bool may_reelect = true) {
             add_event(step, "repmgrd_failover_abort", fmt::format("node {}: {}", s.node_id, why),
                       false);
         m.abort_recorded = true;
-        m.last_decision = why + ": electing again";
+        set_decision(step, why + ": electing again");
         m.leader_id.reset();
         apply_trigger(step, Trigger::RetryElection);
         return;
     }
-    m.last_decision = fmt::format("waiting for node {} to accept writes", leader);
+    set_decision(step, fmt::format("waiting for node {} to accept writes", leader));
 }
 
 bool contains(const std::vector<int>& ids, int id) {
@@ -258,7 +258,7 @@ void promoting(const Snapshot& s, Step& step) {
     std::string why = "the promotion of this node did not happen";
     if (const ActionOutcome* o = find_outcome(s, ActionOutcome::Kind::Promote); o && !o->ok)
         why += ": " + o->reason;
-    m.last_decision = why;
+    set_decision(step, why);
     if (!m.abort_recorded)
         add_event(step, "repmgrd_failover_abort", fmt::format("node {}: {}", s.node_id, why),
                   false);
@@ -304,7 +304,7 @@ void failover_step(const Snapshot& s, Step& step) {
             return;
         case State::Following:
             if (const ActionOutcome* o = find_outcome(s, ActionOutcome::Kind::Follow); o && !o->ok)
-                m.last_decision = o->reason;
+                set_decision(step, o->reason);
             // Streaming from the leader shows as UpstreamBack; until then give
             // the follow (and the metadata update reaching us) a few ticks.
             if (++m.follow_ticks >= 3) {

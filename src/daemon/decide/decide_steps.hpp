@@ -9,6 +9,9 @@ namespace repmgr::repmgrd {
 
 // Appends a repl_events row + notification to the step.
 void add_event(Step& step, std::string event, std::string details, bool ok = true);
+// Records a failover decision: the sentence of the state it leads to, and
+// one NOTICE line when it differs from the previous one.
+void set_decision(Step& step, std::string why);
 // Moves the state when the table allows (from, trigger); ignored otherwise.
 void apply_trigger(Step& step, Trigger trigger);
 
