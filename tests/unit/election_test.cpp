@@ -1,16 +1,14 @@
 #include <gtest/gtest.h>
 
 #include "daemon/decide/election.hpp"
+#include "daemon_snapshots.hpp"
 
 using namespace repmgr;
 
 namespace {
 
 CandidateView standby(int id, Lsn lsn, int priority = 100, bool reachable = true) {
-    CandidateView v;
-    v.node_id = id;
-    v.received_lsn = lsn;
-    v.priority = priority;
+    CandidateView v = repmgrd::testing::candidate(id, lsn, priority);
     v.reachable = reachable;
     return v;
 }
