@@ -157,14 +157,16 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
                 errors.push_back(fmt::format("{}: \"conninfo\" is not a valid connection string: {}",
                                              where, *bad));
         }
-        if (d->name == "cluster" && !line.value.empty()) {
-            bool ok = line.value.size() <= 50;
+        if (d->name == "cluster") {
+            // It names the metadata schema (repmgr_<cluster>); leave it out
+            // for the default rather than set it empty.
+            bool ok = !line.value.empty() && line.value.size() <= 50;
             for (char ch : line.value)
                 if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) ok = false;
             if (!ok)
                 errors.push_back(fmt::format(
                     "{}: \"cluster\" may contain only letters, digits and underscores "
-                    "(at most 50), got \"{}\"",
+                    "(1 to 50), got \"{}\"",
                     where, line.value));
         }
     }
@@ -217,7 +219,6 @@ std::optional<std::string> find_config_file(const std::optional<std::string>& ex
 
 void require_node_identity(const Config& config) {
     std::vector<std::string> missing;
-    if (config.cluster.empty()) missing.push_back("cluster");
     if (config.node_id <= 0) missing.push_back("node");
     if (config.node_name.empty()) missing.push_back("node_name");
     if (config.conninfo.empty()) missing.push_back("conninfo");

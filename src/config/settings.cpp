@@ -56,7 +56,7 @@ constexpr SettingDescriptor choice(std::string_view name, std::string_view alias
 
 constexpr SettingDescriptor kSettings[] = {
     // identity
-    text("cluster", "", "", false, "name of the replication cluster; identical on all nodes", &Config::cluster),
+    text("cluster", "", "default", false, "name of the replication cluster; identical on all nodes (metadata schema repmgr_<cluster>; a repmgr 5 repmgr.conf has none: \"default\")", &Config::cluster),
     integer("node", "node_id", "0", 1, kMaxInt, false, "unique integer identifying this node", &Config::node_id),
     text("node_name", "", "", false, "unique name of this node (used as application_name)", &Config::node_name),
     text("conninfo", "", "", false, "libpq connection string of this node's repmgr database", &Config::conninfo),

@@ -249,11 +249,22 @@ TEST(ConfigIdentity, MissingRequiredKeysAreAllNamed) {
     } catch (const Failure& f) {
         EXPECT_EQ(f.code(), ExitCode::BadConfig);
         std::string msg = f.what();
-        for (const char* key : {"cluster", "node", "node_name", "conninfo"})
+        for (const char* key : {"node", "node_name", "conninfo"})
             EXPECT_TRUE(contains(msg, key)) << key << " not named in: " << msg;
         EXPECT_TRUE(contains(msg, "/etc/repmgr.conf")) << msg;
     }
     EXPECT_NO_THROW(require_node_identity(parse(kMinimal).config));
+}
+
+// A repmgr 5 repmgr.conf has no "cluster": it works unchanged, with the
+// metadata in schema repmgr_default.
+TEST(ConfigIdentity, Repmgr5ConfigWithoutClusterUsesTheDefaultCluster) {
+    Config c = parse("node_id=1\nnode_name='node1'\nconninfo='host=node1 user=repmgr dbname=repmgr'\n"
+                     "data_directory='/var/lib/postgresql/15/main'\nlog_file='/tmp/r.log'\n")
+                   .config;
+    EXPECT_NO_THROW(require_node_identity(c));
+    EXPECT_EQ(c.cluster, "default");
+    EXPECT_EQ(schema_name(c), "repmgr_default");
 }
 
 TEST(ConfigFiles, ExplicitMissingFileIsAnErrorNotAFallback) {
