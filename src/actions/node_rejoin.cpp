@@ -54,7 +54,15 @@ RewindAssessment assess(const ControlData& cd, const std::string& upstream_conni
     return {false, true, "the node's history is contained in the upstream's"};
 }
 
-enum class RejoinStep { Checkpoint, Rewind, CreateSlot, WriteSettings, Start, WaitStreaming, UpdateMetadata };
+enum class RejoinStep {
+    Checkpoint,
+    Rewind,
+    CreateSlot,
+    WriteSettings,
+    Start,
+    WaitStreaming,
+    UpdateMetadata,
+};
 
 // What the checks established; execute works from this alone.
 struct RejoinChecked {

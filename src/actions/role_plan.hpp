@@ -18,7 +18,8 @@
 namespace repmgr {
 
 // "step 2/5: <sentence>", the one spelling of a step for dry runs and execution.
-inline std::string plan_step_line(std::size_t index, std::size_t count, const std::string& sentence) {
+inline std::string plan_step_line(std::size_t index, std::size_t count,
+                                  const std::string& sentence) {
     return fmt::format("step {}/{}: {}", index + 1, count, sentence);
 }
 
