@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actions/actions.hpp"
+#include "actions/node_selection.hpp"
 #include "actions/registration.hpp"
 #include "cluster/events.hpp"
 #include "cluster/nodes.hpp"
@@ -80,8 +81,9 @@ int run_cluster_event(Context& ctx) {
         fail(ExitCode::BadConfig, fmt::format("--limit must be 1 or more, got {}", ctx.opts.limit),
              {}, "use --all to list every recorded event");
     Connection conn = connect_metadata(ctx);
+    NodeRepository repo(conn);
     EventFilter filter;
-    filter.node_id = ctx.opts.node_id;
+    filter.node_id = selected_node_id(ctx.opts, repo);
     if (!ctx.opts.event.empty()) filter.event = ctx.opts.event;
     if (!ctx.opts.all) filter.limit = ctx.opts.limit;
     std::vector<std::vector<std::string>> rows;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "actions/node_selection.hpp"
 #include "cluster/slots.hpp"
 
 namespace repmgr {
@@ -102,9 +103,9 @@ Connection connect_metadata(Context& ctx) {
 int unregister_node(Context& ctx, NodeType expected, UnregisterCheck check,
                     std::optional<PrimaryConnection> primary) {
     require_node_identity(ctx.config);
-    int target_id = ctx.opts.node_id.value_or(ctx.config.node_id);
     if (!primary) primary = connect_cluster_primary(ctx);
     NodeRepository repo(primary->conn);
+    int target_id = selected_node_id(ctx.opts, repo).value_or(ctx.config.node_id);
     const std::string_view role = node_role_label(expected);
 
     auto target = repo.by_id(target_id);

@@ -22,21 +22,29 @@ Connection connect_running_local(Context& ctx, const std::string& hint) {
     return local;
 }
 
-std::string local_data_directory(Context& ctx, Connection* local) {
-    if (!ctx.opts.pgdata.empty()) return ctx.opts.pgdata;
+std::string local_data_directory(const Context& ctx, const std::string& given, Connection* local) {
+    if (!given.empty()) return given;
     if (!ctx.config.data_directory.empty()) return ctx.config.data_directory;
     if (local) return server_data_directory(*local);
     fail(ExitCode::BadConfig, "this node's data directory is not known", {},
          "set data_directory in repmgr.conf, or give it with -D/--pgdata");
 }
 
+std::string local_data_directory(Context& ctx, Connection* local) {
+    return local_data_directory(ctx, ctx.opts.pgdata, local);
+}
+
+std::optional<std::string> planned_slot_name(const Context& ctx,
+                                             const std::optional<NodeRecord>& my_record) {
+    if (!ctx.config.use_replication_slots) return std::nullopt;
+    return my_record && my_record->slot_name ? *my_record->slot_name
+                                             : fmt::format("repmgr_slot_{}", ctx.config.node_id);
+}
+
 std::optional<std::string> prepare_slot(Context& ctx, Connection& upstream,
                                         const std::optional<NodeRecord>& my_record) {
-    if (!ctx.config.use_replication_slots) return std::nullopt;
-    std::string slot = my_record && my_record->slot_name
-                           ? *my_record->slot_name
-                           : fmt::format("repmgr_slot_{}", ctx.config.node_id);
-    create_slot_if_missing(upstream, slot);
+    auto slot = planned_slot_name(ctx, my_record);
+    if (slot) create_slot_if_missing(upstream, *slot);
     return slot;
 }
 

@@ -17,12 +17,19 @@ namespace repmgr {
 // its search_path. `hint` tells the DBA what the command needs when it is not.
 Connection connect_running_local(Context& ctx, const std::string& hint);
 
-// This node's data directory: -D, else data_directory, else asks the running
-// server (`local` may be null). Failure(BadConfig) when none is known.
+// This node's data directory: `given` (e.g. -D), else data_directory, else
+// asks the running server (`local` may be null). Failure(BadConfig) when none
+// is known.
+std::string local_data_directory(const Context& ctx, const std::string& given, Connection* local);
+// The same with -D from the command line as `given`.
 std::string local_data_directory(Context& ctx, Connection* local);
 
 // The slot this node streams through when use_replication_slots is on (the
-// recorded one, else repmgr_slot_<id>), created on `upstream` if missing.
+// recorded one, else repmgr_slot_<id>); nullopt when slots are not used.
+std::optional<std::string> planned_slot_name(const Context& ctx,
+                                             const std::optional<NodeRecord>& my_record);
+
+// planned_slot_name(), created on `upstream` if missing.
 std::optional<std::string> prepare_slot(Context& ctx, Connection& upstream,
                                         const std::optional<NodeRecord>& my_record);
 

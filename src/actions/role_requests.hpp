@@ -4,6 +4,12 @@
 // repmgrd carry out: parameter structs in, outcome values out. The command
 // line maps Options onto a request and an unsuccessful outcome onto its exit
 // code; repmgrd decides on the outcome's status, never on message text.
+//
+// Implemented in standby_follow.cpp and node_rejoin.cpp (check -> plan ->
+// execute). Every refusal or failure that repmgr reports as a Failure (with
+// its exit code, DETAIL and HINT) comes back as an outcome; the status is set
+// where the check decides it. Only errors outside that (std::bad_alloc, a
+// filesystem error) still propagate as exceptions.
 
 #include <optional>
 #include <string>
@@ -18,6 +24,7 @@ struct FollowRequest {
     std::optional<int> upstream_node_id;  // nullopt: the cluster's current primary
     bool wait_for_primary = false;        // -w: wait up to primary_follow_timeout for one
     bool dry_run = false;                 // plan only: log what execute would do
+    std::string data_directory;           // -D; empty: data_directory, else the server's
 };
 
 enum class FollowStatus {
@@ -70,6 +77,8 @@ struct RejoinOutcome {
     std::string message;
     std::string detail;
     std::string hint;
+    int upstream_node_id = 0;  // the node it streams from (or was to), once known
+    bool rewound = false;      // pg_rewind ran (or, for a dry run, would run)
     bool ok() const { return status != RejoinStatus::Failed; }
 };
 

@@ -1,58 +1,70 @@
 // repmgr standby promote: turn this standby into the cluster's primary.
+// Check -> plan -> execute: the checks refuse early and gather what the plan
+// needs; --dry-run prints the plan; execute runs its steps in order.
 #include <fmt/format.h>
 
 #include "actions/actions.hpp"
 #include "actions/role_change.hpp"
+#include "actions/role_plan.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/topology.hpp"
 
 namespace repmgr {
+namespace {
 
-int run_standby_promote(Context& ctx) {
+enum class PromoteStep { Promote, RecordPromotion, RecordAlreadyPromoted, FollowSiblings };
+
+// What the checks established; execute works from this alone.
+struct PromoteChecked {
+    explicit PromoteChecked(Connection l) : local(std::move(l)) {}
+    Connection local;
+    bool already_running_as_primary = false;  // promoted before: only the metadata is behind
+    bool nothing_to_do = false;               // ... and the metadata says so too
+    std::optional<NodeRecord> old_primary;
+    std::string data_directory;
+    std::vector<NodeRecord> siblings;  // to move with --siblings-follow
+};
+
+// Already promoted: refuses when another node also runs as a primary (unless -F).
+void check_already_primary(Context& ctx, PromoteChecked& c) {
+    NodeRepository repo(c.local);
+    auto recorded_primary = repo.active_primary();
+    if (recorded_primary && recorded_primary->id == ctx.config.node_id) {
+        c.nothing_to_do = true;
+        return;
+    }
+    for (const auto& n : repo.all()) {
+        if (n.id == ctx.config.node_id || n.type == NodeType::Witness || ctx.opts.force) continue;
+        bool writable = false;
+        try {
+            writable = !Connection::open(n.conninfo).in_recovery();
+        } catch (const DbError& e) {
+            ctx.log.debug("node {} not reachable ({}): not a second primary", n.id, e.detail());
+        }
+        if (writable)
+            fail(ExitCode::Promoted,
+                 fmt::format("this node and node {} (\"{}\") both run as primary", n.id, n.name),
+                 {}, "decide which one is the primary, stop the other and rejoin it "
+                     "with \"repmgr node rejoin --force-rewind\"; -F/--force records "
+                     "this node as the primary anyway");
+    }
+}
+
+PromoteChecked check_promote(Context& ctx) {
     require_node_identity(ctx.config);
     const std::string schema = schema_name(ctx.config);
-    Connection local = connect_running_local(
-        ctx, "standby promote needs this node's PostgreSQL running as a standby: start it first");
-    NodeRepository local_repo(local);
-
-    if (!local.in_recovery()) {
-        // Already promoted: make sure the metadata says so, then stop (safe to re-run).
-        auto recorded_primary = local_repo.active_primary();
-        if (recorded_primary && recorded_primary->id == ctx.config.node_id) {
-            ctx.log.notice("node {} is already the primary; nothing to do", ctx.config.node_id);
-            return 0;
-        }
-        for (const auto& n : local_repo.all()) {
-            if (n.id == ctx.config.node_id || n.type == NodeType::Witness || ctx.opts.force)
-                continue;
-            try {
-                if (!Connection::open(n.conninfo).in_recovery())
-                    fail(ExitCode::Promoted,
-                         fmt::format("this node and node {} (\"{}\") both run as primary", n.id,
-                                     n.name),
-                         {}, "decide which one is the primary, stop the other and rejoin it "
-                             "with \"repmgr node rejoin --force-rewind\"; -F/--force records "
-                             "this node as the primary anyway");
-            } catch (const DbError&) {
-            }
-        }
-        if (ctx.opts.dry_run) {
-            ctx.log.notice("[dry run] node {} is running as a primary; would record it as the "
-                           "cluster's primary",
-                           ctx.config.node_id);
-            return 0;
-        }
-        ctx.log.notice("node {} is already running as a primary; updating the metadata",
-                       ctx.config.node_id);
-        record_promotion(ctx, local, std::nullopt);
-        ctx.record(&local, "standby_promote", true,
-                   fmt::format("node {} was already promoted; metadata updated", ctx.config.node_id));
-        return 0;
+    PromoteChecked c(connect_running_local(
+        ctx, "standby promote needs this node's PostgreSQL running as a standby: start it first"));
+    if (!c.local.in_recovery()) {
+        c.already_running_as_primary = true;
+        check_already_primary(ctx, c);
+        return c;
     }
 
     // Two writable primaries are the worst outcome: refuse unless told otherwise.
-    std::optional<NodeRecord> old_primary = local_repo.active_primary();
-    if (auto live = find_primary(local, schema)) {
+    NodeRepository local_repo(c.local);
+    c.old_primary = local_repo.active_primary();
+    if (auto live = find_primary(c.local, schema)) {
         std::string who = fmt::format("node {} (\"{}\")", live->node.id, live->node.name);
         if (!ctx.opts.force)
             fail(ExitCode::Promoted,
@@ -62,59 +74,116 @@ int run_standby_promote(Context& ctx) {
                  "stop that server first (or use \"repmgr standby switchover\" to swap roles); "
                  "-F/--force promotes anyway and leaves two primaries");
         ctx.log.warning("{} is still running as a primary; promoting anyway (-F/--force)", who);
-        old_primary = live->node;
+        c.old_primary = live->node;
     }
+    c.data_directory = local_data_directory(ctx, &c.local);
+    if (ctx.opts.siblings_follow && c.old_primary)
+        c.siblings = standbys_of(local_repo, c.old_primary->id, ctx.config.node_id);
+    return c;
+}
 
-    std::string data_directory = local_data_directory(ctx, &local);
-    std::vector<NodeRecord> siblings;
-    if (ctx.opts.siblings_follow && old_primary)
-        siblings = standbys_of(local_repo, old_primary->id, ctx.config.node_id);
+RolePlan<PromoteStep> plan_promote(const Context& ctx, const PromoteChecked& c) {
+    RolePlan<PromoteStep> plan;
+    std::string me = fmt::format("node {} (\"{}\")", ctx.config.node_id, ctx.config.node_name);
+    if (c.already_running_as_primary) {
+        plan.add(PromoteStep::RecordAlreadyPromoted,
+                 fmt::format("record {}, already running as a primary, as the cluster's primary "
+                             "in the metadata",
+                             me));
+        return plan;
+    }
+    plan.add(PromoteStep::Promote,
+             fmt::format("promote {} in \"{}\" to primary ({}) and wait up to {} seconds until it "
+                         "accepts writes",
+                         me, c.data_directory,
+                         ctx.config.service_promote_command.empty()
+                             ? std::string("pg_promote()")
+                             : fmt::format("service_promote_command: {}",
+                                           ctx.config.service_promote_command),
+                         ctx.config.promote_check_timeout));
+    plan.add(PromoteStep::RecordPromotion,
+             c.old_primary
+                 ? fmt::format("record {} as the primary and the former primary node {} as "
+                               "inactive in the metadata, and the standby_promote event",
+                               me, c.old_primary->id)
+                 : fmt::format("record {} as the primary in the metadata, and the "
+                               "standby_promote event",
+                               me));
+    if (!c.siblings.empty()) {
+        std::string names;
+        for (const auto& s : c.siblings)
+            names += fmt::format("{}node {} (\"{}\")", names.empty() ? "" : ", ", s.id, s.name);
+        plan.add(PromoteStep::FollowSiblings,
+                 fmt::format("make {} follow this node (\"repmgr standby follow\" over ssh)",
+                             names));
+    }
+    return plan;
+}
 
-    if (ctx.opts.dry_run) {
-        ctx.log.notice("[dry run] would promote node {} (\"{}\") in \"{}\" to primary",
-                       ctx.config.node_id, ctx.config.node_name, data_directory);
-        if (old_primary)
-            ctx.log.notice("[dry run] would mark the former primary node {} inactive",
-                           old_primary->id);
-        for (const auto& s : siblings)
-            ctx.log.notice("[dry run] would make node {} (\"{}\") follow this node", s.id, s.name);
+void execute_promote(Context& ctx, PromoteChecked& c, const RolePlan<PromoteStep>& plan) {
+    plan.execute(ctx.log, [&](const auto& step) {
+        switch (step.kind) {
+        case PromoteStep::RecordAlreadyPromoted:
+            record_promotion(ctx, c.local, std::nullopt);
+            ctx.record(&c.local, "standby_promote", true,
+                       fmt::format("node {} was already promoted; metadata updated",
+                                   ctx.config.node_id));
+            break;
+        case PromoteStep::Promote:
+            try {
+                promote_local_server(ctx, c.local, c.data_directory);
+            } catch (const Failure& f) {
+                ctx.record(nullptr, "standby_promote", false, f.what());
+                throw;
+            }
+            break;
+        case PromoteStep::RecordPromotion: {
+            std::optional<int> old_id;
+            if (c.old_primary) old_id = c.old_primary->id;
+            record_promotion(ctx, c.local, std::nullopt);
+            std::string details =
+                c.old_primary ? fmt::format("node {} promoted to primary; former primary node {} "
+                                            "marked inactive",
+                                            ctx.config.node_id, c.old_primary->id)
+                              : fmt::format("node {} promoted to primary", ctx.config.node_id);
+            ctx.record(&c.local, "standby_promote", true, details, old_id);
+            ctx.log.notice("STANDBY PROMOTE SUCCESSFUL: node {} (\"{}\") is now the primary",
+                           ctx.config.node_id, ctx.config.node_name);
+            break;
+        }
+        case PromoteStep::FollowSiblings: {
+            auto new_primary = NodeRepository(c.local).by_id(ctx.config.node_id);
+            auto failed = follow_siblings(ctx, c.siblings, *new_primary);
+            if (!failed.empty())
+                fail(ExitCode::FollowFail,
+                     fmt::format("the promotion succeeded, but {} of {} sibling standbys did not "
+                                 "follow",
+                                 failed.size(), c.siblings.size()),
+                     "see the warnings above for each node",
+                     "run \"repmgr standby follow\" on those nodes");
+            break;
+        }
+        }
+    });
+}
+
+}  // namespace
+
+int run_standby_promote(Context& ctx) {
+    PromoteChecked c = check_promote(ctx);
+    if (c.nothing_to_do) {
+        ctx.log.notice("node {} is already the primary; nothing to do", ctx.config.node_id);
         return 0;
     }
-
-    ctx.log.notice("promoting node {} (\"{}\") to primary", ctx.config.node_id,
-                   ctx.config.node_name);
-    try {
-        promote_local_server(ctx, local, data_directory);
-    } catch (const Failure& f) {
-        ctx.record(nullptr, "standby_promote", false, f.what());
-        throw;
+    RolePlan<PromoteStep> plan = plan_promote(ctx, c);
+    if (ctx.opts.dry_run) {
+        plan.print_dry_run(ctx.log, "standby promote");
+        return 0;
     }
-    std::optional<int> old_id;
-    if (old_primary) old_id = old_primary->id;
-    record_promotion(ctx, local, std::nullopt);
-    std::string details =
-        old_primary ? fmt::format("node {} promoted to primary; former primary node {} marked "
-                                  "inactive",
-                                  ctx.config.node_id, old_primary->id)
-                    : fmt::format("node {} promoted to primary", ctx.config.node_id);
-    ctx.record(&local, "standby_promote", true, details, old_id);
-    ctx.log.notice("STANDBY PROMOTE SUCCESSFUL: node {} (\"{}\") is now the primary",
-                   ctx.config.node_id, ctx.config.node_name);
-
-    if (!siblings.empty()) {
-        NodeRepository repo(local);
-        auto new_primary = repo.by_id(ctx.config.node_id);
-        auto failed = follow_siblings(ctx, siblings, *new_primary);
-        if (!failed.empty())
-            fail(ExitCode::FollowFail,
-                 fmt::format("the promotion succeeded, but {} of {} sibling standbys did not "
-                             "follow",
-                             failed.size(), siblings.size()),
-                 "see the warnings above for each node",
-                 "run \"repmgr standby follow\" on those nodes");
-    } else if (old_primary && !ctx.opts.siblings_follow) {
-        NodeRepository repo(local);
-        if (auto others = standbys_of(repo, old_primary->id, ctx.config.node_id); !others.empty())
+    execute_promote(ctx, c, plan);
+    if (!c.already_running_as_primary && c.old_primary && !ctx.opts.siblings_follow) {
+        NodeRepository repo(c.local);
+        if (!standbys_of(repo, c.old_primary->id, ctx.config.node_id).empty())
             ctx.log.hint("other standbys still follow the former primary: run \"repmgr standby "
                          "follow\" on them (or use --siblings-follow next time)");
     }
