@@ -126,8 +126,11 @@ def test_kill9_primary_one_standby_promotes_the_other_follows(harness):
         followed = wait_until(lambda: repl_events(winner, "repmgrd_failover_follow"),
                               what="follow event")
         assert followed[0][:2] == (3, True)
-        assert notified(winner, "repmgrd_failover_promote")
-        assert notified(other, "repmgrd_failover_follow")
+        # The notification command runs right after the event row is written.
+        wait_until(lambda: notified(winner, "repmgrd_failover_promote"),
+                   what="promote notification")
+        wait_until(lambda: notified(other, "repmgrd_failover_follow"),
+                   what="follow notification")
         # metadata: one active master, the old one inactive, node3 upstream node2
         rows = winner.sql("SELECT id, type, active, upstream_node_id FROM repmgr_test.repl_nodes "
                           "WHERE type <> 'witness' ORDER BY id", dbname="repmgr")
