@@ -1,44 +1,11 @@
+"""Fixtures of the cluster suite (those shared with the fault suite are in
+tests/conftest.py)."""
+
 import os
-import shutil
-import sys
-import tempfile
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from pylib.harness import Harness, make_template, run_as_user  # noqa: E402
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than a few seconds")
-    config.addinivalue_line("markers", "ssh: needs a private sshd on loopback")
-    config.addinivalue_line("markers", "netns: creates network namespaces")
-
-
-@pytest.fixture(scope="session")
-def prefix():
-    p = os.environ.get("REPMGR_TEST_PREFIX")
-    if not p or not os.path.exists(os.path.join(p, "bin", "repmgr")):
-        pytest.exit("REPMGR_TEST_PREFIX must point at an installed build (run scripts/test)", 2)
-    return p
-
-
-@pytest.fixture(scope="session")
-def template_cache():
-    base = tempfile.mkdtemp(prefix="repmgr-template-")
-    os.chmod(base, 0o755)
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-    state = {}
-
-    def get():
-        if "path" not in state:
-            state["path"] = make_template(base)
-        return state["path"]
-
-    yield get
-    shutil.rmtree(base, ignore_errors=True)
+from pylib.harness import Harness
 
 
 @pytest.fixture
