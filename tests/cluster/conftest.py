@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from pylib.conf import ssh_extra
 from pylib.harness import Harness
 
 
@@ -29,6 +30,17 @@ def registered_pair(harness):
     return primary, standby
 
 
+@pytest.fixture
+def trio(harness, registered_pair):
+    """node1 primary, node2 and node3 registered standbys of it."""
+    primary, s1 = registered_pair
+    s2 = harness.standby_of(primary, "node3")
+    s2.write_repmgr_conf(3)
+    r = harness.repmgr("standby", "register", conf=s2.conf)
+    assert r.returncode == 0, r.stderr
+    return primary, s1, s2
+
+
 @pytest.fixture(scope="session")
 def sshd():
     """A private sshd on 127.0.0.1 accepting key login for the postgres user."""
@@ -38,3 +50,20 @@ def sshd():
     s = Sshd().start()
     yield s
     s.stop()
+
+
+@pytest.fixture
+def ssh_trio(harness, sshd):
+    """node1 primary, node2 and node3 standbys; every repmgr.conf set up for ssh."""
+    extra = ssh_extra(harness, sshd)
+    primary = harness.primary("node1")
+    primary.write_repmgr_conf(1, extra=extra)
+    assert harness.repmgr("primary", "register", conf=primary.conf).returncode == 0
+    standbys = []
+    for node_id, name in ((2, "node2"), (3, "node3")):
+        s = harness.standby_of(primary, name)
+        s.write_repmgr_conf(node_id, extra=extra)
+        r = harness.repmgr("standby", "register", conf=s.conf)
+        assert r.returncode == 0, r.stderr
+        standbys.append(s)
+    return [primary] + standbys

@@ -1,21 +1,8 @@
 """standby promote and standby follow on real servers."""
 
-import pytest
-
 from pylib.conf import ssh_extra
 from pylib.queries import events, nodes, streams_from
 from pylib.wait import wait_until
-
-
-@pytest.fixture
-def trio(harness, registered_pair):
-    """node1 primary, node2 and node3 registered standbys of it."""
-    primary, s1 = registered_pair
-    s2 = harness.standby_of(primary, "node3")
-    s2.write_repmgr_conf(3)
-    r = harness.repmgr("standby", "register", conf=s2.conf)
-    assert r.returncode == 0, r.stderr
-    return primary, s1, s2
 
 
 def test_promote_refused_while_primary_runs(harness, registered_pair):

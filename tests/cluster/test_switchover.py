@@ -9,23 +9,6 @@ from pylib.wait import wait_until
 pytestmark = pytest.mark.ssh
 
 
-@pytest.fixture
-def ssh_trio(harness, sshd):
-    """node1 primary, node2 and node3 standbys; every repmgr.conf set up for ssh."""
-    extra = ssh_extra(harness, sshd)
-    primary = harness.primary("node1")
-    primary.write_repmgr_conf(1, extra=extra)
-    assert harness.repmgr("primary", "register", conf=primary.conf).returncode == 0
-    standbys = []
-    for node_id, name in ((2, "node2"), (3, "node3")):
-        s = harness.standby_of(primary, name)
-        s.write_repmgr_conf(node_id, extra=extra)
-        r = harness.repmgr("standby", "register", conf=s.conf)
-        assert r.returncode == 0, r.stderr
-        standbys.append(s)
-    return [primary] + standbys
-
-
 def active_masters(node):
     return [r[0] for r in node.sql("SELECT id FROM repmgr_test.repl_nodes "
                                    "WHERE type = 'master' AND active", dbname="repmgr")]
