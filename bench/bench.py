@@ -17,7 +17,7 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "cluster"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # the test library, tests/pylib
 sys.path.insert(0, HERE)
 
 from clusters import REPMGR5_BIN, Tool, make_bench_template  # noqa: E402

@@ -1,5 +1,5 @@
 """Identical PostgreSQL 15 clusters on 127.0.0.1 for either tool: ours or
-Debian's repmgr 5.3. Servers come from the test harness (tests/cluster/pylib);
+Debian's repmgr 5.3. Servers come from the test harness (tests/pylib);
 this module adds what the two tools need (config files, registration,
 daemons) and tears everything down through the harness."""
 
@@ -8,8 +8,9 @@ import signal
 import subprocess
 import time
 
-from pylib.harness import PG_BIN, RUN_AS, Harness, run_as_user, wait_until
+from pylib.harness import PG_BIN, RUN_AS, Harness, run_as_user
 from pylib.net import BlackHole  # noqa: F401 - re-exported for scenarios
+from pylib.wait import wait_until
 
 REPMGR5_BIN = PG_BIN  # Debian installs repmgr 5.3 beside the server binaries
 CLUSTER = "bench"

@@ -16,7 +16,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "cluster"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # the test library, tests/pylib
 
 from pylib.harness import PG_BIN, Harness, make_template, run_as_user  # noqa: E402
 

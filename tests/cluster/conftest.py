@@ -1,44 +1,12 @@
+"""Fixtures of the cluster suite (those shared with the fault suite are in
+tests/conftest.py)."""
+
 import os
-import shutil
-import sys
-import tempfile
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from pylib.harness import Harness, make_template, run_as_user  # noqa: E402
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than a few seconds")
-    config.addinivalue_line("markers", "ssh: needs a private sshd on loopback")
-    config.addinivalue_line("markers", "netns: creates network namespaces")
-
-
-@pytest.fixture(scope="session")
-def prefix():
-    p = os.environ.get("REPMGR_TEST_PREFIX")
-    if not p or not os.path.exists(os.path.join(p, "bin", "repmgr")):
-        pytest.exit("REPMGR_TEST_PREFIX must point at an installed build (run scripts/test)", 2)
-    return p
-
-
-@pytest.fixture(scope="session")
-def template_cache():
-    base = tempfile.mkdtemp(prefix="repmgr-template-")
-    os.chmod(base, 0o755)
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-    state = {}
-
-    def get():
-        if "path" not in state:
-            state["path"] = make_template(base)
-        return state["path"]
-
-    yield get
-    shutil.rmtree(base, ignore_errors=True)
+from pylib.conf import ssh_extra
+from pylib.harness import Harness
 
 
 @pytest.fixture
@@ -62,6 +30,17 @@ def registered_pair(harness):
     return primary, standby
 
 
+@pytest.fixture
+def trio(harness, registered_pair):
+    """node1 primary, node2 and node3 registered standbys of it."""
+    primary, s1 = registered_pair
+    s2 = harness.standby_of(primary, "node3")
+    s2.write_repmgr_conf(3)
+    r = harness.repmgr("standby", "register", conf=s2.conf)
+    assert r.returncode == 0, r.stderr
+    return primary, s1, s2
+
+
 @pytest.fixture(scope="session")
 def sshd():
     """A private sshd on 127.0.0.1 accepting key login for the postgres user."""
@@ -71,3 +50,20 @@ def sshd():
     s = Sshd().start()
     yield s
     s.stop()
+
+
+@pytest.fixture
+def ssh_trio(harness, sshd):
+    """node1 primary, node2 and node3 standbys; every repmgr.conf set up for ssh."""
+    extra = ssh_extra(harness, sshd)
+    primary = harness.primary("node1")
+    primary.write_repmgr_conf(1, extra=extra)
+    assert harness.repmgr("primary", "register", conf=primary.conf).returncode == 0
+    standbys = []
+    for node_id, name in ((2, "node2"), (3, "node3")):
+        s = harness.standby_of(primary, name)
+        s.write_repmgr_conf(node_id, extra=extra)
+        r = harness.repmgr("standby", "register", conf=s.conf)
+        assert r.returncode == 0, r.stderr
+        standbys.append(s)
+    return [primary] + standbys

@@ -5,7 +5,9 @@ import os
 
 import pytest
 
-from pylib.harness import PG_BIN, run_as_user, wait_until
+from pylib.harness import PG_BIN, run_as_user
+from pylib.queries import WITH_DETAILS, events
+from pylib.wait import wait_until
 
 
 def new_node(harness, name, node_id, extra=None):
@@ -18,9 +20,8 @@ def new_node(harness, name, node_id, extra=None):
 
 
 def clone(harness, source, node, *extra, datadir=None):
-    args = ["-h", "127.0.0.1", "-p", str(source.port), "-U", "repmgr", "-d", "repmgr",
-            "-D", datadir or node.datadir]
-    return harness.repmgr(*args, *extra, "standby", "clone", conf=node.conf)
+    return harness.repmgr(*source.conn_args(), "-D", datadir or node.datadir, *extra,
+                          "standby", "clone", conf=node.conf)
 
 
 def streaming_names(node):
@@ -41,12 +42,6 @@ def registered_primary(harness, extra=None):
     r = harness.repmgr("primary", "register", conf=primary.conf)
     assert r.returncode == 0, r.stderr
     return primary
-
-
-def clone_events(primary):
-    return primary.sql("SELECT node_id, successful, details FROM repmgr_test.repl_events "
-                       "WHERE event = 'standby_clone' ORDER BY event_timestamp",
-                       dbname="repmgr")
 
 
 def test_seed_clone_walkthrough(harness):
@@ -84,9 +79,9 @@ def test_seed_clone_walkthrough(harness):
     assert primary.sql("SELECT id, type, upstream_node_id FROM repmgr_test.repl_nodes "
                        "ORDER BY id", dbname="repmgr") == [(1, "master", None),
                                                            (2, "standby", 1)]
-    events = clone_events(primary)
-    assert len(events) == 1 and events[0][0] == 2 and events[0][1] is True
-    assert "pg_basebackup" in events[0][2]
+    clones = events(primary, "standby_clone", WITH_DETAILS)
+    assert len(clones) == 1 and clones[0][0] == 2 and clones[0][1] is True
+    assert "pg_basebackup" in clones[0][2]
 
 
 def test_fast_checkpoint_conninfo_and_basebackup_options(harness):
@@ -115,8 +110,7 @@ def test_clone_without_repmgr_conf(harness):
     node2 = harness.node("node2")
     os.makedirs(node2.confdir, exist_ok=True)
     harness.chown(node2.confdir)
-    r = run_as_user([os.path.join(harness.prefix, "bin", "repmgr"), "-h", "127.0.0.1",
-                     "-p", str(primary.port), "-U", "repmgr", "-d", "repmgr",
+    r = run_as_user([os.path.join(harness.prefix, "bin", "repmgr"), *primary.conn_args(),
                      "-D", node2.datadir, "-b", PG_BIN, "-c", "standby", "clone"], check=False,
                     env={"HOME": node2.confdir})
     assert r.returncode == 0, r.stderr
@@ -161,7 +155,7 @@ def test_cascading_clone_from_standby(harness, registered_pair):
     assert primary.sql_one("SELECT upstream_node_id FROM repmgr_test.repl_nodes WHERE id = 3",
                            dbname="repmgr") == 2
     # the event went to the primary although the clone came from a standby
-    assert [e[0] for e in clone_events(primary)] == [3]
+    assert [e[0] for e in events(primary, "standby_clone", WITH_DETAILS)] == [3]
 
 
 def test_cascading_clone_from_primary_streams_from_standby(harness, registered_pair):
@@ -302,7 +296,7 @@ def test_dry_run_changes_nothing(harness):
     assert "[dry run]" in r.stderr
     assert not os.path.exists(node2.datadir)
     assert primary.sql_one("SELECT count(*) FROM pg_replication_slots") == 0
-    assert clone_events(primary) == []
+    assert events(primary, "standby_clone", WITH_DETAILS) == []
 
 
 def test_failed_copy_removes_only_what_it_created(harness):
@@ -320,7 +314,7 @@ def test_failed_copy_removes_only_what_it_created(harness):
     r = clone(harness, primary, node2)
     assert r.returncode == 14, r.stderr
     assert os.listdir(node2.datadir) == []
-    assert [e[1] for e in clone_events(primary)] == [False, False]
+    assert [e[1] for e in events(primary, "standby_clone", WITH_DETAILS)] == [False, False]
 
 
 def test_unreachable_source(harness):

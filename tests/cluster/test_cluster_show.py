@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pylib.harness import wait_until
+from pylib.wait import wait_until
 from pylib.net import BlackHole
 
 HEADER = ["ID", "Name", "Role", "Status", "Upstream", "Location", "Priority",
@@ -97,8 +97,7 @@ def test_local_node_down_reads_metadata_through_another_node(harness, registered
     standby.stop()
     r = harness.repmgr("cluster", "show", conf=standby.conf)
     assert r.returncode == 6, r.stderr
-    r = harness.repmgr("-h", "127.0.0.1", "-p", str(primary.port), "-U", "repmgr", "-d", "repmgr",
-                       "cluster", "show", conf=standby.conf)
+    r = harness.repmgr(*primary.conn_args(), "cluster", "show", conf=standby.conf)
     assert r.returncode == 25, r.stdout + r.stderr
     assert table(r.stdout)[2][3] == "? unreachable"
 

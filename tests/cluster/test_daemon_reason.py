@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from pylib.harness import wait_until
-from test_failover import make_cluster, writable
+from pylib.clusters import make_cluster
+from pylib.queries import writable
+from pylib.wait import wait_until
 
 
 def daemon_status(harness, node):

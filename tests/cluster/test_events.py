@@ -7,35 +7,13 @@ import io
 import os
 import re
 
-NOTIFY_SCRIPT = """#!/bin/sh
-# Appends one record per call: the arguments, NUL-separated, then RS (0x1e).
-for a in "$@"; do printf '%s\\0' "$a"; done >> {out}
-printf '\\036' >> {out}
-"""
-
-
-def notify_setup(harness):
-    out = harness.path("notify.out")
-    script = harness.write_file("notify.sh", NOTIFY_SCRIPT.format(out=out), mode=0o755)
-    return script, out
-
-
-def calls(out):
-    if not os.path.exists(out):
-        return []
-    with open(out, "rb") as f:
-        data = f.read().decode()
-    return [rec.split("\0")[:-1] for rec in data.split("\x1e")[:-1]]
-
-
-def conf_quote(value):
-    """Quotes a value for repmgr.conf (single quotes, \\ escapes)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+from pylib.conf import conf_quote
+from pylib.notify import notify_calls, notify_script
 
 
 def test_notification_receives_values_literally(harness):
     marker = harness.path("pwned")
-    script, out = notify_setup(harness)
+    script, out = notify_script(harness)
     name = f"n'$(touch {marker});`touch {marker}`\"\\x | touch {marker}"
     primary = harness.primary("node1")
     conninfo = primary.conninfo() + f" application_name='a$(touch {marker})'"
@@ -48,7 +26,7 @@ def test_notification_receives_values_literally(harness):
     })
     r = harness.repmgr("primary", "register", conf=primary.conf)
     assert r.returncode == 0, r.stderr
-    got = calls(out)
+    got = notify_calls(out)
     assert len(got) == 1, got
     node_id, event, ok, ts, details, a, c, p = got[0]
     assert (node_id, event, ok) == ("1", "master_register", "1")
@@ -64,7 +42,7 @@ def test_notification_receives_values_literally(harness):
     standby.write_repmgr_conf(2, extra={"event_notification_command": conf_quote(template)})
     r = harness.repmgr("standby", "register", conf=standby.conf)
     assert r.returncode == 0, r.stderr
-    last = calls(out)[-1]
+    last = notify_calls(out)[-1]
     assert last[:3] == ["2", "standby_register", "1"]
     assert last[4] == "standby registration succeeded; upstream node ID is 1"
     assert last[7] == "1"
@@ -72,7 +50,7 @@ def test_notification_receives_values_literally(harness):
 
 
 def test_event_notifications_filter(harness):
-    script, out = notify_setup(harness)
+    script, out = notify_script(harness)
     extra = {"event_notification_command": conf_quote(f"{script} %n %e"),
              "event_notifications": "'standby_register, standby_unregister'"}
     primary = harness.primary("node1")
@@ -82,7 +60,7 @@ def test_event_notifications_filter(harness):
     standby.write_repmgr_conf(2, extra=extra)
     assert harness.repmgr("standby", "register", conf=standby.conf).returncode == 0
     assert harness.repmgr("standby", "unregister", conf=standby.conf).returncode == 0
-    assert calls(out) == [["2", "standby_register"], ["2", "standby_unregister"]]
+    assert notify_calls(out) == [["2", "standby_register"], ["2", "standby_unregister"]]
     # the rows are written whatever the filter says
     events = [e for (e,) in primary.sql("SELECT event FROM repmgr_test.repl_events "
                                         "ORDER BY event_timestamp", dbname="repmgr")]

@@ -2,102 +2,12 @@
 witness, repmgrd on every node. Throughout each test a sampler checks that at
 most one server accepts writes at any moment."""
 
-import threading
-
 import pytest
 
-from pylib.daemon_conf import FAST_FAILOVER, notified, write_conf_with_event_log
-from pylib.harness import wait_until
-
-FAST = FAST_FAILOVER
-
-
-def configure(node, node_id, **extra):
-    """repmgr.conf with fast failover settings and an event log file."""
-    return write_conf_with_event_log(node, node_id, FAST, **extra)
-
-
-def writable(node):
-    """True when the server is up, out of recovery and not fenced read-only."""
-    try:
-        return node.sql_one("SELECT NOT pg_is_in_recovery() AND "
-                            "current_setting('default_transaction_read_only') = 'off'")
-    except Exception:  # noqa: BLE001 - down or refusing: not writable
-        return False
-
-
-class WritableSampler:
-    """Samples every data node in the background; `worst` is the largest number
-    of simultaneously writable servers seen."""
-
-    def __init__(self, nodes):
-        self.nodes = nodes
-        self.worst = 0
-        self.seen = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            now = [n.name for n in self.nodes if writable(n)]
-            if len(now) > self.worst:
-                self.worst = len(now)
-                self.seen = now
-            self._stop.wait(0.2)
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(10)
-        return self.worst
-
-
-def repl_events(node, event):
-    return node.sql("SELECT node_id, successful, details FROM repmgr_test.repl_events "
-                    "WHERE event = %s ORDER BY event_timestamp", (event,), dbname="repmgr")
-
-
-def make_cluster(harness, priorities=(100, 100), witness=True, per_node=None,
-                 write_conf=configure, **extra):
-    """Primary node1, standbys node2 and node3, witness (id 4), repmgrd on each.
-    `write_conf(node, node_id, **settings)` writes each repmgr.conf with
-    `extra` plus `per_node[node_id]` (extra settings for one node)."""
-    per_node = per_node or {}
-
-    def configure(node, node_id, **more):
-        return write_conf(node, node_id, **{**extra, **more, **per_node.get(node_id, {})})
-
-    primary = harness.primary("node1")
-    configure(primary, 1)
-    r = harness.repmgr("primary", "register", conf=primary.conf)
-    assert r.returncode == 0, r.stderr
-    standbys = []
-    for node_id, prio in zip((2, 3), priorities):
-        s = harness.standby_of(primary, f"node{node_id}")
-        configure(s, node_id, priority=prio)
-        r = harness.repmgr("standby", "register", conf=s.conf)
-        assert r.returncode == 0, r.stderr
-        standbys.append(s)
-    w = None
-    if witness:
-        # A fresh initdb: a witness must have its own system identifier.
-        w = harness.node("witness").init_fresh().start()
-        w.create_repmgr_user()
-        configure(w, 4)
-        r = harness.repmgr("-h", "127.0.0.1", "-p", str(primary.port), "-U", "repmgr", "-d",
-                           "repmgr", "witness", "register", conf=w.conf)
-        assert r.returncode == 0, r.stderr
-    daemons = {n.name: harness.start_repmgrd(n) for n in [primary] + standbys + ([w] if w else [])}
-    for s in standbys:
-        wait_until(lambda s=s: "standby is running; upstream node 1 answers" in
-                   daemons[s.name].log(), timeout=30, what=f"repmgrd on {s.name} monitoring")
-    return primary, standbys, w, daemons
-
-
-def streams_from(upstream, standby):
-    return upstream.sql_one("SELECT count(*) FROM pg_stat_replication WHERE application_name = %s "
-                            "AND state = 'streaming'", (standby.name,)) == 1
-
+from pylib.clusters import WritableSampler, make_cluster
+from pylib.conf import notified
+from pylib.queries import events, streams_from, writable
+from pylib.wait import wait_until
 
 @pytest.mark.slow
 def test_kill9_primary_one_standby_promotes_the_other_follows(harness):
@@ -117,13 +27,13 @@ def test_kill9_primary_one_standby_promotes_the_other_follows(harness):
         other = s3 if winner is s2 else s2
         # equal WAL positions and priorities: the lowest id wins
         assert winner is s2
-        wait_until(lambda: streams_from(winner, other), timeout=60,
+        wait_until(lambda: streams_from(winner, other.name), timeout=60,
                    what=f"{other.name} to stream from {winner.name}")
         assert other.in_recovery()
-        promoted = wait_until(lambda: repl_events(winner, "repmgrd_failover_promote"),
+        promoted = wait_until(lambda: events(winner, "repmgrd_failover_promote"),
                               what="promote event")
         assert promoted[0][:2] == (2, True)
-        followed = wait_until(lambda: repl_events(winner, "repmgrd_failover_follow"),
+        followed = wait_until(lambda: events(winner, "repmgrd_failover_follow"),
                               what="follow event")
         assert followed[0][:2] == (3, True)
         # The notification command runs right after the event row is written.
@@ -159,7 +69,7 @@ def test_priority_zero_never_promotes(harness):
     try:
         primary.kill9()
         wait_until(lambda: writable(s3), timeout=60, what="node3 (priority 100) to promote")
-        wait_until(lambda: streams_from(s3, s2), timeout=60, what="node2 to follow node3")
+        wait_until(lambda: streams_from(s3, s2.name), timeout=60, what="node2 to follow node3")
         assert s2.in_recovery()
         assert "this node ranks first among 1 candidate(s)" in daemons["node3"].log()
     finally:
@@ -210,17 +120,17 @@ def test_returning_old_primary_is_fenced_and_rejoined(harness):
     primary.sql("CREATE TABLE t (i int)", dbname="repmgr")
     primary.kill9()
     wait_until(lambda: writable(s2), timeout=60, what="node2 to promote")
-    wait_until(lambda: streams_from(s2, s3), timeout=60, what="node3 to follow node2")
+    wait_until(lambda: streams_from(s2, s3.name), timeout=60, what="node3 to follow node2")
     sampler = WritableSampler([primary, s2, s3])
     try:
         # the old primary comes back (its repmgrd kept running)
         primary.start()
-        wait_until(lambda: repl_events(s2, "repmgrd_split_brain_detected"), timeout=60,
+        wait_until(lambda: events(s2, "repmgrd_split_brain_detected"), timeout=60,
                    what="split brain recorded on the new primary")
         wait_until(lambda: primary.running() and primary.in_recovery() and
-                   streams_from(s2, primary), timeout=90,
+                   streams_from(s2, primary.name), timeout=90,
                    what="the old primary to rejoin as a standby of node2")
-        rejoined = wait_until(lambda: repl_events(s2, "node_rejoin"), what="node_rejoin event")
+        rejoined = wait_until(lambda: events(s2, "node_rejoin"), what="node_rejoin event")
         assert rejoined[-1][:2] == (1, True)
         s2.sql("INSERT INTO t VALUES (1)", dbname="repmgr")
         wait_until(lambda: primary.sql_one("SELECT count(*) FROM t", dbname="repmgr") == 1,
@@ -229,7 +139,7 @@ def test_returning_old_primary_is_fenced_and_rejoined(harness):
                       "WHERE id = 1", dbname="repmgr")
         assert rows == [(1, "standby", True, 2)]
         # one split brain, one event
-        assert len(repl_events(s2, "repmgrd_split_brain_detected")) == 1
+        assert len(events(s2, "repmgrd_split_brain_detected")) == 1
         # it came back read-only (fenced while down); as a standby the fence is lifted
         assert ("default_transaction_read_only = 'on' written to" in daemons["node1"].log())
         wait_until(lambda: primary.sql_one("SELECT reset_val FROM pg_settings WHERE name = "
@@ -246,7 +156,7 @@ def test_returning_old_primary_with_fencing_stop_is_stopped(harness):
     primary.kill9()
     wait_until(lambda: writable(s2), timeout=60, what="node2 to promote")
     primary.start()
-    wait_until(lambda: repl_events(s2, "repmgrd_split_brain_detected"), timeout=60,
+    wait_until(lambda: events(s2, "repmgrd_split_brain_detected"), timeout=60,
                what="split brain recorded on the new primary")
     wait_until(lambda: not primary.running(), timeout=60, what="the old primary to be stopped")
     assert writable(s2)
@@ -261,11 +171,11 @@ def test_isolated_primary_turns_read_only_and_back(harness):
     wait_until(lambda: not writable(primary) and primary.running() and
                primary.in_recovery() is False, timeout=60,
                what="the isolated primary to become read-only")
-    assert repl_events(primary, "repmgrd_isolation_fence")[0][:2] == (1, True)
+    assert events(primary, "repmgrd_isolation_fence")[0][:2] == (1, True)
     assert "making it read-only before a standby can be promoted" in daemons["node1"].log()
     # they come back: no other primary exists, so the fence is lifted
     for s in (s2, s3, witness):
         s.start()
     wait_until(lambda: writable(primary), timeout=60, what="the fence to be lifted")
-    wait_until(lambda: repl_events(primary, "repmgrd_isolation_fence_lifted"), what="lift event")
+    wait_until(lambda: events(primary, "repmgrd_isolation_fence_lifted"), what="lift event")
     primary.sql("CREATE TABLE after_fence (i int)", dbname="repmgr")

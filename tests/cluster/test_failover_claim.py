@@ -12,8 +12,10 @@ import signal
 
 import pytest
 
-from pylib.harness import PG_BIN, wait_until
-from test_failover import WritableSampler, make_cluster, repl_events, streams_from, writable
+from pylib.clusters import WritableSampler, make_cluster
+from pylib.harness import PG_BIN
+from pylib.queries import WITH_DETAILS, events, streams_from, writable
+from pylib.wait import wait_until
 
 # with master_response_timeout=2 a claim must be confirmed within 7 s
 CONFIRM_WITHIN_S = 7
@@ -106,17 +108,17 @@ def test_winner_killed_before_confirming_is_taken_over(harness):
                    what="node3 to take the claim over and promote")
         assert s2.in_recovery()
         assert claim_row(witness) == (3, True, "{2}")
-        taken = wait_until(lambda: repl_events(s3, "repmgrd_failover_claim_superseded"),
+        taken = wait_until(lambda: events(s3, "repmgrd_failover_claim_superseded", WITH_DETAILS),
                            what="the takeover event on the new primary")
         assert taken[0][:2] == (3, True)
         assert "node 3 took over the failover claim of node 2" in taken[0][2]
-        assert repl_events(s3, "repmgrd_failover_promote")[0][:2] == (3, True)
+        assert events(s3, "repmgrd_failover_promote")[0][:2] == (3, True)
         log3 = daemons["node3"].log()
         assert "the claim of node 2 on the failover of node 1 (timeline 1) expired " \
                "unconfirmed" in log3
         # node2's repmgrd, restarted, follows the node that took over
         daemons["node2"] = harness.start_repmgrd(s2)
-        wait_until(lambda: streams_from(s3, s2), timeout=60, what="node2 to follow node3")
+        wait_until(lambda: streams_from(s3, s2.name), timeout=60, what="node2 to follow node3")
         s3.sql("INSERT INTO t VALUES (11)", dbname="repmgr")
         wait_until(lambda: s2.sql_one("SELECT count(*) FROM t", dbname="repmgr") == 11,
                    what="node2 to replay the new primary's write")
@@ -157,7 +159,7 @@ def test_winner_stopped_past_its_deadline_does_not_promote_late(harness):
                    stopped.log(), timeout=20, what=f"{frozen.name} to fail its confirmation")
         wait_until(lambda: writable(other), timeout=60, what=f"{other.name} to promote")
         assert frozen.in_recovery()
-        wait_until(lambda: streams_from(other, frozen), timeout=60,
+        wait_until(lambda: streams_from(other, frozen.name), timeout=60,
                    what=f"{frozen.name} to follow {other.name}")
         assert "failover claim confirmed on the witness: promoting" not in stopped.log()
     finally:
@@ -179,7 +181,7 @@ def test_daemon_unpause_on_a_read_only_fenced_primary(harness):
     assert r.returncode == 0, r.stderr
     assert primary.sql_one("SELECT count(*) FROM repmgr_test.repl_daemon WHERE paused",
                            dbname="repmgr") == 0
-    assert repl_events(primary, "repmgrd_unpause")
+    assert events(primary, "repmgrd_unpause")
 
 
 OLD_CLAIM_TABLE = """ALTER TABLE repmgr_test.repl_failover_claim DROP COLUMN promote_by,
@@ -191,8 +193,7 @@ def test_witness_with_a_schema_3_claim_table_is_upgraded_and_still_arbitrates(ha
     primary, (s2, s3), witness, daemons = make_cluster(harness)
     # A witness registered by the previous version: re-registering upgrades it.
     witness.sql(OLD_CLAIM_TABLE, dbname="repmgr")
-    r = harness.repmgr("-h", "127.0.0.1", "-p", str(primary.port), "-U", "repmgr", "-d", "repmgr",
-                       "witness", "register", conf=witness.conf)
+    r = harness.repmgr(*primary.conn_args(), "witness", "register", conf=witness.conf)
     assert r.returncode == 0, r.stderr
     cols = {c for (c,) in witness.sql(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'repmgr_test' "
@@ -206,7 +207,7 @@ def test_witness_with_a_schema_3_claim_table_is_upgraded_and_still_arbitrates(ha
     try:
         primary.kill9()
         wait_until(lambda: writable(s2), timeout=60, what="node2 to promote")
-        wait_until(lambda: streams_from(s2, s3), timeout=60, what="node3 to follow node2")
+        wait_until(lambda: streams_from(s2, s3.name), timeout=60, what="node3 to follow node2")
         assert witness.sql("SELECT failed_primary_id, winner_node_id FROM "
                            "repmgr_test.repl_failover_claim", dbname="repmgr") == [(1, 2)]
     finally:

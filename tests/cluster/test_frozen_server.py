@@ -2,18 +2,8 @@
 processes frozen with SIGSTOP: the kernel still ACKs, so TCP timeouts never
 fire) must not hang repmgrd: its client-side query deadline notices."""
 
-import os
-import signal
-import subprocess
-
-from pylib.harness import wait_until
-
-
-def server_pids(node):
-    """The postmaster and all its children (backends, walsender, ...)."""
-    pm = node.pid()
-    out = subprocess.run(["pgrep", "-P", str(pm)], capture_output=True, text=True).stdout
-    return [pm] + [int(p) for p in out.split()]
+from pylib.harness import thaw
+from pylib.wait import wait_until
 
 
 def test_repmgrd_notices_a_frozen_upstream(harness, registered_pair):
@@ -23,19 +13,13 @@ def test_repmgrd_notices_a_frozen_upstream(harness, registered_pair):
                                         "master_response_timeout": "1", "failover": "manual"})
     d = harness.start_repmgrd(standby)
     wait_until(lambda: "started monitoring" in d.log(), timeout=30, what="repmgrd to start")
-    pids = server_pids(primary)
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
+    pids = primary.freeze()
     try:
         wait_until(lambda: "upstream-lost" in d.log(), timeout=30,
                    what="repmgrd to notice the frozen primary")
         assert d.alive()
     finally:
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
+        thaw(pids)
     # once thawed, the upstream is back and monitoring goes on
     wait_until(lambda: "from upstream-lost to monitoring" in d.log()
                or "upstream answers again" in d.log() or "repmgrd_upstream_reconnect" in d.log(),

@@ -15,33 +15,17 @@ import urllib.request
 
 import pytest
 
-from pylib.harness import PG_BIN, free_port, wait_until
+from pylib.conf import conf_quote
+from pylib.harness import PG_BIN, free_port
+from pylib.notify import notify_calls, notify_script
+from pylib.wait import wait_until
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PASSWORD = "Pw_s3cret-9f2c"  # PostgreSQL trusts local connections: any password works
 
-NOTIFY_SCRIPT = """#!/bin/sh
-for a in "$@"; do printf '%s\\0' "$a"; done >> {out}
-printf '\\036' >> {out}
-"""
-
-
-def conf_quote(value):
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def notifications(out):
-    if not os.path.exists(out):
-        return []
-    with open(out, "rb") as f:
-        data = f.read().decode()
-    return [rec.split("\0")[:-1] for rec in data.split("\x1e")[:-1]]
-
-
 def test_hostile_node_names_stay_literal(harness):
     marker = harness.path("pwned")
-    out = harness.path("notify.out")
-    script = harness.write_file("notify.sh", NOTIFY_SCRIPT.format(out=out), mode=0o755)
+    script, out = notify_script(harness)
     names = {1: f"p'q\"$(touch {marker})`touch {marker}`;touch {marker}",
              2: f"s \\ $HOME ${{IFS}}|touch {marker}&& touch {marker} #x"}
     template = f"{script} %n %e %s '%d' \"%a\" %a"
@@ -56,7 +40,7 @@ def test_hostile_node_names_stay_literal(harness):
     r = harness.repmgr("standby", "register", conf=standby.conf)
     assert r.returncode == 0, r.stderr
 
-    got = notifications(out)
+    got = notify_calls(out)
     assert [g[:3] for g in got] == [["1", "master_register", "1"], ["2", "standby_register", "1"]]
     for call, node_id in zip(got, (1, 2)):
         assert call[4] == call[5] == names[node_id], call
@@ -104,8 +88,7 @@ def http_get(port, path):
 
 
 def test_password_is_never_printed(harness):
-    out = harness.path("notify.out")
-    script = harness.write_file("notify.sh", NOTIFY_SCRIPT.format(out=out), mode=0o755)
+    script, out = notify_script(harness)
     template = f"{script} %n %e %s %d %a %c"
     primary = harness.primary("node1")
     standby = harness.standby_of(primary, "node2")
@@ -164,10 +147,10 @@ def test_password_is_never_printed(harness):
     with open(logfile) as f:
         seen.append(f.read())
     seen.append(daemon.log())
-    seen.extend("\n".join(call) for call in notifications(out))
+    seen.extend("\n".join(call) for call in notify_calls(out))
     events = primary.sql("SELECT details FROM repmgr_test.repl_events", dbname="repmgr")
     seen.extend(row[0] or "" for row in events)
-    assert len(notifications(out)) >= 2
+    assert len(notify_calls(out)) >= 2
 
     leaks = [text for text in seen if PASSWORD in text]
     assert not leaks, leaks[0]

@@ -14,20 +14,17 @@ import urllib.request
 import psycopg
 import pytest
 
-from pylib.daemon_conf import FAST_FAILOVER
-from pylib.harness import free_port, wait_until
-from test_failover import make_cluster
+from pylib.clusters import make_cluster
+from pylib.conf import FAST_FAILOVER, write_conf
+from pylib.harness import free_port
+from pylib.wait import wait_until
 
-FAST = FAST_FAILOVER
 
-
-def configure(node, node_id, **extra):
+def http_conf(node, node_id, **extra):
     """repmgr.conf with fast failover settings and HTTP on a free loopback port."""
     node.http_port = free_port()
-    settings = dict(FAST)
-    settings.update({"http_listen_address": "'127.0.0.1'", "http_port": str(node.http_port)})
-    settings.update({k: str(v) for k, v in extra.items()})
-    return node.write_repmgr_conf(node_id, extra=settings)
+    return write_conf(node, node_id, {**FAST_FAILOVER, "http_listen_address": "'127.0.0.1'",
+                                      "http_port": str(node.http_port)}, **extra)
 
 
 def get(node, path, method="GET"):
@@ -81,11 +78,11 @@ def parse_prometheus(text):
 
 def make_pair(harness):
     primary = harness.primary("node1")
-    configure(primary, 1)
+    http_conf(primary, 1)
     r = harness.repmgr("primary", "register", conf=primary.conf)
     assert r.returncode == 0, r.stderr
     standby = harness.standby_of(primary, "node2")
-    configure(standby, 2)
+    http_conf(standby, 2)
     r = harness.repmgr("standby", "register", conf=standby.conf)
     assert r.returncode == 0, r.stderr
     daemons = {n.name: harness.start_repmgrd(n) for n in (primary, standby)}
@@ -195,7 +192,7 @@ def test_fenced_primary_is_not_primary(harness):
 
 def test_port_in_use_is_a_clear_startup_error(harness):
     primary = harness.primary("node1")
-    configure(primary, 1)
+    http_conf(primary, 1)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
         holder.bind(("127.0.0.1", primary.http_port))
         holder.listen(1)
@@ -268,7 +265,7 @@ def haproxy(harness):
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(HAPROXY), reason="haproxy is not installed")
 def test_haproxy_follows_failover(harness, haproxy):
-    primary, standbys, w, _ = make_cluster(harness, write_conf=configure)
+    primary, standbys, w, _ = make_cluster(harness, write_conf=http_conf)
     for s in standbys:
         wait_until(lambda s=s: code(s, "/replica") == 200, timeout=30, what=f"{s.name} streaming")
     assert code(w, "/primary") == 503

@@ -5,7 +5,7 @@ import csv
 import io
 import json
 
-from pylib.harness import wait_until
+from pylib.wait import wait_until
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 ERR_NODE_STATUS = 25

@@ -4,7 +4,7 @@ or another node than --node-id."""
 import csv
 import io
 
-SCHEMA = "repmgr_test"
+from pylib.queries import SCHEMA
 
 
 def node_ids(node):

@@ -1,44 +1,8 @@
 """standby promote and standby follow on real servers."""
 
-import pytest
-
-from pylib.harness import wait_until
-
-SCHEMA = "repmgr_test"
-
-
-def nodes_table(node):
-    return node.sql(f"SELECT id, type, upstream_node_id, active FROM {SCHEMA}.repl_nodes "
-                    "ORDER BY id", dbname="repmgr")
-
-
-def events(node, event):
-    return node.sql(f"SELECT node_id, successful FROM {SCHEMA}.repl_events WHERE event = %s "
-                    "ORDER BY event_timestamp", (event,), dbname="repmgr")
-
-
-def streams_from(upstream, standby_name):
-    return upstream.sql_one("SELECT count(*) FROM pg_stat_replication "
-                            "WHERE application_name = %s AND state = 'streaming'",
-                            (standby_name,)) == 1
-
-
-def ssh_extra(harness, sshd):
-    """repmgr.conf settings for commands run on other nodes over the private sshd."""
-    return {"ssh_options": f"'{sshd.ssh_options()}'",
-            "repmgr_bindir": f"'{harness.prefix}/bin'",
-            "remote_config_file": f"'{harness.base}/%a/repmgr.conf'"}
-
-
-@pytest.fixture
-def trio(harness, registered_pair):
-    """node1 primary, node2 and node3 registered standbys of it."""
-    primary, s1 = registered_pair
-    s2 = harness.standby_of(primary, "node3")
-    s2.write_repmgr_conf(3)
-    r = harness.repmgr("standby", "register", conf=s2.conf)
-    assert r.returncode == 0, r.stderr
-    return primary, s1, s2
+from pylib.conf import ssh_extra
+from pylib.queries import events, nodes, streams_from
+from pylib.wait import wait_until
 
 
 def test_promote_refused_while_primary_runs(harness, registered_pair):
@@ -68,7 +32,7 @@ def test_promote_after_primary_killed(harness, registered_pair):
     assert not standby.in_recovery()
     standby.sql("INSERT INTO t VALUES (11)")
     assert standby.sql_one("SELECT count(*) FROM t") == 11
-    assert nodes_table(standby) == [(1, "master", None, False), (2, "master", None, True)]
+    assert nodes(standby) == [(1, "master", None, False), (2, "master", None, True)]
     assert events(standby, "standby_promote") == [(2, True)]
 
     # safe to re-run
@@ -94,7 +58,7 @@ def test_follow_new_primary(harness, trio):
     r = harness.repmgr("standby", "follow", conf=s2.conf)
     assert r.returncode == 0, r.stderr
     assert streams_from(s1, "node3")
-    rows = nodes_table(s1)
+    rows = nodes(s1)
     assert rows == [(1, "master", None, False), (2, "master", None, True),
                     (3, "standby", 2, True)]
     assert events(s1, "standby_follow") == [(3, True)]
@@ -135,7 +99,7 @@ def test_follow_refuses_diverged_timeline(harness, trio):
     assert "diverged" in r.stderr
     assert "--force-rewind" in r.stderr
     assert not streams_from(s1, "node3")
-    assert nodes_table(s1)[2] == (3, "standby", 1, True)
+    assert nodes(s1)[2] == (3, "standby", 1, True)
 
 
 def test_promote_siblings_follow(harness, trio, sshd):
@@ -147,8 +111,8 @@ def test_promote_siblings_follow(harness, trio, sshd):
     r = harness.repmgr("standby", "promote", "--siblings-follow", conf=s1.conf)
     assert r.returncode == 0, r.stderr + r.stdout
     wait_until(lambda: streams_from(s1, "node3"), what="node3 streaming from node2")
-    assert nodes_table(s1) == [(1, "master", None, False), (2, "master", None, True),
-                               (3, "standby", 2, True)]
+    assert nodes(s1) == [(1, "master", None, False), (2, "master", None, True),
+                         (3, "standby", 2, True)]
     s1.sql("CREATE TABLE after_promote (id int)")
     wait_until(lambda: s2.sql_one(
         "SELECT count(*) FROM pg_class WHERE relname = 'after_promote'") == 1)

@@ -3,20 +3,18 @@ PostgreSQL 15 servers: the seed's walkthrough, re-runs, refusals and -F."""
 
 import re
 
-from pylib.harness import wait_until
+from pylib import queries
+from pylib.wait import wait_until
 
 TS = r"\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]"
 
 
-def nodes(node, schema="repmgr_test"):
-    return node.sql(f"SELECT id, type, upstream_node_id, cluster, name, priority, active "
-                    f"FROM {schema}.repl_nodes ORDER BY id", dbname="repmgr")
+def nodes(node):
+    return queries.nodes(node, "id, type, upstream_node_id, cluster, name, priority, active")
 
 
-def events(node, event=None):
-    rows = node.sql("SELECT node_id, event, successful, details FROM repmgr_test.repl_events "
-                    "ORDER BY event_timestamp, ctid", dbname="repmgr")
-    return [r for r in rows if event is None or r[1] == event]
+def events(node, event):
+    return queries.events(node, event, "node_id, event, successful, details")
 
 
 def test_seed_walkthrough(harness, registered_pair):

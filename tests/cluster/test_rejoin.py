@@ -2,8 +2,8 @@
 
 import os
 
-from pylib.harness import wait_until
-from test_promote_follow import events, nodes_table, streams_from
+from pylib.queries import events, nodes, streams_from
+from pylib.wait import wait_until
 
 
 def rows(node, table):
@@ -35,7 +35,7 @@ def test_rejoin_former_primary_without_divergence(harness, registered_pair):
     assert "pg_rewind" not in r.stderr
     assert primary.in_recovery()
     assert streams_from(standby, "node1")
-    assert nodes_table(standby) == [(1, "standby", 2, True), (2, "master", None, True)]
+    assert nodes(standby) == [(1, "standby", 2, True), (2, "master", None, True)]
     assert events(standby, "node_rejoin") == [(1, True)]
     standby.sql("INSERT INTO kept VALUES ('after')")
     wait_until(lambda: rows(primary, "kept") == ["after", "before"])
@@ -71,7 +71,7 @@ def test_rejoin_diverged_needs_force_rewind(harness, registered_pair):
     assert primary.sql_one("SHOW port") == str(primary.port)
     with open(os.path.join(primary.datadir, "postgresql.auto.conf")) as f:
         assert f"port={standby.port}" in f.read().replace(" ", "").replace("'", "")
-    assert nodes_table(standby) == [(1, "standby", 2, True), (2, "master", None, True)]
+    assert nodes(standby) == [(1, "standby", 2, True), (2, "master", None, True)]
 
 
 def test_rejoin_crashed_primary(harness, registered_pair):
@@ -111,4 +111,4 @@ def test_rejoin_diverged_standby(harness, registered_pair):
     assert r.returncode == 0, r.stderr
     assert streams_from(s1, "node3")
     assert s2.sql_one("SELECT count(*) FROM pg_class WHERE relname = 'only_old'") == 0
-    assert nodes_table(s1)[2] == (3, "standby", 2, True)
+    assert nodes(s1)[2] == (3, "standby", 2, True)

@@ -5,27 +5,18 @@ daemonizing, bad configuration; and cluster cleanup of the history."""
 import os
 import signal
 
-from pylib.daemon_conf import notified, write_conf_with_event_log
-from pylib.harness import wait_until
+from pylib.conf import configure, notified
+from pylib.queries import events
+from pylib.wait import wait_until
 
+# repmgr.conf settings: fast intervals (configure() adds an event log per node)
 FAST = {"monitor_interval_secs": "1", "reconnect_interval": "1", "reconnect_attempts": "3",
         "master_response_timeout": "2"}
-
-
-def configure(harness, node, node_id, **extra):
-    """repmgr.conf with fast intervals and an event log file per node."""
-    return write_conf_with_event_log(node, node_id, FAST, **extra)
-
 
 
 def history_count(primary, standby_id=2):
     return primary.sql_one("SELECT count(*) FROM repmgr_test.repl_monitor WHERE standby_node = %s",
                            (standby_id,), dbname="repmgr")
-
-
-def events(primary, event):
-    return primary.sql("SELECT node_id, successful FROM repmgr_test.repl_events "
-                       "WHERE event = %s ORDER BY node_id, successful", (event,), dbname="repmgr")
 
 
 def daemon_status(harness, conf):
@@ -37,8 +28,8 @@ def daemon_status(harness, conf):
 
 def test_history_rows_status_view_and_daemon_status(harness, registered_pair):
     primary, standby = registered_pair
-    configure(harness, primary, 1)
-    configure(harness, standby, 2, monitoring_history="true")
+    configure(primary, 1, FAST)
+    configure(standby, 2, FAST, monitoring_history="true")
     dp = harness.start_repmgrd(primary)
     ds = harness.start_repmgrd(standby)
 
@@ -61,7 +52,7 @@ def test_history_rows_status_view_and_daemon_status(harness, registered_pair):
                              dbname="repmgr")
     assert latest
 
-    wait_until(lambda: events(primary, "repmgrd_start") == [(1, True), (2, True)],
+    wait_until(lambda: sorted(events(primary, "repmgrd_start")) == [(1, True), (2, True)],
                what="repmgrd_start events")
     status = wait_until(lambda: (s := daemon_status(harness, standby.conf))
                         and s[1]["running"] and s[2]["running"] and s, what="both running")
@@ -72,7 +63,7 @@ def test_history_rows_status_view_and_daemon_status(harness, registered_pair):
     assert any("node2" in l and "running" in l and str(ds.pid) in l for l in text.stdout.splitlines())
 
     assert ds.stop() == 0
-    assert events(primary, "repmgrd_shutdown") == [(2, True)]
+    assert sorted(events(primary, "repmgrd_shutdown")) == [(2, True)]
     status = daemon_status(harness, primary.conf)
     assert status[2]["repmgrd"] == "not running" and status[2]["pid"] is None
     assert status[1]["running"]
@@ -81,11 +72,11 @@ def test_history_rows_status_view_and_daemon_status(harness, registered_pair):
 
 def test_reload_applies_interval_and_names_restart_settings(harness, registered_pair):
     primary, standby = registered_pair
-    configure(harness, standby, 2, monitoring_history="true", monitor_interval_secs=120)
+    configure(standby, 2, FAST, monitoring_history="true", monitor_interval_secs=120)
     d = harness.start_repmgrd(standby)
     wait_until(lambda: history_count(primary) == 1, what="first history row")
 
-    configure(harness, standby, 2, monitoring_history="true", monitor_interval_secs=1,
+    configure(standby, 2, FAST, monitoring_history="true", monitor_interval_secs=1,
               http_port=9999)
     d.signal(signal.SIGHUP)
     # with the old interval the next row would come after two minutes
@@ -93,12 +84,12 @@ def test_reload_applies_interval_and_names_restart_settings(harness, registered_
     log = d.log()
     assert 'setting "monitor_interval_secs" changed from "120" to "1"' in log
     assert '"http_port" changed to "9999" but needs a restart' in log
-    assert events(primary, "repmgrd_reload") == [(2, True)]
+    assert sorted(events(primary, "repmgrd_reload")) == [(2, True)]
 
     # a broken file is refused and the daemon goes on
     harness.write_file(os.path.relpath(standby.conf, harness.base), "node=abc\n")
     d.signal(signal.SIGHUP)
-    wait_until(lambda: events(primary, "repmgrd_reload") == [(2, False), (2, True)],
+    wait_until(lambda: sorted(events(primary, "repmgrd_reload")) == [(2, False), (2, True)],
                what="failed reload event")
     before = history_count(primary)
     wait_until(lambda: history_count(primary) > before, what="monitoring after a bad reload")
@@ -107,7 +98,7 @@ def test_reload_applies_interval_and_names_restart_settings(harness, registered_
 
 def test_pause_unpause_persists_across_restarts(harness, registered_pair):
     primary, standby = registered_pair
-    configure(harness, standby, 2, monitoring_history="true")
+    configure(standby, 2, FAST, monitoring_history="true")
     r = harness.repmgr("daemon", "pause", "--dry-run", conf=standby.conf)
     assert r.returncode == 0 and "would pause" in r.stderr, r.stderr
     assert primary.sql_one("SELECT count(*) FROM repmgr_test.repl_daemon WHERE paused",
@@ -115,7 +106,7 @@ def test_pause_unpause_persists_across_restarts(harness, registered_pair):
 
     r = harness.repmgr("daemon", "pause", conf=standby.conf)
     assert r.returncode == 0, r.stderr
-    assert events(primary, "repmgrd_pause") == [(2, True)]
+    assert sorted(events(primary, "repmgrd_pause")) == [(2, True)]
     r = harness.repmgr("daemon", "pause", conf=standby.conf)  # safe to re-run
     assert r.returncode == 0 and "already paused" in r.stderr, r.stderr
 
@@ -139,7 +130,7 @@ def test_pause_unpause_persists_across_restarts(harness, registered_pair):
 
 def test_survives_upstream_and_local_restarts(harness, registered_pair):
     primary, standby = registered_pair
-    configure(harness, standby, 2, monitoring_history="true", reconnect_attempts=1000)
+    configure(standby, 2, FAST, monitoring_history="true", reconnect_attempts=1000)
     d = harness.start_repmgrd(standby)
     wait_until(lambda: history_count(primary) >= 1, what="history rows")
 
@@ -148,7 +139,7 @@ def test_survives_upstream_and_local_restarts(harness, registered_pair):
     primary.start()
     wait_until(lambda: notified(standby, "repmgrd_upstream_reconnect"), timeout=30,
                what="upstream reconnect")
-    assert events(primary, "repmgrd_upstream_reconnect") == [(2, True)]
+    assert sorted(events(primary, "repmgrd_upstream_reconnect")) == [(2, True)]
     before = history_count(primary)
     wait_until(lambda: history_count(primary) > before, what="history after the primary restart")
 
@@ -165,7 +156,7 @@ def test_survives_upstream_and_local_restarts(harness, registered_pair):
 
 def test_pid_file_lock_and_daemonize(harness, registered_pair):
     primary, standby = registered_pair
-    configure(harness, standby, 2)
+    configure(standby, 2, FAST)
     pidfile = harness.path("node2", "repmgrd.pid")
     d = harness.start_repmgrd(standby, "-p", pidfile)
     wait_until(lambda: os.path.exists(pidfile) and open(pidfile).read().strip() == str(d.pid),
@@ -180,7 +171,7 @@ def test_pid_file_lock_and_daemonize(harness, registered_pair):
 
     # -d: the command returns, the daemon lives on detached
     logfile = harness.path("node2", "repmgrd-daemon.log")
-    configure(harness, standby, 2, logfile=f"'{logfile}'")
+    configure(standby, 2, FAST, logfile=f"'{logfile}'")
     r = harness.repmgrd("-d", "-p", pidfile, conf=standby.conf, timeout=30)
     assert r.returncode == 0, r.stderr
     pid = int(wait_until(lambda: open(pidfile).read().strip(), what="daemon pid file"))
@@ -256,7 +247,7 @@ def test_witness_keeps_its_metadata_copy_in_sync(harness, registered_pair):
         witness.sql(copy, row, dbname="repmgr")
     witness.sql("INSERT INTO repmgr_test.repl_nodes (id, type, cluster, name, conninfo) "
                 "VALUES (9, 'standby', 'test', 'gone', 'host=127.0.0.1 port=1')", dbname="repmgr")
-    configure(harness, witness, 3, witness_sync_interval=1)
+    configure(witness, 3, FAST, witness_sync_interval=1)
     d = harness.start_repmgrd(witness)
 
     nodes = "SELECT id, type, name, priority FROM repmgr_test.repl_nodes ORDER BY id"

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-SCHEMA = "repmgr_test"
+from pylib.queries import SCHEMA, streams_from
+
 DRY_STEP = re.compile(r"\[NOTICE\] \[dry run\] (step \d+/\d+: .*)$")
 RUN_STEP = re.compile(r"\[NOTICE\] (step \d+/\d+: .*)$")
 
@@ -31,12 +32,6 @@ def metadata(node):
 def auto_conf(node):
     with open(os.path.join(node.datadir, "postgresql.auto.conf")) as f:
         return f.read()
-
-
-def streams_from(upstream, standby_name):
-    return upstream.sql_one("SELECT count(*) FROM pg_stat_replication "
-                            "WHERE application_name = %s AND state = 'streaming'",
-                            (standby_name,)) == 1
 
 
 def plan_then_run(harness, args, conf):
@@ -70,11 +65,8 @@ def test_promote_plan(harness, registered_pair):
     assert not standby.in_recovery()
 
 
-def test_follow_plan(harness, registered_pair):
-    primary, s1 = registered_pair
-    s2 = harness.standby_of(primary, "node3")
-    s2.write_repmgr_conf(3)
-    assert harness.repmgr("standby", "register", conf=s2.conf).returncode == 0
+def test_follow_plan(harness, trio):
+    primary, s1, s2 = trio
     primary.stop("fast")
     assert harness.repmgr("standby", "promote", conf=s1.conf).returncode == 0
 
@@ -123,20 +115,8 @@ def test_rejoin_plan_without_and_with_rewind(harness, registered_pair):
 
 
 @pytest.mark.ssh
-def test_switchover_plan(harness, sshd):
-    extra = {"ssh_options": f"'{sshd.ssh_options()}'",
-             "repmgr_bindir": f"'{harness.prefix}/bin'",
-             "remote_config_file": f"'{harness.base}/%a/repmgr.conf'"}
-    n1 = harness.primary("node1")
-    n1.write_repmgr_conf(1, extra=extra)
-    assert harness.repmgr("primary", "register", conf=n1.conf).returncode == 0
-    standbys = []
-    for node_id, name in ((2, "node2"), (3, "node3")):
-        s = harness.standby_of(n1, name)
-        s.write_repmgr_conf(node_id, extra=extra)
-        assert harness.repmgr("standby", "register", conf=s.conf).returncode == 0
-        standbys.append(s)
-    n2, n3 = standbys
+def test_switchover_plan(harness, ssh_trio):
+    n1, n2, n3 = ssh_trio
 
     before = metadata(n1)
     planned, _ = plan_then_run(harness, ("standby", "switchover"), n2.conf)

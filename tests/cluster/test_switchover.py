@@ -2,27 +2,11 @@
 
 import pytest
 
-from pylib.harness import wait_until
-from test_promote_follow import events, nodes_table, ssh_extra, streams_from
+from pylib.conf import ssh_extra
+from pylib.queries import events, nodes, streams_from
+from pylib.wait import wait_until
 
 pytestmark = pytest.mark.ssh
-
-
-@pytest.fixture
-def ssh_trio(harness, sshd):
-    """node1 primary, node2 and node3 standbys; every repmgr.conf set up for ssh."""
-    extra = ssh_extra(harness, sshd)
-    primary = harness.primary("node1")
-    primary.write_repmgr_conf(1, extra=extra)
-    assert harness.repmgr("primary", "register", conf=primary.conf).returncode == 0
-    standbys = []
-    for node_id, name in ((2, "node2"), (3, "node3")):
-        s = harness.standby_of(primary, name)
-        s.write_repmgr_conf(node_id, extra=extra)
-        r = harness.repmgr("standby", "register", conf=s.conf)
-        assert r.returncode == 0, r.stderr
-        standbys.append(s)
-    return [primary] + standbys
 
 
 def active_masters(node):
@@ -47,8 +31,8 @@ def test_switchover_and_back_with_siblings(harness, ssh_trio):
     assert streams_from(n2, "node1")
     wait_until(lambda: streams_from(n2, "node3"), what="node3 streaming from node2")
     assert n2.sql_one("SELECT count(*) FROM data") == 1000
-    assert nodes_table(n2) == [(1, "standby", 2, True), (2, "master", None, True),
-                               (3, "standby", 2, True)]
+    assert nodes(n2) == [(1, "standby", 2, True), (2, "master", None, True),
+                         (3, "standby", 2, True)]
     assert active_masters(n2) == [2]
     assert (2, True) in events(n2, "standby_switchover")
     assert (1, True) in events(n2, "node_rejoin")

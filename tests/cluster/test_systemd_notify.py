@@ -5,7 +5,7 @@ import os
 import signal
 import socket
 
-from pylib.harness import wait_until
+from pylib.wait import wait_until
 
 
 def test_repmgrd_notifies_systemd(harness, registered_pair):

@@ -10,14 +10,10 @@ def make_witness(harness, primary, name="witness", node_id=3):
     return w
 
 
-def primary_args(primary):
-    return ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "repmgr", "-d", "repmgr"]
-
-
 def test_witness_register_copies_metadata_and_is_shown(harness, registered_pair):
     primary, standby = registered_pair
     witness = make_witness(harness, primary)
-    r = harness.repmgr(*primary_args(primary), "witness", "register", conf=witness.conf)
+    r = harness.repmgr(*primary.conn_args(), "witness", "register", conf=witness.conf)
     assert r.returncode == 0, r.stderr
     assert "witness node correctly registered for cluster test with id 3" in r.stderr
     assert primary.sql("SELECT type, upstream_node_id FROM repmgr_test.repl_nodes WHERE id = 3",
@@ -34,10 +30,10 @@ def test_witness_register_copies_metadata_and_is_shown(harness, registered_pair)
     assert events == [(3, "witness_register", True)]
 
     # re-running is a no-op
-    again = harness.repmgr(*primary_args(primary), "witness", "register", conf=witness.conf)
+    again = harness.repmgr(*primary.conn_args(), "witness", "register", conf=witness.conf)
     assert again.returncode == 0 and "already registered" in again.stderr
 
-    r = harness.repmgr(*primary_args(primary), "witness", "unregister", conf=witness.conf)
+    r = harness.repmgr(*primary.conn_args(), "witness", "unregister", conf=witness.conf)
     assert r.returncode == 0, r.stderr
     assert primary.sql_one("SELECT count(*) FROM repmgr_test.repl_nodes WHERE id = 3",
                            dbname="repmgr") == 0
@@ -56,7 +52,7 @@ def test_witness_refuses_a_cluster_member(harness, registered_pair):
     # a conf whose conninfo points at the primary itself
     conf = harness.write_file("bad/repmgr.conf", "cluster=test\nnode=9\nnode_name=bad\n"
                               f"conninfo='{primary.conninfo()}'\n")
-    r = harness.repmgr(*primary_args(primary), "witness", "register", conf=conf)
+    r = harness.repmgr(*primary.conn_args(), "witness", "register", conf=conf)
     assert r.returncode == 1
     assert "separate PostgreSQL instance" in r.stderr
     assert primary.sql_one("SELECT count(*) FROM repmgr_test.repl_nodes WHERE id = 9",
@@ -65,7 +61,7 @@ def test_witness_refuses_a_cluster_member(harness, registered_pair):
 
 def test_witness_register_on_a_standby_is_refused(harness, registered_pair):
     primary, standby = registered_pair
-    r = harness.repmgr(*primary_args(primary), "witness", "register", conf=standby.conf)
+    r = harness.repmgr(*primary.conn_args(), "witness", "register", conf=standby.conf)
     assert r.returncode == 1
     assert "in recovery" in r.stderr
 
@@ -76,7 +72,7 @@ def test_witness_create_initdbs_starts_and_registers(harness, registered_pair):
     os.makedirs(w.confdir, exist_ok=True)
     harness.chown(w.confdir)
     w.write_repmgr_conf(3, extra={"pg_ctl_options": f"'-l {w.logfile}'"})
-    r = harness.repmgr(*primary_args(primary), "witness", "create", conf=w.conf)
+    r = harness.repmgr(*primary.conn_args(), "witness", "create", conf=w.conf)
     assert r.returncode == 0, r.stderr
     assert w.running()
     assert w.sql_one("SELECT count(*) FROM repmgr_test.repl_nodes", dbname="repmgr",

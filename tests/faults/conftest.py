@@ -1,37 +1,21 @@
 """Fault suite fixtures: a namespaced cluster shared by the runs of a session
 (rebuilt when a run leaves it beyond repair), and the results file each run
-appends to (tests/faults/report.py turns it into REPORT.md)."""
+appends to (tests/faults/report.py turns it into REPORT.md). The fixtures
+shared with the cluster suite (prefix, template_cache) are in
+tests/conftest.py."""
 
-import importlib.util
 import json
 import os
 import random
 import shutil
-import sys
 import time
 
 import pytest
 
-HERE = os.path.dirname(__file__)
-sys.path.insert(0, os.path.join(HERE, "..", "cluster"))
-sys.path.insert(0, HERE)
+from pylib.harness import Harness
 
-from pylib.harness import Harness  # noqa: E402
-
-from faultlib.netlab import NetLab  # noqa: E402
-from faultlib.nscluster import FaultCluster  # noqa: E402
-
-# The session fixtures of the cluster suite (installed binaries, initdb template).
-_spec = importlib.util.spec_from_file_location("cluster_conftest",
-                                               os.path.join(HERE, "..", "cluster", "conftest.py"))
-_cluster_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_cluster_conftest)
-prefix = _cluster_conftest.prefix
-template_cache = _cluster_conftest.template_cache
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "faults: the fault suite (network namespaces, root)")
+from faultlib.netlab import NetLab
+from faultlib.nscluster import FaultCluster
 
 
 @pytest.fixture(scope="session")

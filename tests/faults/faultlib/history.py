@@ -13,7 +13,10 @@ import subprocess
 import threading
 import time
 
-from faultlib.nscluster import PORT, user_env, writable
+from pylib.harness import user_env
+from pylib.queries import writable
+
+from faultlib.nscluster import PORT
 
 WRITER_SOURCE = os.path.join(os.path.dirname(__file__), "writer.py")
 

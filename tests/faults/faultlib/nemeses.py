@@ -8,39 +8,13 @@ import signal
 import subprocess
 import time
 
-from pylib.harness import wait_until
+from pylib.harness import thaw
+from pylib.queries import SCHEMA
+from pylib.wait import wait_until
 
-from faultlib.nscluster import SCHEMA
 from faultlib.netlab import random_split
 
 FAILOVER_WAIT = 60
-
-
-def postgres_pids(node):
-    """The postmaster and its children."""
-    pid = node.pid()
-    if not pid:
-        return []
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [pid] + [int(p) for p in out.split()]
-
-
-def freeze(node):
-    pids = postgres_pids(node)
-    for p in pids:
-        try:
-            os.kill(p, signal.SIGSTOP)
-        except ProcessLookupError:
-            pass
-    return pids
-
-
-def thaw(pids):
-    for p in pids:
-        try:
-            os.kill(p, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
 
 
 def wait_new_primary(cl, old, timeout=FAILOVER_WAIT):
@@ -75,7 +49,7 @@ def sigstop(lo, hi):
         p = cl.primary()
         secs = rng.uniform(lo, hi)
         t = time.time()
-        pids = freeze(p)
+        pids = p.freeze()
         time.sleep(secs)
         thaw(pids)
         after = cl.writable_nodes()

@@ -1,8 +1,8 @@
 """A private network for fault tests: one network namespace per host, joined
 by a bridge that lives in its own namespace, on a 10.213.x.0/24 subnet.
 
-DESIGN.md 7: the root namespace has no route to that subnet, so a stray
-connection from outside the namespaces would leave the machine. A blackhole
+The root namespace has no route to that subnet, so a stray connection from
+outside the namespaces would leave the machine. A blackhole
 route for the subnet goes in first and comes out last, and every client runs
 inside a namespace. Faults are nftables rules and tc qdiscs inside the host
 namespaces; heal() removes all of them."""
@@ -11,7 +11,7 @@ import os
 import random
 import subprocess
 
-RUN_AS = "postgres"
+from pylib.harness import RUN_AS
 
 
 def sh(*args, check=True):

@@ -14,19 +14,14 @@ import time
 
 import psycopg
 
-from pylib.daemon_conf import FAST_FAILOVER
-from pylib.harness import PG_BIN, PgNode, RepmgrdProcess, initdb_with_test_settings, wait_until
+from pylib.conf import FAST_FAILOVER, configure
+from pylib.harness import PG_BIN, PgNode, RepmgrdProcess, initdb_with_test_settings, user_env
+from pylib.queries import SCHEMA, writable
 
 from faultlib.netlab import sh
 
-CLUSTER = "test"
-SCHEMA = f"repmgr_{CLUSTER}"
 PORT = 5432
 WAL_TMPFS_SIZE = "320m"
-
-
-def user_env():
-    return {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"}
 
 
 class NsNode(PgNode):
@@ -67,6 +62,9 @@ class NsNode(PgNode):
 
     def conninfo(self, user="repmgr", dbname="repmgr"):
         return f"host={self.host.ip} port={PORT} user={user} dbname={dbname}"
+
+    def conn_args(self):
+        return ["-h", self.host.ip, "-p", str(PORT), "-U", "repmgr", "-d", "repmgr"]
 
     def connect(self, user="postgres", dbname="postgres", autocommit=True, timeout=5):
         return psycopg.connect(f"host={self.confdir} port={PORT} user={user} dbname={dbname}",
@@ -137,11 +135,7 @@ class FaultCluster:
         return n
 
     def write_conf(self, n):
-        events = os.path.join(n.confdir, "events.txt")
-        settings = dict(self.settings)
-        settings["event_notification_command"] = f"'echo %n %e %s >> {events}'"
-        n.events_file = events
-        n.write_repmgr_conf(n.node_id, cluster=CLUSTER, extra=settings)
+        configure(n, n.node_id, self.settings)
 
     def repmgr(self, n, *args, check=True, timeout=300):
         return n.run([os.path.join(self.harness.prefix, "bin", "repmgr"), "-f", n.conf] + list(args),
@@ -168,8 +162,7 @@ class FaultCluster:
         self.repmgr(n1, "primary", "register")
 
         for n in (n2, n3):
-            self.repmgr(n, "-h", n1.host.ip, "-p", str(PORT), "-U", "repmgr", "-d", "repmgr",
-                        "-c", "standby", "clone")
+            self.repmgr(n, *n1.conn_args(), "-c", "standby", "clone")
             n.set_port()
             n.move_wal_to_tmpfs()
             n.start()
@@ -181,8 +174,7 @@ class FaultCluster:
         w.start()
         w.create_repmgr_user()
         self.write_conf(w)
-        self.repmgr(w, "-h", n1.host.ip, "-p", str(PORT), "-U", "repmgr", "-d", "repmgr",
-                    "witness", "register")
+        self.repmgr(w, *n1.conn_args(), "witness", "register")
 
         for n in self.data + [w]:
             self.start_repmgrd(n)
@@ -200,7 +192,7 @@ class FaultCluster:
 
     # --- what the cluster looks like ----------------------------------------
     def writable_nodes(self):
-        return [n for n in self.data if writable(n)]
+        return [n for n in self.data if writable(n, timeout=2)]
 
     def primary(self):
         w = self.writable_nodes()
@@ -323,14 +315,3 @@ class FaultCluster:
             out.append(f"--- repmgrd {name} ---\n" + "\n".join(lines))
         return "\n".join(out)
 
-
-def writable(node, timeout=2):
-    """Up, out of recovery and not fenced read-only (asked over its Unix socket)."""
-    try:
-        with node.connect(timeout=timeout) as conn:
-            conn.execute(f"SET statement_timeout = {int(timeout * 1000)}")
-            return conn.execute("SELECT NOT pg_is_in_recovery() AND "
-                                "current_setting('default_transaction_read_only') = 'off'"
-                                ).fetchone()[0]
-    except Exception:  # noqa: BLE001 - down, frozen or refusing: not writable
-        return False

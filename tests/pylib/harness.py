@@ -11,28 +11,18 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 
 import psycopg
+
+from pylib.wait import wait_until
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 RUN_AS = "postgres"
 
 
-def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
-    """Polls predicate() until it returns a truthy value; returns that value."""
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception as e:  # noqa: BLE001 - the predicate may fail while things start
-            last_error = e
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}"
-                         + (f" (last error: {last_error})" if last_error else ""))
+def user_env():
+    """The environment our binaries and the PostgreSQL tools run with."""
+    return {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"}
 
 
 def _as_user_prefix():
@@ -43,8 +33,7 @@ def _as_user_prefix():
 
 def run_as_user(args, check=True, env=None, timeout=300, input=None):
     """Runs a command as the unprivileged user; returns CompletedProcess."""
-    full_env = {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-                "HOME": "/tmp"}
+    full_env = user_env()
     if env:
         full_env.update(env)
     cmd = _as_user_prefix() + ["env"] + [f"{k}={v}" for k, v in full_env.items()] + list(args)
@@ -67,6 +56,20 @@ def free_port():
         if port not in _used_ports:
             _used_ports.add(port)
             return port
+
+
+def signal_all(pids, signo):
+    """Sends signo to each of pids that still exists."""
+    for p in pids:
+        try:
+            os.kill(p, signo)
+        except ProcessLookupError:
+            pass
+
+
+def thaw(pids):
+    """Undoes PgNode.freeze()."""
+    signal_all(pids, signal.SIGCONT)
 
 
 class PgNode:
@@ -135,17 +138,40 @@ class PgNode:
         pid = self.pid()
         if pid:
             os.kill(pid, signal.SIGKILL)
-            # A killed postmaster lingers as a zombie for a while (DESIGN.md 7).
+            # A postmaster killed with -9 stays a zombie for 1-1.6 s on these
+            # machines, and until /proc/<pid> is gone `pg_ctl start` on its data
+            # directory fails ("lock file postmaster.pid already exists").
             wait_until(lambda: not os.path.exists(f"/proc/{pid}"), timeout=15,
                        what=f"pid {pid} to vanish")
+
+    def server_pids(self):
+        """The postmaster and its children (backends, walsender, ...); empty
+        when the server is not running."""
+        pm = self.pid()
+        if not pm:
+            return []
+        out = subprocess.run(["pgrep", "-P", str(pm)], capture_output=True, text=True).stdout
+        return [pm] + [int(p) for p in out.split()]
+
+    def freeze(self):
+        """SIGSTOPs all the server's processes (the kernel still ACKs, so the
+        clients' TCP timeouts never fire); returns the pids for thaw()."""
+        pids = self.server_pids()
+        signal_all(pids, signal.SIGSTOP)
+        return pids
 
     # --- SQL ---------------------------------------------------------------
     def conninfo(self, user="repmgr", dbname="repmgr"):
         return f"host=127.0.0.1 port={self.port} user={user} dbname={dbname}"
 
-    def connect(self, user="postgres", dbname="postgres", autocommit=True):
+    def conn_args(self):
+        """repmgr's options that connect to this node (as a clone source, the
+        primary of a witness, another node to read the metadata from)."""
+        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", "repmgr", "-d", "repmgr"]
+
+    def connect(self, user="postgres", dbname="postgres", autocommit=True, timeout=5):
         return psycopg.connect(self.conninfo(user, dbname), autocommit=autocommit,
-                               connect_timeout=5)
+                               connect_timeout=timeout)
 
     def sql(self, query, params=None, user="postgres", dbname="postgres"):
         with self.connect(user, dbname) as conn:
@@ -302,8 +328,7 @@ class RepmgrdProcess:
 
     def start(self):
         cmd = [os.path.join(self.harness.prefix, "bin", "repmgrd"), "-f", self.conf] + self.args
-        env = {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-               "HOME": "/tmp", **self.extra_env}
+        env = {**user_env(), **self.extra_env}
         extra = {}
         if os.geteuid() == 0:
             # Popen(user=...) makes the child itself repmgrd: signals reach it directly.
