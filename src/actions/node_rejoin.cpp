@@ -170,7 +170,8 @@ RolePlan<RejoinStep> plan_rejoin(const Context& ctx, const RejoinChecked& c) {
     const auto& s = c.settings;
     if (c.run_rewind) {
         // pg_rewind reads the source's control file: right after a promotion it
-        // still names the old timeline until a checkpoint (DESIGN.md section 7).
+        // still names the old timeline until a checkpoint, and pg_rewind then
+        // says "no rewind required" and does nothing.
         plan.add(RejoinStep::Checkpoint,
                  fmt::format("run CHECKPOINT on {} so that pg_rewind sees its current timeline",
                              c.who));
