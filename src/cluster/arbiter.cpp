@@ -29,6 +29,14 @@ std::vector<int> parse_ids(const std::string& csv) {
     return ids;
 }
 
+// Runs `sql`, a statement on the term's row that `candidate_id` holds
+// (parameters: failed primary, timeline, candidate; RETURNING a column), and
+// says whether it matched that row.
+bool matches_own_claim(Connection& witness, const std::string& sql, int failed_primary_id,
+                       int timeline, int candidate_id) {
+    return witness.opt_row(sql, failed_primary_id, timeline, candidate_id).has_value();
+}
+
 }  // namespace
 
 FailoverClaim claim_failover_term(Connection& witness, int failed_primary_id, int timeline,
@@ -111,12 +119,25 @@ bool confirm_failover_claim(Connection& witness, int failed_primary_id, int time
     // A late confirmation (past promote_by) is still valid as long as nobody
     // took the claim over: the deadline only permits a takeover, it does not
     // revoke the claim. Confirming twice (a retry) keeps the first time.
-    auto row = witness.opt_row(
+    return matches_own_claim(
+        witness,
         "UPDATE repl_failover_claim SET confirmed_at = COALESCE(confirmed_at, now()) "
         "WHERE failed_primary_id = $1 AND primary_timeline = $2 AND winner_node_id = $3 "
         "RETURNING winner_node_id",
         failed_primary_id, timeline, candidate_id);
-    return row.has_value();
+}
+
+bool release_failover_claim(Connection& witness, int failed_primary_id, int timeline,
+                            int candidate_id) {
+    // Only an unconfirmed claim of this candidate: a confirmed one is final,
+    // and an old-style witness (no confirmation column) keeps every claim.
+    if (!claims_have_deadlines(witness)) return false;
+    return matches_own_claim(
+        witness,
+        "DELETE FROM repl_failover_claim "
+        "WHERE failed_primary_id = $1 AND primary_timeline = $2 AND winner_node_id = $3 "
+        "  AND confirmed_at IS NULL RETURNING winner_node_id",
+        failed_primary_id, timeline, candidate_id);
 }
 
 PeerState read_peer_state(Connection& conn, int fresh_within_s) {
@@ -175,19 +196,6 @@ bool read_only_fence_on(Connection& primary) {
         .one_row("SELECT reset_val = 'on' AS fenced FROM pg_settings "
                  "WHERE name = 'default_transaction_read_only'")
         .boolean("fenced");
-}
-
-bool release_failover_claim(Connection& witness, int failed_primary_id, int timeline,
-                            int candidate_id) {
-    // Only an unconfirmed claim of this candidate: a confirmed one is final,
-    // and an old-style witness (no confirmation column) keeps every claim.
-    if (!claims_have_deadlines(witness)) return false;
-    auto row = witness.opt_row(
-        "DELETE FROM repl_failover_claim "
-        "WHERE failed_primary_id = $1 AND primary_timeline = $2 AND winner_node_id = $3 "
-        "  AND confirmed_at IS NULL RETURNING winner_node_id",
-        failed_primary_id, timeline, candidate_id);
-    return row.has_value();
 }
 
 }  // namespace repmgr
