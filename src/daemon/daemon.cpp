@@ -40,6 +40,14 @@ Tuning Daemon::tuning() const {
     return t;
 }
 
+Connection* Daemon::upstream_to_watch() {
+    // Only in plain monitoring: once the upstream is in doubt, the reconnect
+    // attempts keep their own pace.
+    if (memory_.state != State::Monitoring || memory_.role != NodeRole::Standby) return nullptr;
+    Connection* c = links_.upstream.current();
+    return c && c->ok() && c->socket() >= 0 ? c : nullptr;
+}
+
 void Daemon::log_step(const Step& step) {
     for (const auto& t : step.transitions) {
         if (step.next.state == State::Monitoring)
@@ -164,7 +172,18 @@ int Daemon::run() {
             auto remaining =
                 std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (remaining.count() <= 0) break;
-            std::optional<int> sig = signals_.wait(remaining + std::chrono::milliseconds(1));
+            Connection* watched = upstream_to_watch();
+            SignalPipe::Wake wake = signals_.wait(remaining + std::chrono::milliseconds(1),
+                                                  watched ? watched->socket() : -1);
+            if (wake.watched_ready) {
+                if (watched->still_open_after_input()) continue;  // idle chatter, nothing lost
+                // The server closed it (a crash ends every backend at once):
+                // the confirmation starts now, not at the next interval.
+                ctx_.log.notice("the connection to upstream node {} was closed: checking it now",
+                                s.upstream_id.value_or(0));
+                break;
+            }
+            std::optional<int> sig = wake.signal;
             if (!sig) continue;
             if (*sig == SIGHUP) {
                 reload();

@@ -22,6 +22,8 @@ public:
 
 private:
     Tuning tuning() const;
+    // The upstream connection whose closing ends the wait between ticks.
+    Connection* upstream_to_watch();
     void log_step(const Step& step);
     void reload();
     void shutdown();

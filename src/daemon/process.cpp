@@ -80,13 +80,16 @@ SignalPipe::~SignalPipe() {
     close(write_fd_);
 }
 
-std::optional<int> SignalPipe::wait(std::chrono::milliseconds timeout) {
+SignalPipe::Wake SignalPipe::wait(std::chrono::milliseconds timeout, int watch_fd) {
     unsigned char byte = 0;
-    if (read(read_fd_, &byte, 1) == 1) return byte;
-    pollfd p{read_fd_, POLLIN, 0};
-    int ready = poll(&p, 1, static_cast<int>(std::max<long long>(0, timeout.count())));
-    if (ready > 0 && read(read_fd_, &byte, 1) == 1) return byte;
-    return std::nullopt;  // timeout, or EINTR: the caller re-computes and waits again
+    if (read(read_fd_, &byte, 1) == 1) return Wake{byte, false};
+    pollfd p[2] = {{read_fd_, POLLIN, 0}, {watch_fd, POLLIN, 0}};
+    int ready = poll(p, watch_fd >= 0 ? 2 : 1,
+                     static_cast<int>(std::max<long long>(0, timeout.count())));
+    if (ready > 0 && read(read_fd_, &byte, 1) == 1) return Wake{byte, false};
+    // POLLHUP and POLLERR are reported whether asked for or not.
+    if (ready > 0 && watch_fd >= 0 && p[1].revents != 0) return Wake{std::nullopt, true};
+    return Wake{};  // timeout, or EINTR: the caller re-computes and waits again
 }
 
 }  // namespace repmgr::repmgrd

@@ -23,9 +23,14 @@ public:
     SignalPipe(const SignalPipe&) = delete;
     SignalPipe& operator=(const SignalPipe&) = delete;
 
-    // Waits up to `timeout` (a relative, hence monotonic, duration) and
-    // returns the first pending signal, or nullopt when the time ran out.
-    std::optional<int> wait(std::chrono::milliseconds timeout);
+    struct Wake {
+        std::optional<int> signal;  // the first pending signal
+        bool watched_ready = false; // `watch_fd` became readable (or failed)
+    };
+    // Waits up to `timeout` (a relative, hence monotonic, duration) for a
+    // signal or, when `watch_fd` >= 0, for that descriptor to become readable.
+    // Neither: the time ran out.
+    Wake wait(std::chrono::milliseconds timeout, int watch_fd = -1);
 
 private:
     int read_fd_ = -1;

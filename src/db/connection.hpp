@@ -130,6 +130,13 @@ public:
     void set_search_path(const std::string& schema);
     std::string quote_identifier(const std::string& name) const;
     bool ok() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+    // The connection's socket, to wait on between queries (-1 when closed).
+    int socket() const { return conn_ ? PQsocket(conn_.get()) : -1; }
+    // Reads whatever the server sent while idle; false when that showed the
+    // connection is gone (the server closed it, or the socket failed).
+    bool still_open_after_input() {
+        return conn_ && PQconsumeInput(conn_.get()) == 1 && ok();
+    }
     PGconn* raw() const { return conn_.get(); }
 
 private:
