@@ -6,8 +6,13 @@ and answers every request), a client sending a byte a second is cut off while
 import os
 import signal
 import socket
+import ssl
+import subprocess
 import time
+import urllib.error
 import urllib.request
+
+import pytest
 
 from pylib.harness import wait_until
 from test_events import conf_quote
@@ -55,7 +60,7 @@ def start_primary(harness, **extra):
     r = harness.repmgr("primary", "register", conf=primary.conf)
     assert r.returncode == 0, r.stderr
     daemon = harness.start_repmgrd(primary)
-    wait_until(lambda: code(primary, "/health") == 200, timeout=30, what="/health 200")
+    wait_until(lambda: code(primary, "/health") in (200, 403), timeout=30, what="/health answers")
     return primary, daemon
 
 
@@ -186,3 +191,55 @@ def test_second_repmgrd_cannot_share_the_port(harness):
     assert r.returncode == 1, r.stderr
     assert f"cannot serve HTTP on 127.0.0.1:{primary.http_port}" in r.stderr
     assert daemon.alive() and code(primary, "/health") == 200
+
+
+def test_https_with_a_self_signed_certificate(harness, tmp_path):
+    primary = harness.primary("node1")
+    cert = os.path.join(primary.confdir, "http.crt")
+    key = os.path.join(primary.confdir, "http.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    for f in (cert, key):
+        harness.chown(f)
+    os.chmod(key, 0o600)
+    configure(primary, 1, http_tls_cert=f"'{cert}'", http_tls_key=f"'{key}'",
+              http_allowed_clients="'127.0.0.1/32, ::1'")
+    r = harness.repmgr("primary", "register", conf=primary.conf)
+    assert r.returncode == 0, r.stderr
+    harness.start_repmgrd(primary)
+    verified = ssl.create_default_context(cafile=cert)
+    url = f"https://127.0.0.1:{primary.http_port}/health"
+
+    def https_health():
+        try:
+            with urllib.request.urlopen(url, timeout=5, context=verified) as resp:
+                return resp.status
+        except OSError:
+            return None
+
+    wait_until(lambda: https_health() == 200, timeout=30, what="/health over HTTPS")
+    # plain HTTP on the HTTPS port gets no answer
+    assert code(primary, "/health") is None
+    # a client that does not trust the certificate refuses it
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(url, timeout=5, context=ssl.create_default_context())
+    # a byte-a-second TLS client is cut off too (the handshake counts)
+    with socket.create_connection(("127.0.0.1", primary.http_port), timeout=30) as slow:
+        slow.sendall(b"\x16")
+        started = time.monotonic()
+        slow.settimeout(20)
+        try:
+            assert slow.recv(100) == b""
+        except ConnectionResetError:
+            pass
+        assert time.monotonic() - started < 20
+    assert https_health() == 200
+
+
+def test_client_not_in_the_allow_list_gets_403(harness):
+    primary, _ = start_primary(harness, http_allowed_clients="'10.0.0.0/8, ::1'")
+    for path in ("/health", "/primary", "/status", "/metrics", "/nonexistent"):
+        status, body = get(primary, path)
+        assert (status, body) == (403, "forbidden\n"), path
+    assert get(primary, "/status", method="HEAD")[0] == 403

@@ -12,6 +12,7 @@
 #include <httplib.h>
 
 #include "daemon/http/http_conn.hpp"
+#include "daemon/http/http_tls.hpp"
 #include "util/error.hpp"
 #include "util/mask.hpp"
 
@@ -28,15 +29,22 @@ constexpr std::size_t kMaxWaiting = 16;  // accepted connections waiting for a w
 class GuardedServer : public httplib::Server {
 public:
     explicit GuardedServer(ConnectionLimits limits) : limits_(limits) {}
+    void use_tls(SslContext ctx) { tls_ = std::move(ctx); }
 
 private:
     bool process_and_close_socket(socket_t sock) override {
         set_cloexec(sock);
         bool served = false;
         try {
-            DeadlineStream stream(sock, limits_);
             bool closed = false;
-            served = process_request(stream, /*close_connection=*/true, closed, nullptr);
+            if (tls_) {
+                TlsStream stream(tls_.get(), sock, limits_);
+                served = stream.handshake() &&
+                         process_request(stream, /*close_connection=*/true, closed, nullptr);
+            } else {
+                DeadlineStream stream(sock, limits_);
+                served = process_request(stream, /*close_connection=*/true, closed, nullptr);
+            }
         } catch (...) {
             // Nothing may unwind into the worker; the socket is closed below.
         }
@@ -46,6 +54,7 @@ private:
     }
 
     ConnectionLimits limits_;
+    SslContext tls_;  // set before the first connection, read-only after
 };
 
 // Replaces the library's default, which sets SO_REUSEPORT: with it a second
@@ -71,8 +80,20 @@ HttpServer::HttpServer(const StatusBoard& board) : impl_(std::make_unique<Impl>(
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::start(const std::string& address, int port) {
-    httplib::Server& server = impl_->server;
+void HttpServer::start(const HttpSettings& settings) {
+    const std::string& address = settings.address;
+    int port = settings.port;
+    GuardedServer& server = impl_->server;
+    if (!settings.tls_cert.empty())
+        server.use_tls(load_tls_context(settings.tls_cert, settings.tls_key));
+    // Checked before routing, so a refused client learns nothing but the 403.
+    server.set_pre_routing_handler(
+        [allowed = settings.allowed](const httplib::Request& req, httplib::Response& res) {
+            if (allowed.allows(req.remote_addr)) return httplib::Server::HandlerResponse::Unhandled;
+            res.status = 403;
+            res.set_content("forbidden\n", "text/plain; charset=utf-8");
+            return httplib::Server::HandlerResponse::Handled;
+        });
     server.new_task_queue = [] { return new BoundedPool(kWorkers, kMaxWaiting); };
     server.set_socket_options(listening_socket_options);
     // The endpoints take no body: a request announcing one is refused (413)
