@@ -6,10 +6,12 @@
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "config/client_allow.hpp"
 #include "config/conninfo.hpp"
 #include "config/settings.hpp"
 #include "util/error.hpp"
@@ -130,6 +132,7 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
     std::istringstream in(text);
     std::string raw;
     int line_no = 0;
+    std::map<std::string_view, std::string> tls_lines;  // file:line of the TLS settings
     while (std::getline(in, raw)) {
         ++line_no;
         ParsedLine line = parse_line(raw);
@@ -157,6 +160,13 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
                 errors.push_back(fmt::format("{}: \"conninfo\" is not a valid connection string: {}",
                                              where, *bad));
         }
+        if (d->name == "http_allowed_clients") {
+            std::string why;
+            if (!ClientAllowList::parse(line.value, why))
+                errors.push_back(fmt::format("{}: \"http_allowed_clients\" has a bad entry: {}",
+                                             where, why));
+        }
+        if (d->name == "http_tls_cert" || d->name == "http_tls_key") tls_lines[d->name] = where;
         if (d->name == "cluster") {
             // It names the metadata schema (repmgr_<cluster>); leave it out
             // for the default rather than set it empty.
@@ -169,6 +179,16 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
                     "(1 to 50), got \"{}\"",
                     where, line.value));
         }
+    }
+    // A certificate without its key (or the reverse) is a half-made HTTPS
+    // setup: refuse it rather than fall back to plain HTTP.
+    const Config& c = loaded.config;
+    if (c.http_tls_cert.empty() != c.http_tls_key.empty()) {
+        bool cert = !c.http_tls_cert.empty();
+        errors.push_back(fmt::format(
+            "{}: \"{}\" is set but \"{}\" is not: set both (HTTPS) or neither (plain HTTP)",
+            tls_lines[cert ? "http_tls_cert" : "http_tls_key"], cert ? "http_tls_cert" : "http_tls_key",
+            cert ? "http_tls_key" : "http_tls_cert"));
     }
     if (!errors.empty()) {
         std::string detail;

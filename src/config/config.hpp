@@ -71,6 +71,9 @@ struct Config {
     int archive_ready_critical = 0;
     std::string http_listen_address;
     int http_port = 0;
+    std::string http_tls_cert;
+    std::string http_tls_key;
+    std::string http_allowed_clients;
 
     // Where this configuration was read from (empty when no file was used).
     std::string source_file;

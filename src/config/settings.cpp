@@ -126,6 +126,9 @@ constexpr SettingDescriptor kSettings[] = {
     integer("archive_ready_critical", "", "128", 1, kMaxInt, true, "WAL files waiting to be archived for a CRITICAL in node check", &Config::archive_ready_critical),
     text("http_listen_address", "", "", false, "address repmgrd serves HTTP on (empty = off)", &Config::http_listen_address),
     integer("http_port", "", "0", 0, 65535, false, "port repmgrd serves HTTP on (0 = off)", &Config::http_port),
+    text("http_tls_cert", "", "", false, "PEM certificate (chain) file: with http_tls_key, serve HTTPS", &Config::http_tls_cert),
+    text("http_tls_key", "", "", false, "PEM private key file for http_tls_cert (both or neither)", &Config::http_tls_key),
+    text("http_allowed_clients", "", "", false, "comma-separated addresses or CIDR ranges allowed to use the HTTP endpoints; others get 403 (empty = all)", &Config::http_allowed_clients),
 };
 
 bool iequals(std::string_view a, std::string_view b) {

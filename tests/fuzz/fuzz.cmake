@@ -2,6 +2,7 @@
 set(FUZZ_FLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
     -fno-omit-frame-pointer)
 set(FUZZ_SOURCES
+  ${CMAKE_SOURCE_DIR}/src/config/client_allow.cpp
   ${CMAKE_SOURCE_DIR}/src/config/config.cpp
   ${CMAKE_SOURCE_DIR}/src/config/conninfo.cpp
   ${CMAKE_SOURCE_DIR}/src/config/settings.cpp

@@ -62,6 +62,28 @@ TEST(HttpStatus, HealthFollowsTheLocalServer) {
     EXPECT_NE(a.body.find("connection refused"), std::string::npos);
 }
 
+// libpq's messages can quote a conninfo; no endpoint may show its password.
+TEST(HttpStatus, NoEndpointShowsAPasswordFromALibpqMessage) {
+    DaemonStatus s = standby_status();
+    s.local_reachable = false;
+    s.local_error = "connection to server failed: host=127.0.0.1 user=repmgr "
+                    "password=s3cret-pw dbname=repmgr: Connection refused";
+    s.reason = "local server unreachable (postgresql://repmgr:s3cret-pw@127.0.0.1/repmgr)";
+    s.role = "primary";
+    s.in_recovery = false;
+    s.not_legitimate_because = "cannot read password='s3cret-pw'";
+    for (const char* path : {"/health", "/primary", "/replica", "/status", "/metrics"}) {
+        HttpAnswer a = answer_request(path, {}, &s, t0());
+        EXPECT_EQ(a.body.find("s3cret-pw"), std::string::npos) << path << ": " << a.body;
+    }
+    HttpAnswer health = answer_request("/health", {}, &s, t0());
+    EXPECT_EQ(health.status, 503);
+    EXPECT_NE(health.body.find("Connection refused"), std::string::npos);  // still useful
+    EXPECT_NE(health.body.find("password=********"), std::string::npos);
+    s.local_reachable = true;  // /primary then gives the not-legitimate reason
+    EXPECT_EQ(answer_request("/primary", {}, &s, t0()).body.find("s3cret-pw"), std::string::npos);
+}
+
 TEST(HttpStatus, PrimaryOnlyOnTheLegitimatePrimary) {
     DaemonStatus p = primary_status();
     EXPECT_EQ(answer_primary(&p).status, 200);

@@ -4,6 +4,7 @@
 
 #include "cluster/arbiter.hpp"
 #include "cluster/history.hpp"
+#include "util/error.hpp"
 
 namespace repmgr::repmgrd {
 namespace {
@@ -40,10 +41,21 @@ bool StatusPublisher::enabled() const {
 
 void StatusPublisher::start() {
     if (!enabled()) return;
+    const Config& c = ctx_.config;
+    HttpSettings settings{c.http_listen_address, c.http_port, c.http_tls_cert, c.http_tls_key, {}};
+    std::string bad;  // the configuration loader has already refused a bad list
+    if (auto allowed = ClientAllowList::parse(c.http_allowed_clients, bad))
+        settings.allowed = std::move(*allowed);
+    else
+        fail(ExitCode::BadConfig, fmt::format("http_allowed_clients has a bad entry: {}", bad));
     server_ = std::make_unique<HttpServer>(board_);
-    server_->start(ctx_.config.http_listen_address, ctx_.config.http_port);
-    ctx_.log.notice("serving HTTP on {}:{} (/health /primary /replica /status /metrics)",
-                    ctx_.config.http_listen_address, ctx_.config.http_port);
+    server_->start(settings);
+    ctx_.log.notice("serving {} on {}:{} (/health /primary /replica /status /metrics){}",
+                    c.http_tls_cert.empty() ? "HTTP" : "HTTPS", c.http_listen_address,
+                    c.http_port,
+                    settings.allowed.allows_everyone()
+                        ? ""
+                        : fmt::format(" for {} only", c.http_allowed_clients));
 }
 
 void StatusPublisher::stop() {

@@ -2,32 +2,77 @@
 
 #include <pthread.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <thread>
 
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "daemon/http/http_conn.hpp"
+#include "daemon/http/http_tls.hpp"
 #include "util/error.hpp"
+#include "util/mask.hpp"
 
 namespace repmgr::repmgrd {
 namespace {
 
-// Runs each connection on the listening thread itself: the endpoints only
-// copy a published snapshot, so one thread is plenty, and repmgrd stays at
-// two threads whatever the clients do.
-class InlineQueue : public httplib::TaskQueue {
+constexpr std::size_t kWorkers = 4;      // a slow client holds one; /health gets another
+constexpr std::size_t kMaxWaiting = 16;  // accepted connections waiting for a worker
+
+// httplib::Server with our connection handling: every accepted socket is made
+// close-on-exec at once and served through a DeadlineStream, one request per
+// connection. (Overriding the library's private virtual is how its own
+// SSLServer plugs in; process_request() is the documented protected core.)
+class GuardedServer : public httplib::Server {
 public:
-    void enqueue(std::function<void()> fn) override { fn(); }
-    void shutdown() override {}
+    explicit GuardedServer(ConnectionLimits limits) : limits_(limits) {}
+    void use_tls(SslContext ctx) { tls_ = std::move(ctx); }
+
+private:
+    bool process_and_close_socket(socket_t sock) override {
+        set_cloexec(sock);
+        bool served = false;
+        try {
+            bool closed = false;
+            if (tls_) {
+                TlsStream stream(tls_.get(), sock, limits_);
+                served = stream.handshake() &&
+                         process_request(stream, /*close_connection=*/true, closed, nullptr);
+            } else {
+                DeadlineStream stream(sock, limits_);
+                served = process_request(stream, /*close_connection=*/true, closed, nullptr);
+            }
+        } catch (...) {
+            // Nothing may unwind into the worker; the socket is closed below.
+        }
+        ::shutdown(sock, SHUT_RDWR);
+        ::close(sock);
+        return served;
+    }
+
+    ConnectionLimits limits_;
+    SslContext tls_;  // set before the first connection, read-only after
 };
+
+// Replaces the library's default, which sets SO_REUSEPORT: with it a second
+// repmgrd (or a child that inherited the socket) binds the same port silently
+// and takes a share of the health checks. SO_REUSEADDR alone lets a restarted
+// repmgrd bind while old connections linger in TIME_WAIT.
+void listening_socket_options(socket_t sock) {
+    set_cloexec(sock);
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+}
 
 }  // namespace
 
 struct HttpServer::Impl {
     explicit Impl(const StatusBoard& b) : board(b) {}
     const StatusBoard& board;
-    httplib::Server server;
+    GuardedServer server{ConnectionLimits{}};
     std::thread thread;
 };
 
@@ -35,14 +80,26 @@ HttpServer::HttpServer(const StatusBoard& board) : impl_(std::make_unique<Impl>(
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::start(const std::string& address, int port) {
-    httplib::Server& server = impl_->server;
-    server.new_task_queue = [] { return new InlineQueue; };
-    // One request per connection and short timeouts: an idle or slow client
-    // holds the single thread for at most a couple of seconds.
+void HttpServer::start(const HttpSettings& settings) {
+    const std::string& address = settings.address;
+    int port = settings.port;
+    GuardedServer& server = impl_->server;
+    if (!settings.tls_cert.empty())
+        server.use_tls(load_tls_context(settings.tls_cert, settings.tls_key));
+    // Checked before routing, so a refused client learns nothing but the 403.
+    server.set_pre_routing_handler(
+        [allowed = settings.allowed](const httplib::Request& req, httplib::Response& res) {
+            if (allowed.allows(req.remote_addr)) return httplib::Server::HandlerResponse::Unhandled;
+            res.status = 403;
+            res.set_content("forbidden\n", "text/plain; charset=utf-8");
+            return httplib::Server::HandlerResponse::Handled;
+        });
+    server.new_task_queue = [] { return new BoundedPool(kWorkers, kMaxWaiting); };
+    server.set_socket_options(listening_socket_options);
+    // The endpoints take no body: a request announcing one is refused (413)
+    // before anything is read into memory.
+    server.set_payload_max_length(0);
     server.set_keep_alive_max_count(1);
-    server.set_read_timeout(2, 0);
-    server.set_write_timeout(2, 0);
     const StatusBoard& board = impl_->board;
     // GET routes answer HEAD too (cpp-httplib sends the headers without the body).
     server.Get(".*", [&board](const httplib::Request& req, httplib::Response& res) {
@@ -53,7 +110,7 @@ void HttpServer::start(const std::string& address, int port) {
             a = answer_request(req.path, params, status.get(), std::chrono::system_clock::now());
         } catch (const std::exception& e) {
             // Never let an exception unwind into the library's frames.
-            a = HttpAnswer{500, "text/plain; charset=utf-8", fmt::format("internal error: {}\n", e.what())};
+            a = HttpAnswer{500, "text/plain; charset=utf-8", fmt::format("internal error: {}\n", mask_passwords(e.what()))};
         }
         res.status = a.status;
         res.set_header("Cache-Control", "no-store");

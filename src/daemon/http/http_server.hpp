@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "config/client_allow.hpp"
 #include "daemon/http/http_status.hpp"
 
 namespace repmgr::repmgrd {
@@ -10,6 +11,14 @@ namespace repmgr::repmgrd {
 // repmgrd's HTTP endpoints (/health /primary /replica /status /metrics) on one
 // extra thread. Handlers answer from the StatusBoard only; they never touch
 // the monitor's database connections, so a slow client cannot delay a failover.
+struct HttpSettings {
+    std::string address;
+    int port = 0;
+    std::string tls_cert;  // both set: HTTPS
+    std::string tls_key;
+    ClientAllowList allowed;  // others get 403
+};
+
 class HttpServer {
 public:
     HttpServer(const StatusBoard& board);
@@ -17,8 +26,9 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Binds address:port (a Failure when that is impossible) and starts serving.
-    void start(const std::string& address, int port);
+    // Loads the TLS files if any, binds address:port (a Failure when either is
+    // impossible) and starts serving.
+    void start(const HttpSettings& settings);
     void stop();
 
 private:

@@ -108,9 +108,11 @@ std::optional<std::int64_t> lsn_distance(std::string_view ahead, std::string_vie
 
 HttpAnswer answer_health(const DaemonStatus* s) {
     if (!s) return not_yet();
+    // libpq's message may quote the conninfo, password included, and /health
+    // is the endpoint with the widest audience: mask before it leaves.
     if (!s->local_reachable)
         return text_answer(503, fmt::format("DOWN: the PostgreSQL server of {} does not answer: {}",
-                                            node_label(*s), s->local_error));
+                                            node_label(*s), mask_passwords(s->local_error)));
     return text_answer(200, fmt::format("OK: the PostgreSQL server of {} answers", node_label(*s)));
 }
 
@@ -121,7 +123,7 @@ HttpAnswer answer_primary(const DaemonStatus* s) {
     std::string why = !s->local_reachable       ? "its PostgreSQL server does not answer"
                       : s->in_recovery           ? "it is in recovery (a standby)"
                       : s->role != "primary"     ? fmt::format("it is registered as {}", s->role)
-                      : !s->not_legitimate_because.empty() ? s->not_legitimate_because
+                      : !s->not_legitimate_because.empty() ? mask_passwords(s->not_legitimate_because)
                                                            : "repmgrd does not consider it the primary";
     return text_answer(503, fmt::format("NOT PRIMARY: {}: {}", node_label(*s), why));
 }
