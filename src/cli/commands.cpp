@@ -131,7 +131,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.add_option("-b,--pg_bindir,--pg-bindir", pg_bindir, "directory of the PostgreSQL binaries");
     app.add_flag("--log-to-file", o.log_to_file, "log to the configured logfile instead of stderr");
     app.add_flag("-v,--verbose", o.verbose, "more output");
-    app.add_flag("-t,--terse", o.terse, "only the essential output");
+    app.add_flag("-t,--terse", o.terse, "only the essential output: no DETAIL/HINT lines, no INFO");
     app.add_flag("-F,--force", o.force, "override safety checks where the command allows it");
     app.add_flag("--dry-run", o.dry_run, "check everything, change nothing");
     app.add_flag("-w,--wait", o.wait, "wait for the condition the command needs");
