@@ -8,6 +8,7 @@
 
 #include "actions/actions.hpp"
 #include "config/settings_doc.hpp"
+#include "util/log.hpp"
 
 namespace repmgr {
 namespace {
@@ -60,6 +61,43 @@ constexpr CommandSpec kCommands[] = {
      run_cluster_cleanup},
 };
 
+// "standby, witness, ..." or "clone, follow, ...": the words valid after `group` ("" = top level).
+std::string valid_words(std::string_view group) {
+    std::string out;
+    std::string_view last;
+    for (const auto& spec : kCommands) {
+        std::string_view word = group.empty() ? spec.group : spec.verb;
+        if ((!group.empty() && spec.group != group) || word == last) continue;
+        if (!out.empty()) out += ", ";
+        out += word;
+        last = word;
+    }
+    return out;
+}
+
+// For a parse that stopped at an unknown group or verb (or a group without a
+// verb): the error and the hint listing the valid words; nullopt for any other
+// usage error, which CLI11 words well enough.
+std::optional<std::pair<std::string, std::string>> unknown_command(
+    const CLI::ParseError& e, const std::map<std::string_view, CLI::App*>& groups,
+    const std::vector<std::string>& remaining) {
+    std::optional<std::string> word;
+    if (!remaining.empty() && !remaining.front().empty() && remaining.front().front() != '-')
+        word = remaining.front();
+    for (const auto& [name, group] : groups) {
+        if (!group->parsed()) continue;
+        if (!group->get_subcommands([](CLI::App* verb) { return verb->parsed() > 0; }).empty())
+            return std::nullopt;
+        std::string hint = fmt::format("valid {} commands: {}", name, valid_words(name));
+        if (word) return std::pair{fmt::format("unknown {} command \"{}\"", name, *word), hint};
+        return std::pair{fmt::format("a command is required after \"{}\"", name), hint};
+    }
+    if (!word || dynamic_cast<const CLI::ExtrasError*>(&e) == nullptr) return std::nullopt;
+    return std::pair{fmt::format("unknown command group \"{}\"", *word),
+                     fmt::format("valid groups: {} (primary is also \"master\", daemon also \"service\")",
+                                 valid_words({}))};
+}
+
 }  // namespace
 
 std::span<const CommandSpec> command_table() { return kCommands; }
@@ -94,7 +132,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.add_option("-b,--pg_bindir,--pg-bindir", pg_bindir, "directory of the PostgreSQL binaries");
     app.add_flag("--log-to-file", o.log_to_file, "log to the configured logfile instead of stderr");
     app.add_flag("-v,--verbose", o.verbose, "more output");
-    app.add_flag("-t,--terse", o.terse, "only the essential output");
+    app.add_flag("-t,--terse", o.terse, "only the essential output: no DETAIL/HINT lines, no INFO");
     app.add_flag("-F,--force", o.force, "override safety checks where the command allows it");
     app.add_flag("--dry-run", o.dry_run, "check everything, change nothing");
     app.add_flag("-w,--wait", o.wait, "wait for the condition the command needs");
@@ -143,8 +181,16 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        // CLI11 says only "A subcommand is required" for "standby frobnicate":
+        // name the word it did not know and what it would have known.
+        if (auto unknown = unknown_command(e, groups, app.remaining())) {
+            Logger log;
+            log.error("{}", unknown->first);
+            log.hint(unknown->second);
+            return to_int(ExitCode::BadConfig);
+        }
         int rc = app.exit(e);
-        return rc == 0 ? 0 : 1;  // usage errors are ERR_BAD_CONFIG
+        return rc == 0 ? 0 : to_int(ExitCode::BadConfig);  // usage errors are ERR_BAD_CONFIG
     }
     if (help_settings_opt->count() > 0) {
         std::cout << (help_settings == "markdown" ? settings_markdown() : settings_text());

@@ -1,6 +1,7 @@
 #include "cluster/replication.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -106,10 +107,12 @@ std::vector<TimelineSwitch> parse_timeline_history(std::string_view text) {
         if (!(fields >> tli >> lsn) || tli.empty() || tli[0] == '#') continue;
         auto parsed = parse_lsn(lsn);
         if (!parsed) continue;
-        try {
-            out.push_back({std::stoi(tli), *parsed});
-        } catch (const std::exception&) {
-        }
+        // A line whose timeline is not a number is no history entry: skipped
+        // like the comments and the malformed positions above.
+        int timeline = 0;
+        auto [end, ec] = std::from_chars(tli.data(), tli.data() + tli.size(), timeline);
+        if (ec != std::errc() || end != tli.data() + tli.size()) continue;
+        out.push_back({timeline, *parsed});
     }
     return out;
 }

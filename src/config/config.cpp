@@ -146,8 +146,10 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
         }
         const SettingDescriptor* d = find_setting(line.key);
         if (!d) {
-            loaded.warnings.push_back(
-                fmt::format("{}: unknown setting \"{}\" ignored", where, line.key));
+            std::string warning = fmt::format("{}: unknown setting \"{}\" ignored", where, line.key);
+            if (auto near = closest_setting(line.key))
+                warning += fmt::format(" (did you mean \"{}\"?)", *near);
+            loaded.warnings.push_back(std::move(warning));
             continue;
         }
         std::string err = apply_setting(*d, line.value, loaded.config);

@@ -1,7 +1,10 @@
 #include "config/settings.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <strings.h>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -154,6 +157,47 @@ const SettingDescriptor* find_setting(std::string_view key) {
             if (!alias.empty() && alias == key) return &d;
     }
     return nullptr;
+}
+
+namespace {
+
+// Optimal string alignment distance (Levenshtein plus adjacent swaps),
+// ignoring ASCII case: "reconect_attempts" is 1 from "reconnect_attempts".
+size_t typo_distance(std::string_view a, std::string_view b) {
+    auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        for (size_t j = 1; j <= b.size(); ++j) {
+            size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1]))
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+std::optional<std::string_view> closest_setting(std::string_view key) {
+    // Short keys are two edits away from many names: ask for a closer match.
+    const size_t limit = key.size() < 6 ? 1 : 2;
+    std::optional<std::string_view> best;
+    size_t best_distance = limit + 1;
+    for (const auto& d : kSettings) {
+        for (std::string_view candidate : {d.name, d.aliases[0], d.aliases[1]}) {
+            if (candidate.empty()) continue;
+            size_t distance = typo_distance(key, candidate);
+            if (distance < best_distance) {
+                best = candidate;
+                best_distance = distance;
+            }
+        }
+    }
+    return best;
 }
 
 std::string apply_setting(const SettingDescriptor& d, std::string_view value, Config& config) {

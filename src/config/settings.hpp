@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -31,6 +32,11 @@ std::span<const SettingDescriptor> setting_descriptors();
 
 // Finds a descriptor by name or alias; nullptr when unknown.
 const SettingDescriptor* find_setting(std::string_view key);
+
+// For an unknown key: the setting name or alias it is most likely a typo of
+// (at most two letters added, dropped, changed or swapped, ignoring case),
+// nullopt when nothing is that close.
+std::optional<std::string_view> closest_setting(std::string_view key);
 
 // Parses `value` into `config` per the descriptor. Returns an error message
 // (without file/line) or an empty string when valid.

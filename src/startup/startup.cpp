@@ -33,6 +33,14 @@ void load_context(Context& ctx, bool log_to_configured_destination) {
     if (ctx.opts.pg_bindir) ctx.config.pg_bindir = *ctx.opts.pg_bindir;
     if (ctx.opts.verbose && !ctx.opts.log_level) ctx.config.loglevel = "INFO";
     ctx.log.set_level(parse_log_level(ctx.config.loglevel).value_or(LogLevel::Notice));
+    // -t/--terse as in repmgr 5: no DETAIL/HINT lines and no INFO or DEBUG
+    // chatter (from -v or the file's loglevel; an explicit -L still wins).
+    // Warnings, errors and the command's own output stay.
+    if (ctx.opts.terse) {
+        ctx.log.set_terse(true);
+        if (!ctx.opts.log_level && ctx.log.level() < LogLevel::Notice)
+            ctx.log.set_level(LogLevel::Notice);
+    }
 
     if (log_to_configured_destination) {
         std::string facility = ctx.config.logfacility;

@@ -32,8 +32,4 @@ private:
     throw Failure(code, std::move(message), std::move(detail), std::move(hint));
 }
 
-inline void require(bool condition, ExitCode code, std::string message, std::string hint = {}) {
-    if (!condition) fail(code, std::move(message), {}, std::move(hint));
-}
-
 }  // namespace repmgr

@@ -25,6 +25,8 @@ public:
 
     void set_level(LogLevel level) { level_ = level; }
     LogLevel level() const { return level_; }
+    // -t/--terse (repmgr 5): DETAIL and HINT lines are left out.
+    void set_terse(bool terse) { terse_ = terse; }
     // Sends output to `path` (appending); throws Failure(BadConfig) if unopenable.
     void open_file(const std::string& path);
     // Sends output to syslog with the given facility name (LOCAL0..7, USER, DAEMON).
@@ -34,9 +36,14 @@ public:
 
     bool enabled(LogLevel level) const { return level >= level_; }
     void write(LogLevel level, std::string_view message);
-    // "DETAIL: ..." and "[ts] [HINT] ..." lines follow their message whatever the level.
-    void detail(std::string_view text) { write_raw("DETAIL", text); }
-    void hint(std::string_view text) { write_raw("HINT", text); }
+    // "DETAIL: ..." and "[ts] [HINT] ..." lines follow their message whatever
+    // the level, unless terse.
+    void detail(std::string_view text) {
+        if (!terse_) write_raw("DETAIL", text);
+    }
+    void hint(std::string_view text) {
+        if (!terse_) write_raw("HINT", text);
+    }
 
     template <typename... Args>
     void debug(fmt::format_string<Args...> f, Args&&... a) { log(LogLevel::Debug, f, std::forward<Args>(a)...); }
@@ -58,6 +65,7 @@ private:
     void close();
 
     LogLevel level_ = LogLevel::Notice;
+    bool terse_ = false;
     std::FILE* file_ = nullptr;
     bool syslog_ = false;
     std::string syslog_ident_;

@@ -208,6 +208,19 @@ TEST(ConfigWarnings, UnknownKeyWarnsWithFileAndLine) {
     EXPECT_EQ(loaded.config.cluster, "test");
 }
 
+TEST(ConfigWarnings, UnknownKeySuggestsTheSettingItIsATypoOf) {
+    LoadedConfig loaded = parse("cluster=test\nreconect_attempts=5\nno_such_setting=1\n");
+    ASSERT_EQ(loaded.warnings.size(), 2u);
+    EXPECT_TRUE(contains(loaded.warnings[0], "/etc/repmgr.conf:2: unknown setting \"reconect_attempts\""));
+    EXPECT_TRUE(contains(loaded.warnings[0], "did you mean \"reconnect_attempts\"?"));
+    EXPECT_FALSE(contains(loaded.warnings[1], "did you mean")) << loaded.warnings[1];
+    EXPECT_EQ(closest_setting("Monitor_Interval_Sec"), "monitor_interval_secs");
+    EXPECT_EQ(closest_setting("pirority"), "priority");  // swapped letters
+    EXPECT_EQ(closest_setting("bogus_key"), std::nullopt);
+    EXPECT_EQ(closest_setting("nod"), "node");
+    EXPECT_EQ(closest_setting("nd"), std::nullopt) << "short keys need a closer match";
+}
+
 TEST(ConfigAliases, Repmgr5SpellingsAreAccepted) {
     Config c = parse("node_id=7\nlog_level=INFO\nupstream_node_id=3\npgdata='/data'\n"
                      "primary_response_timeout=9\nlog_facility=LOCAL0\nlog_file='/tmp/r.log'\n"

@@ -27,6 +27,13 @@ TEST(RolesTimelineHistory, ParsesHistoryFile) {
     EXPECT_EQ(h[1].timeline, 2);
 }
 
+TEST(RolesTimelineHistory, SkipsLinesThatAreNoEntries) {
+    auto h = parse_timeline_history("# comment\nx\t0/1\n99999999999\t0/2\n3\tnot-an-lsn\n"
+                                    "4\t0/4000000\treason\n");
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_EQ(h[0].timeline, 4);
+}
+
 TEST(RolesFollowCheck, SameTimelineBehindIsFine) {
     auto c = check_can_follow({1, 100}, {1, 200}, {});
     EXPECT_EQ(c.verdict, FollowVerdict::Compatible);

@@ -36,6 +36,7 @@ public:
         close(fd_);
         std::filesystem::remove(path_);
     }
+    const std::string& path() const { return path_; }
     // The next message, or "" when none is waiting.
     std::string receive() {
         char buf[512];
@@ -78,8 +79,18 @@ TEST(SdNotify, WatchdogIntervalIsHalfOfWatchdogSec) {
 }
 
 TEST(SdNotify, OutsideSystemdNothingHappens) {
+    NotifySocket sock;  // a listening socket that NOTIFY_SOCKET no longer names
     unsetenv("NOTIFY_SOCKET");
-    systemd::notify_ready();
+    systemd::notify_ready("idle");
     systemd::notify_status("idle");
-    SUCCEED();
+    systemd::notify_watchdog();
+    EXPECT_EQ(sock.receive(), "");
+    // Not a socket path systemd would give (neither absolute nor abstract): ignored too.
+    setenv("NOTIFY_SOCKET", "relative/socket", 1);
+    systemd::notify_stopping();
+    EXPECT_EQ(sock.receive(), "");
+    // The socket does work: the silence above was not a broken listener.
+    setenv("NOTIFY_SOCKET", sock.path().c_str(), 1);
+    systemd::notify_watchdog();
+    EXPECT_EQ(sock.receive(), "WATCHDOG=1");
 }
