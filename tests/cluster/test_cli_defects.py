@@ -6,7 +6,7 @@ setting it probably meant, by repmgr and by repmgrd at the default log level."""
 
 import re
 
-from pylib.harness import wait_until
+from pylib.wait import wait_until
 
 TS = r"\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]"
 

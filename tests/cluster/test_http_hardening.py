@@ -14,9 +14,9 @@ import urllib.request
 
 import pytest
 
-from pylib.harness import wait_until
-from test_events import conf_quote
-from test_http import code, configure, get
+from pylib.conf import conf_quote
+from pylib.http import code, get, http_conf
+from pylib.wait import wait_until
 
 
 def listening_inode(port):
@@ -56,7 +56,7 @@ def kill_all(pidfile):
 
 def start_primary(harness, **extra):
     primary = harness.primary("node1")
-    configure(primary, 1, **extra)
+    http_conf(primary, 1, **extra)
     r = harness.repmgr("primary", "register", conf=primary.conf)
     assert r.returncode == 0, r.stderr
     daemon = harness.start_repmgrd(primary)
@@ -71,7 +71,7 @@ def test_children_do_not_inherit_the_port(harness):
     primary = harness.primary("node1")
     pidfile = os.path.join(primary.confdir, "sleeper.pid")
     command = f"sh -c 'sleep 60 </dev/null >/dev/null 2>&1 & echo $! >> {pidfile}'"
-    configure(primary, 1, event_notification_command=conf_quote(command))
+    http_conf(primary, 1, event_notification_command=conf_quote(command))
     r = harness.repmgr("primary", "register", conf=primary.conf)
     assert r.returncode == 0, r.stderr
     sleepers = []
@@ -203,7 +203,7 @@ def test_https_with_a_self_signed_certificate(harness, tmp_path):
     for f in (cert, key):
         harness.chown(f)
     os.chmod(key, 0o600)
-    configure(primary, 1, http_tls_cert=f"'{cert}'", http_tls_key=f"'{key}'",
+    http_conf(primary, 1, http_tls_cert=f"'{cert}'", http_tls_key=f"'{key}'",
               http_allowed_clients="'127.0.0.1/32, ::1'")
     r = harness.repmgr("primary", "register", conf=primary.conf)
     assert r.returncode == 0, r.stderr
