@@ -54,9 +54,9 @@ TEST(SshHost, DoubleDashComesBeforeTheHost) {
     EXPECT_EQ(std::count(argv.begin(), dash, "-p"), 1);
 }
 
-// The rsync clone's ssh check is refused before anything runs: with the
-// old argv ssh itself ran the ProxyCommand (it does so before connecting).
-TEST(SshHost, RsyncCloneNeverRunsAProxyCommandFromTheHost) {
+// Refused before anything runs: with the old argv `ssh -oProxyCommand=touch
+// <marker> true` ran the ProxyCommand (ssh does so before connecting).
+TEST(SshHost, NeverRunsAProxyCommandFromTheHost) {
     char tmpl[] = "/tmp/ssh_host_test.XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     std::string marker = std::string(tmpl) + "/pwned";
@@ -66,6 +66,8 @@ TEST(SshHost, RsyncCloneNeverRunsAProxyCommandFromTheHost) {
                        .rsync_options = ""};
     Logger log;
     log.set_level(LogLevel::Error);
+    EXPECT_EQ(code_of([&] { RemoteShell(source.host, source.ssh_options, log).check_reachable(); }),
+              ExitCode::BadSsh);
     EXPECT_EQ(code_of([&] { check_rsync_source(source, log); }), ExitCode::BadSsh);
     EXPECT_EQ(code_of([&] { copy_control_file(source, tmpl, log); }), ExitCode::BadSsh);
     EXPECT_FALSE(std::filesystem::exists(marker));
