@@ -45,7 +45,7 @@ def configure(harness, node, node_id):
 def clone(harness, source, node):
     return harness.repmgr("-h", "127.0.0.1", "-p", str(source.port), "-U", "repmgr",
                           "-d", f"dbname=repmgr password={libpq_quote(PASSWORD)}",
-                          "-D", node.datadir, "standby", "clone", conf=node.conf)
+                          "-D", node.datadir, "-c", "standby", "clone", conf=node.conf)
 
 
 def streams_as(upstream, node_id):
