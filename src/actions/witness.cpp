@@ -14,6 +14,7 @@
 #include "cluster/witness.hpp"
 #include "config/conninfo.hpp"
 #include "pg/control.hpp"
+#include "pg/witness_server.hpp"
 #include "util/process.hpp"
 
 namespace repmgr {
@@ -106,8 +107,8 @@ int run_witness_create(Context& ctx) {
     Conninfo mine = Conninfo::parse(ctx.config.conninfo);
     std::string user = mine.get("user").value_or("repmgr");
     std::string dbname = mine.get("dbname").value_or(user);
+    std::string server_settings = witness_server_settings(mine);  // refuses a bad port early
     std::string port = mine.get("port").value_or("5432");
-    std::string host = mine.get("host").value_or("localhost");
 
     PrimaryConnection primary = connect_primary_for_witness(ctx);
     std::string hba = read_hba_file(primary.conn);
@@ -125,8 +126,7 @@ int run_witness_create(Context& ctx) {
              "check that the directory is writable by this user");
     {
         std::ofstream conf(datadir + "/postgresql.conf", std::ios::app);
-        conf << "\n# added by repmgr witness create\nport = " << port << "\n";
-        if (host.front() != '/') conf << "listen_addresses = '" << host << "'\n";
+        conf << "\n# added by repmgr witness create\n" << server_settings;
         std::ofstream hba_out(datadir + "/pg_hba.conf", std::ios::trunc);
         hba_out << hba;  // the primary's rules: the same users may reach the witness
     }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "pg/datadir.hpp"
+#include "pg/ssh.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
@@ -37,7 +38,8 @@ const std::vector<std::string> kExcludes = {
 std::vector<std::string> ssh_argv(const RsyncSource& s, const std::string& remote_command) {
     std::vector<std::string> argv{"ssh"};
     for (auto& w : split_words(s.ssh_options)) argv.push_back(w);
-    argv.push_back(s.host);
+    argv.push_back("--");  // whatever the host holds, it is not an option
+    argv.push_back(require_ssh_host(s.host));
     argv.push_back(remote_command);
     return argv;
 }
@@ -52,13 +54,16 @@ std::string rsh_option(const RsyncSource& s) {
 std::string remote(const RsyncSource& s, const std::string& relative) {
     std::string dir = s.data_directory;
     if (!dir.empty() && dir.back() == '/') dir.pop_back();
-    return s.host + ":" + dir + relative;
+    return require_ssh_host(s.host) + ":" + dir + relative;
 }
 
-void run_rsync(std::vector<std::string> args, const RsyncSource& s, Logger& log,
-               const std::string& what, bool vanished_ok) {
+// `paths` (sources, then the target) come after "--": never read as options.
+void run_rsync(const std::vector<std::string>& options, const std::vector<std::string>& paths,
+               const RsyncSource& s, Logger& log, const std::string& what, bool vanished_ok) {
     std::vector<std::string> argv{"rsync", "--archive", "--checksum", rsh_option(s)};
-    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back("--");
+    argv.insert(argv.end(), paths.begin(), paths.end());
     std::string shown;
     for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + shell_quote(a);
     log.info("{}: running {}", what, shown);
@@ -97,13 +102,11 @@ void copy_data_directory(const RsyncSource& s, const std::string& target, Logger
     std::vector<std::string> args{"--delete"};
     args.insert(args.end(), kExcludes.begin(), kExcludes.end());
     for (auto& w : split_words(s.rsync_options)) args.push_back(w);
-    args.push_back(remote(s, "/"));
-    args.push_back(target + "/");
-    run_rsync(args, s, log, "data directory", true);
+    run_rsync(args, {remote(s, "/"), target + "/"}, s, log, "data directory", true);
 }
 
 void copy_control_file(const RsyncSource& s, const std::string& target, Logger& log) {
-    run_rsync({remote(s, "/global/pg_control"), target + "/global/pg_control"}, s, log,
+    run_rsync({}, {remote(s, "/global/pg_control"), target + "/global/pg_control"}, s, log,
               "pg_control", false);
 }
 
@@ -149,7 +152,7 @@ void copy_backup_wal(const RsyncSource& s, const std::string& target,
     std::string list_file = target + "/.repmgr_clone_wal_list";
     write_text_file(list_file, wanted);
     try {
-        run_rsync({"--files-from=" + list_file, remote(s, "/pg_wal/"), target + "/pg_wal/"}, s,
+        run_rsync({"--files-from=" + list_file}, {remote(s, "/pg_wal/"), target + "/pg_wal/"}, s,
                   log, "WAL", false);
     } catch (...) {
         unlink(list_file.c_str());

@@ -7,6 +7,18 @@
 
 namespace repmgr {
 
+const std::string& require_ssh_host(const std::string& host) {
+    if (host.empty())
+        fail(ExitCode::BadSsh, "no host to connect to with ssh",
+             "the node's conninfo names no host", "set host= in the node's conninfo");
+    if (host.front() == '-')
+        fail(ExitCode::BadSsh, fmt::format("refusing host \"{}\" for ssh and rsync", host),
+             "a host starting with \"-\" would be read as an option (e.g. -oProxyCommand runs a "
+             "command)",
+             "correct the host in the node's conninfo (repl_nodes, and conninfo in its repmgr.conf)");
+    return host;
+}
+
 std::string ssh_host_of(const std::string& conninfo) {
     Conninfo c = Conninfo::parse(conninfo);
     std::string host = c.get("host").value_or("");
@@ -14,17 +26,18 @@ std::string ssh_host_of(const std::string& conninfo) {
     if (auto comma = host.find(','); comma != std::string::npos) host = host.substr(0, comma);
     if (host.empty() || host[0] == '/') {
         std::string addr = c.get("hostaddr").value_or("");
-        return addr.empty() ? "localhost" : addr;
+        return addr.empty() ? "localhost" : require_ssh_host(addr);
     }
-    return host;
+    return require_ssh_host(host);
 }
 
 RemoteShell::RemoteShell(std::string host, std::string ssh_options, Logger& log)
-    : host_(std::move(host)), ssh_options_(std::move(ssh_options)), log_(log) {}
+    : host_(require_ssh_host(host)), ssh_options_(std::move(ssh_options)), log_(log) {}
 
 std::vector<std::string> RemoteShell::ssh_argv(const std::string& remote_command) const {
     std::vector<std::string> argv{"ssh"};
     for (auto& word : split_words(ssh_options_)) argv.push_back(std::move(word));
+    argv.push_back("--");  // whatever the host holds, it is not an option
     argv.push_back(host_);
     argv.push_back(remote_command);
     return argv;

@@ -11,7 +11,15 @@ namespace repmgr {
 
 // The host to ssh to for a node: the host (or hostaddr) of its conninfo; a
 // Unix-socket directory or no host at all means this machine.
+// Throws Failure(BadSsh) when it would not be a host to ssh or rsync.
 std::string ssh_host_of(const std::string& conninfo);
+
+// `host` when ssh and rsync can only read it as a host name. A host from the
+// metadata that starts with "-" (host=-oProxyCommand=... beside a working
+// hostaddr) would be read as an option and run a command, and an empty one
+// is no host: both throw Failure(BadSsh). Every argv that carries a host
+// passes it through here and puts "--" before it as well.
+const std::string& require_ssh_host(const std::string& host);
 
 // Runs commands on another host with `ssh <ssh_options> <host> <command>`.
 // Each argument is shell-quoted for the remote shell, so values can never be
@@ -27,9 +35,10 @@ public:
     // Throws Failure(ERR_BAD_SSH) when `ssh host true` does not succeed.
     void check_reachable() const;
     const std::string& host() const { return host_; }
+    // The argv that runs `remote_command` (public for tests).
+    std::vector<std::string> ssh_argv(const std::string& remote_command) const;
 
 private:
-    std::vector<std::string> ssh_argv(const std::string& remote_command) const;
 
     std::string host_;
     std::string ssh_options_;

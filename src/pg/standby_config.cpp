@@ -14,6 +14,7 @@
 
 #include "config/conninfo.hpp"
 #include "util/error.hpp"
+#include "util/guc_value.hpp"
 
 namespace repmgr {
 namespace {
@@ -51,15 +52,6 @@ void write_file_atomically(const std::string& path, const std::string& content) 
 }
 
 }  // namespace
-
-std::string quote_guc_value(const std::string& value) {
-    std::string out = "'";
-    for (char ch : value) {
-        if (ch == '\'') out += '\'';
-        out += ch;
-    }
-    return out + "'";
-}
 
 std::string build_primary_conninfo(const std::string& upstream_conninfo,
                                    const std::string& application_name,
@@ -115,28 +107,9 @@ std::optional<std::string> read_auto_conf_setting(const std::string& data_direct
     std::string line;
     std::optional<std::string> value;
     while (std::getline(in, line)) {
-        if (key_of(line) != key) continue;
-        auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
-        std::string v = line.substr(eq + 1);
-        auto b = v.find_first_not_of(" \t");
-        v = b == std::string::npos ? "" : v.substr(b);
-        if (!v.empty() && v[0] == '\'') {
-            std::string unq;
-            for (size_t i = 1; i < v.size(); ++i) {
-                if (v[i] == '\'') {
-                    if (i + 1 < v.size() && v[i + 1] == '\'') {
-                        unq += '\'';
-                        ++i;
-                        continue;
-                    }
-                    break;
-                }
-                unq += v[i];
-            }
-            v = unq;
-        }
-        value = v;  // the last occurrence wins, as in PostgreSQL
+        auto setting = parse_guc_line(line);
+        // the last occurrence wins, as in PostgreSQL
+        if (setting && setting->name == key) value = std::move(setting->value);
     }
     return value;
 }

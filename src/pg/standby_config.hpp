@@ -3,6 +3,8 @@
 #include <optional>
 #include <string>
 
+#include "util/guc_value.hpp"  // quote_guc_value, for the callers that write settings
+
 namespace repmgr {
 
 // What makes a PostgreSQL 12+ data directory a standby: standby.signal plus
@@ -25,7 +27,8 @@ std::string build_primary_conninfo(const std::string& upstream_conninfo,
 // kept) and creates standby.signal. Throws Failure(BadConfig) on I/O errors.
 void write_standby_settings(const std::string& data_directory, const StandbySettings& settings);
 
-// A setting's value as written in postgresql.auto.conf (unquoted), if present.
+// A setting's value as PostgreSQL reads it from postgresql.auto.conf (the
+// quoting undone), if present.
 std::optional<std::string> read_auto_conf_setting(const std::string& data_directory,
                                                   const std::string& key);
 
@@ -34,8 +37,5 @@ std::optional<std::string> read_auto_conf_setting(const std::string& data_direct
 // (a running one takes ALTER SYSTEM). Throws Failure(BadConfig) on I/O errors.
 void set_auto_conf_setting(const std::string& data_directory, const std::string& key,
                            const std::optional<std::string>& value);
-
-// Quotes a value for postgresql.conf: 'it''s'.
-std::string quote_guc_value(const std::string& value);
 
 }  // namespace repmgr

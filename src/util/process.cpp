@@ -1,10 +1,12 @@
 #include "util/process.hpp"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 namespace repmgr {
@@ -14,6 +16,27 @@ int decode_status(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return -1;
+}
+
+// In the child between fork and exec (only async-signal-safe calls): a child
+// gets what a freshly started program expects, not what this process set up
+// for itself. exec keeps ignored signals ignored and the signal mask (repmgrd
+// ignores SIGPIPE, so a `pg_ctl | ...` pipeline or rsync would not die on a
+// closed pipe), and keeps every descriptor without close-on-exec (a listen
+// socket, a libpq connection, a log file).
+void reset_child_state(int max_fd) {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    // SIGKILL, SIGSTOP and the signals glibc reserves refuse: harmless.
+    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+#endif
+    for (int fd = 3; fd < max_fd; ++fd) close(fd);  // kernels before 5.9
 }
 
 }  // namespace
@@ -27,6 +50,8 @@ ProcessResult run_argv(const std::vector<std::string>& argv, bool capture) {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    long open_max = sysconf(_SC_OPEN_MAX);  // here: sysconf is not async-signal-safe
+    int max_fd = open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;
 
     pid_t pid = fork();
     if (pid < 0) {
@@ -43,6 +68,7 @@ ProcessResult run_argv(const std::vector<std::string>& argv, bool capture) {
         }
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+        reset_child_state(max_fd);  // also closes devnull and the pipe's own ends
         execvp(args[0], args.data());
         const char* msg = "exec failed: ";
         (void)!write(STDERR_FILENO, msg, std::strlen(msg));

@@ -12,7 +12,9 @@ struct ProcessResult {
 };
 
 // Runs argv directly (no shell). With `capture`, stdout and stderr are collected
-// into `output`; otherwise they go to our own stdout/stderr.
+// into `output`; otherwise they go to our own stdout/stderr. The child starts
+// clean: stdin from /dev/null, no other descriptor above 2, every signal at
+// its default disposition and none blocked. The one place children start.
 ProcessResult run_argv(const std::vector<std::string>& argv, bool capture);
 
 // Runs a user-supplied command line through /bin/sh -c.
