@@ -8,8 +8,8 @@ import os
 import psycopg
 from psycopg import sql
 
-from pylib.harness import wait_until
-from test_hostile_input import conf_quote
+from pylib.conf import conf_quote
+from pylib.wait import wait_until
 
 # ' and \ in every position that has gone wrong before: a \' pair, a trailing
 # backslash (it would escape the closing quote), a doubled backslash.
