@@ -29,24 +29,31 @@ extern "C" void forward_signal(int signo) {
     errno = saved;
 }
 
-void fork_and_leave_parent() {
+pid_t fork_or_fail() {
     pid_t pid = fork();
     if (pid < 0)
         fail(ExitCode::SysFailure, "unable to fork while daemonizing", std::strerror(errno),
              "check the process limits of this user (ulimit -u)");
-    if (pid > 0) _exit(0);
+    return pid;
 }
 
-}  // namespace
+// The original process: leaves with the code the detached one reports, or
+// with ERR_SYS_FAILURE when it died before reporting anything.
+[[noreturn]] void wait_for_detached(int ready_fd) {
+    unsigned char code = 0;
+    ssize_t n;
+    do n = read(ready_fd, &code, 1);
+    while (n < 0 && errno == EINTR);
+    _exit(n == 1 ? code : to_int(ExitCode::SysFailure));
+}
 
-void daemonize(const std::string& output_path) {
-    fork_and_leave_parent();
-    if (setsid() < 0)
-        fail(ExitCode::SysFailure, "unable to start a new session", std::strerror(errno));
-    fork_and_leave_parent();
-    if (chdir("/") != 0)
-        fail(ExitCode::SysFailure, "unable to change directory to /", std::strerror(errno));
-    umask(027);
+void report_to_original(int ready_fd, ExitCode code) {
+    unsigned char byte = static_cast<unsigned char>(to_int(code));
+    (void)!write(ready_fd, &byte, 1);
+    close(ready_fd);
+}
+
+void redirect_standard_streams(const std::string& output_path) {
     int null_in = open("/dev/null", O_RDONLY);
     int out = output_path.empty() ? -1 : open(output_path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0640);
     if (out < 0) out = open("/dev/null", O_WRONLY);
@@ -57,6 +64,33 @@ void daemonize(const std::string& output_path) {
     }
     if (null_in > STDERR_FILENO) close(null_in);
     if (out > STDERR_FILENO) close(out);
+}
+
+}  // namespace
+
+void daemonize(const std::string& output_path, const std::function<void()>& once_detached) {
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) != 0)
+        fail(ExitCode::SysFailure, "unable to create a pipe while daemonizing", std::strerror(errno));
+    if (fork_or_fail() > 0) {
+        close(ready[1]);
+        wait_for_detached(ready[0]);
+    }
+    close(ready[0]);
+    if (setsid() < 0)
+        fail(ExitCode::SysFailure, "unable to start a new session", std::strerror(errno));
+    if (fork_or_fail() > 0) _exit(0);
+    if (chdir("/") != 0)
+        fail(ExitCode::SysFailure, "unable to change directory to /", std::strerror(errno));
+    umask(027);
+    try {
+        once_detached();
+    } catch (const Failure& f) {
+        report_to_original(ready[1], f.code());
+        throw;
+    }
+    redirect_standard_streams(output_path);
+    report_to_original(ready[1], ExitCode::Success);
 }
 
 SignalPipe::SignalPipe() {

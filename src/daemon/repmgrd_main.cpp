@@ -47,8 +47,9 @@ int main(int argc, char** argv) {
         if (!options.pid_file.empty())
             pid_file.emplace(std::filesystem::absolute(options.pid_file).string());
         if (options.daemonize) {
-            daemonize(logs_to_syslog(ctx.config) ? std::string() : ctx.config.logfile);
-            if (pid_file) pid_file->write_pid();
+            daemonize(logs_to_syslog(ctx.config) ? std::string() : ctx.config.logfile, [&] {
+                if (pid_file) pid_file->write_pid();
+            });
         }
         Daemon daemon(ctx, options);
         return daemon.run();

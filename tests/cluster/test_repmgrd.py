@@ -174,7 +174,9 @@ def test_pid_file_lock_and_daemonize(harness, registered_pair):
     configure(standby, 2, FAST, logfile=f"'{logfile}'")
     r = harness.repmgrd("-d", "-p", pidfile, conf=standby.conf, timeout=30)
     assert r.returncode == 0, r.stderr
-    pid = int(wait_until(lambda: open(pidfile).read().strip(), what="daemon pid file"))
+    # No waiting: `repmgrd -d` returns only once the detached daemon has
+    # written its own pid (what systemd's Type=forking relies on).
+    pid = int(open(pidfile).read().strip())
     daemon = harness.adopt_repmgrd(pid)
     assert daemon.alive()
     with open(f"/proc/{pid}/stat") as f:
