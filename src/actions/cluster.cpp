@@ -10,6 +10,7 @@
 #include "cluster/events.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/status.hpp"
+#include "util/json_text.hpp"
 #include "util/mask.hpp"
 #include "util/table.hpp"
 
@@ -25,7 +26,7 @@ void print_rows(const Context& ctx, const std::vector<std::string>& headers,
             for (size_t c = 0; c < headers.size(); ++c) obj[headers[c]] = row[c];
             out.push_back(obj);
         }
-        std::cout << out.dump(2) << "\n";
+        std::cout << json_text(out) << "\n";
     } else if (ctx.opts.csv) {
         std::cout << render_csv(headers, rows);
     } else {
@@ -62,7 +63,7 @@ int run_cluster_show(Context& ctx) {
                            {"location", s.node.location},
                            {"priority", s.node.priority},
                            {"conninfo", mask_passwords(s.node.conninfo)}});
-        std::cout << out.dump(2) << "\n";
+        std::cout << json_text(out) << "\n";
     } else {
         print_rows(ctx, {"ID", "Name", "Role", "Status", "Upstream", "Location", "Priority",
                          "Connection string"},

@@ -10,6 +10,7 @@
 #include "cluster/history.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/status.hpp"
+#include "util/json_text.hpp"
 #include "util/mask.hpp"
 #include "util/table.hpp"
 
@@ -132,7 +133,7 @@ int run_daemon_status(Context& ctx) {
     std::vector<std::string> headers{"ID", "Name", "Role", "Status", "repmgrd", "PID", "Paused",
                                      "Last report"};
     if (ctx.opts.json)
-        std::cout << json.dump(2) << "\n";
+        std::cout << json_text(json) << "\n";
     else if (ctx.opts.csv)
         std::cout << render_csv(headers, table);
     else

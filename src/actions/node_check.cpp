@@ -8,6 +8,7 @@
 
 #include "actions/actions.hpp"
 #include "actions/node_inspect.hpp"
+#include "util/json_text.hpp"
 #include "util/table.hpp"
 
 namespace repmgr {
@@ -49,7 +50,7 @@ void print_results(const Context& ctx, const std::vector<CheckResult>& results) 
                               {"node_name", name},
                               {"status", status_name(worst_status(results))},
                               {"checks", checks}};
-        std::cout << out.dump(2) << "\n";
+        std::cout << json_text(out) << "\n";
         return;
     }
     std::vector<std::vector<std::string>> rows;

@@ -6,6 +6,7 @@
 
 #include "actions/actions.hpp"
 #include "actions/node_inspect.hpp"
+#include "util/json_text.hpp"
 #include "util/mask.hpp"
 #include "util/table.hpp"
 
@@ -202,7 +203,7 @@ int run_node_status(Context& ctx) {
     }
 
     if (ctx.opts.json) {
-        std::cout << to_json(ctx, in, issues).dump(2) << "\n";
+        std::cout << json_text(to_json(ctx, in, issues)) << "\n";
         return 0;
     }
     auto lines = status_lines(ctx, in);

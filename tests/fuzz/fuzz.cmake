@@ -9,7 +9,19 @@ set(FUZZ_SOURCES
   ${CMAKE_SOURCE_DIR}/src/notify/placeholders.cpp
   ${CMAKE_SOURCE_DIR}/src/util/conninfo_syntax.cpp
   ${CMAKE_SOURCE_DIR}/src/util/mask.cpp
-  ${CMAKE_SOURCE_DIR}/src/util/process.cpp)
+  ${CMAKE_SOURCE_DIR}/src/util/process.cpp
+  ${CMAKE_SOURCE_DIR}/src/util/guc_value.cpp
+  ${CMAKE_SOURCE_DIR}/src/util/lsn.cpp
+  ${CMAKE_SOURCE_DIR}/src/pg/rewind.cpp
+  ${CMAKE_SOURCE_DIR}/src/pg/rsync_clone.cpp
+  ${CMAKE_SOURCE_DIR}/src/pg/ssh.cpp
+  ${CMAKE_SOURCE_DIR}/src/pg/datadir.cpp
+  ${CMAKE_SOURCE_DIR}/src/util/log.cpp
+  ${CMAKE_SOURCE_DIR}/src/cluster/replication.cpp)
+file(GLOB FUZZ_DB_SOURCES ${CMAKE_SOURCE_DIR}/src/db/*.cpp)
+list(APPEND FUZZ_SOURCES ${FUZZ_DB_SOURCES})
+file(GLOB FUZZ_HTTP_SOURCES ${CMAKE_SOURCE_DIR}/src/daemon/http/*.cpp)
+list(APPEND FUZZ_SOURCES ${FUZZ_HTTP_SOURCES})
 # The library is instrumented for coverage but has no main; each target links
 # libFuzzer's main through -fsanitize=fuzzer.
 add_library(fuzz_core STATIC ${FUZZ_SOURCES})
@@ -17,8 +29,9 @@ target_include_directories(fuzz_core PUBLIC ${CMAKE_SOURCE_DIR}/src)
 target_compile_options(fuzz_core PUBLIC -fsanitize=fuzzer-no-link,address,undefined
                        -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 target_link_options(fuzz_core PUBLIC -fsanitize=address,undefined)
-target_link_libraries(fuzz_core PUBLIC PkgConfig::LIBPQ fmt::fmt-header-only)
-foreach(target fuzz_config fuzz_conninfo)
+target_link_libraries(fuzz_core PUBLIC PkgConfig::LIBPQ fmt::fmt-header-only
+                      nlohmann_json::nlohmann_json Threads::Threads PkgConfig::HTTPLIB OpenSSL::SSL)
+foreach(target fuzz_config fuzz_conninfo fuzz_guc fuzz_pgfiles fuzz_http)
   add_executable(${target} ${CMAKE_SOURCE_DIR}/tests/fuzz/${target}.cpp)
   target_compile_options(${target} PRIVATE ${FUZZ_FLAGS})
   target_link_options(${target} PRIVATE ${FUZZ_FLAGS})

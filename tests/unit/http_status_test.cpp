@@ -130,6 +130,17 @@ TEST(HttpStatus, StatusJsonCarriesTheEssentials) {
         EXPECT_NE(a.body.find(needle), std::string::npos) << needle << "\n" << a.body;
 }
 
+// A name from an SQL_ASCII metadata database need not be UTF-8: /status
+// still answers (found by tests/fuzz/fuzz_http; it used to throw, a 500).
+TEST(HttpStatus, StatusJsonSurvivesBytesThatAreNotUtf8) {
+    DaemonStatus s = standby_status();
+    s.node_name = "node\xff" "2";
+    s.reason = "upstream \xc3 gone";
+    HttpAnswer a = answer_request("/status", {}, &s, t0());
+    EXPECT_EQ(a.status, 200);
+    EXPECT_NE(a.body.find("node\xef\xbf\xbd" "2"), std::string::npos) << a.body;
+}
+
 TEST(HttpStatus, MetricsEverySampleHasHelpAndType) {
     DaemonStatus s = standby_status();
     s.state = "upstream-\"lost\"";

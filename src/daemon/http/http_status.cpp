@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/replication.hpp"
+#include "util/json_text.hpp"
 #include "util/mask.hpp"
 
 namespace repmgr::repmgrd {
@@ -195,7 +196,7 @@ std::string render_status_json(const DaemonStatus& s, SystemClock::time_point no
                      {"last_check_age_seconds", age_seconds(s, now)}}},
         {"last_events", events},
     };
-    return j.dump(2) + "\n";
+    return json_text(j) + "\n";
 }
 
 std::string render_metrics(const DaemonStatus* s, SystemClock::time_point now) {
