@@ -23,7 +23,7 @@ class Sampler:
 
 def test_bounds_follow_the_settings():
     assert stall_detection_s(SETTINGS) == 10
-    assert stall_must_fail_over_s(SETTINGS) == 13
+    assert stall_must_fail_over_s(SETTINGS) == 17
     # detection 10 + claim 7 + rerun 2 + primary_follow_timeout 20, doubled
     assert failover_bound_s(SETTINGS) == 78
     slower = dict(SETTINGS, reconnect_attempts="6", reconnect_interval="10")

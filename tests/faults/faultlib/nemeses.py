@@ -215,8 +215,8 @@ def slow_upstream(cl, rng):
 NEMESES = {
     "kill9_primary": (kill9_primary, True),
     "sigstop_short": (sigstop(0.5, 1.5), False),
-    "sigstop_long": (sigstop(12, 18), True),
-    "isolate_primary": (isolate(pick_primary, 5, 20), True),
+    "sigstop_long": (sigstop(12, 26), True),
+    "isolate_primary": (isolate(pick_primary, 5, 26), True),
     "isolate_standby": (isolate(pick_standby, 3, 8), False),
     "cut_witness": (isolate(pick_witness, 3, 8), False),
     "split_2_2": (split_2_2, True),
