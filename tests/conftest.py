@@ -9,6 +9,9 @@ import pytest
 
 from pylib.harness import make_template
 
+# With REPMGR_TEST_REQUIRE_ALL=1 (scripts/test as root) a skip is a failure.
+pytest_plugins = ["pylib.require_all"]
+
 
 @pytest.fixture(scope="session")
 def prefix():

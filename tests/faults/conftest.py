@@ -14,8 +14,40 @@ import pytest
 
 from pylib.harness import Harness
 
+from faultlib.nemeses import NEMESES
 from faultlib.netlab import NetLab
 from faultlib.nscluster import FaultCluster
+
+
+def _shard():
+    return tuple(int(x) for x in os.environ.get("FAULT_SHARD", "0/1").split("/"))
+
+
+def selected(name):
+    """Whether this session runs nemesis `name`: in the set (FAULT_SET=ci, the
+    default, or full), in FAULT_ONLY when given (comma-separated names, for a
+    rerun), and in this process's shard (FAULT_SHARD=i/n)."""
+    full = os.environ.get("FAULT_SET", "ci") == "full"
+    only = [n for n in os.environ.get("FAULT_ONLY", "").split(",") if n]
+    shard, shards = _shard()
+    return ((full or NEMESES[name][1]) and (not only or name in only)
+            and list(NEMESES).index(name) % shards == shard)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselects the nemeses this session does not run, rather than skipping
+    them: under REPMGR_TEST_REQUIRE_ALL a skip is a failure (tests/conftest.py)."""
+    unknown = [n for n in os.environ.get("FAULT_ONLY", "").split(",") if n and n not in NEMESES]
+    if unknown:
+        raise pytest.UsageError(f"FAULT_ONLY names unknown nemeses {unknown}")
+    keep, drop = [], []
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        name = spec.params.get("name") if spec else None
+        (drop if name and not selected(name) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +56,7 @@ def fault_settings():
     runs = int(os.environ.get("FAULT_RUNS", "1"))
     full = os.environ.get("FAULT_SET", "ci") == "full"
     results = os.environ.get("FAULT_RESULTS", "")
-    shard, shards = (int(x) for x in os.environ.get("FAULT_SHARD", "0/1").split("/"))
+    shard, shards = _shard()
     print(f"\nfault suite: seed {seed}, {runs} run(s) per nemesis, "
           f"{'full' if full else 'reduced CI'} set")
     return {"seed": seed, "runs": runs, "full": full, "results": results,

@@ -7,10 +7,17 @@ a client writing numbered rows), and after each run the checkers:
   primary; with asynchronous replication, lost commits only within the
   replication lag at the time of the fault (and reported);
 - the cluster converges (one primary, all others streaming from it, metadata
-  matching) within CONVERGE_S of the fault being healed.
+  matching) within CONVERGE_S of the fault being healed;
+- liveness: a fault that requires a failover (faultlib/liveness.py) saw a new
+  writable primary within a bound derived from the cluster's settings;
+- non-vacuity: the writer ran, at least MIN_ACKED commits were acknowledged,
+  one before the fault and one after the cluster converged.
 
 Runs alternate synchronous and asynchronous replication. The reduced set (CI)
-runs the nemeses marked for it once; FAULT_SET=full runs all of them."""
+runs the nemeses marked for it FAULT_RUNS times (2 in CI: one synchronous, one
+asynchronous run each); FAULT_SET=full runs all of them. conftest.py deselects
+the nemeses a set or shard does not run (a skip would hide a suite that could
+not run)."""
 
 import os
 import time
@@ -18,6 +25,8 @@ import time
 import pytest
 
 from faultlib.history import Writer, WritableSampler, check_commits, replication_lag_s
+from faultlib.liveness import (WRITE_WAIT_S, first_takeover, liveness_problems,
+                               vacuity_problems)
 from faultlib.nemeses import NEMESES
 
 CONVERGE_S = 60
@@ -40,16 +49,28 @@ def one_run(cluster, name, nemesis, rng, synchronous):
     sampler = WritableSampler(cluster.data)
     writer = Writer(cluster, run_id).start()
     try:
+        # The fault must hit a writer that writes: wait for its first commit.
+        if not writer.acked_after(0, WRITE_WAIT_S):
+            result["problems"].append(f"no commit acknowledged before the fault (the writer "
+                                      f"had none within {WRITE_WAIT_S} s)")
         time.sleep(rng.uniform(1.0, 2.5))
         lag = replication_lag_s(before)
-        fault_time, notes = nemesis(cluster, rng)
-        result["notes"] += notes
+        fault = nemesis(cluster, rng)
+        fault_time = fault.start
+        result["notes"] += fault.notes
+        result["must_fail_over"] = fault.must_fail_over
         healed = time.time()
         problems = cluster.wait_converged(CONVERGE_S)
-        result["converge_s"] = round(time.time() - healed, 1)
+        converged = time.time()
+        result["converge_s"] = round(converged - healed, 1)
         if problems:
             result["problems"].append(f"not converged {CONVERGE_S} s after the fault healed: "
                                       f"{problems}")
+        else:
+            # Non-vacuity after the fault: the converged cluster takes writes.
+            if not writer.acked_after(converged, WRITE_WAIT_S):
+                result["problems"].append(f"no commit acknowledged within "
+                                          f"{WRITE_WAIT_S} s of convergence")
         time.sleep(1.0)
     finally:
         writer.stop()
@@ -57,6 +78,10 @@ def one_run(cluster, name, nemesis, rng, synchronous):
     for a, b, at in sampler.overlaps()[:3]:
         result["problems"].append(f"two writable primaries: {a} and {b} at "
                                   f"+{at - fault_time:.2f} s")
+    takeover = first_takeover(sampler, before.name if before else None, fault_time)
+    if takeover is not None:
+        result["failover_s"] = round(takeover - fault_time, 1)
+    result["problems"] += liveness_problems(fault, cluster.settings, takeover)
     after = cluster.primary()
     result["failover"] = bool(after and before and after.name != before.name)
     if after is None:
@@ -68,6 +93,8 @@ def one_run(cluster, name, nemesis, rng, synchronous):
                                               fault_time, lag)
         result["problems"] += commit_problems
         result.update(info, lag_s=round(lag, 3))
+    result["problems"] += vacuity_problems(writer.attempts(), writer.returncode(),
+                                           writer.errors())
     if result["problems"] or os.environ.get("FAULT_LOGS"):
         result["logs"] = cluster.logs(tail=25)
         keep = os.environ.get("FAULT_LOG_DIR")
@@ -82,12 +109,7 @@ def nemesis_params():
 
 @pytest.mark.parametrize("name", nemesis_params())
 def test_nemesis(name, fault_cluster, fault_settings, record_result):
-    nemesis, in_ci = NEMESES[name]
-    if not fault_settings["full"] and not in_ci:
-        pytest.skip("not in the reduced CI set (FAULT_SET=full runs it)")
-    shard, shards = fault_settings["shard"]
-    if list(NEMESES).index(name) % shards != shard:
-        pytest.skip(f"runs in another shard (FAULT_SHARD={shard}/{shards})")
+    nemesis, _ = NEMESES[name]
     rng = fault_settings["rng"]
     failures = []
     for i in range(fault_settings["runs"]):

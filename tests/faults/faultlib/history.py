@@ -55,6 +55,28 @@ class Writer:
             self.proc.kill()
             self.proc.wait()
 
+    def returncode(self):
+        """The writer's exit code; None while it runs (or before it ran)."""
+        return self.proc.poll() if self.proc else None
+
+    def errors(self, limit=300):
+        """The end of the writer's stderr (why it could not connect, or died)."""
+        try:
+            with open(self.out + ".stderr", errors="replace") as f:
+                return f.read()[-limit:].strip()
+        except OSError:
+            return ""
+
+    def acked_after(self, since, timeout):
+        """Waits up to `timeout` s for a commit acknowledged after `since`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if any(o == "ok" and t > since for _, o, t in self.attempts()):
+                return True
+            if time.monotonic() > deadline or self.returncode() is not None:
+                return False
+            time.sleep(0.2)
+
     def attempts(self):
         """[(id, outcome, time)]"""
         rows = []
@@ -143,7 +165,7 @@ def check_commits(attempts, present_ids, synchronous, fault_time, lag_s, slack_s
         problems.append(f"{len(phantom)} rows present that the writer never attempted")
     if refused_but_present:
         problems.append(f"{len(refused_but_present)} rows refused with an error are present")
-    info = {"acked": len(acked), "lost": len(lost),
+    info = {"acked": len(acked), "found": len(acked) - len(lost), "lost": len(lost),
             "unknown": sum(1 for _, o, _ in attempts if o == "unknown")}
     if lost:
         if synchronous:

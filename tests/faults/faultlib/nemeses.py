@@ -1,7 +1,10 @@
 """The nemeses: each breaks the cluster in one way, with random timing, then
 heals what it broke (and only that: a node's repmgrd must bring the cluster
 back; where a real DBA would have to act, the nemesis says so in its notes).
-Each returns the time the fault began and notes for the report."""
+Each returns a Fault (faultlib/liveness.py): the time the fault began, notes
+for the report, and whether the rules require a failover (a primary killed,
+or frozen or cut off from a healthy majority for longer than the detection
+time), which the run's liveness check then holds it to."""
 
 import os
 import signal
@@ -12,6 +15,7 @@ from pylib.harness import thaw
 from pylib.queries import SCHEMA
 from pylib.wait import wait_until
 
+from faultlib.liveness import Fault, stall_must_fail_over_s
 from faultlib.netlab import random_split
 
 FAILOVER_WAIT = 60
@@ -41,7 +45,7 @@ def kill9_primary(cl, rng):
     notes.append(f"{p.name} killed; new primary {new.name if new else 'NONE'}")
     time.sleep(rng.uniform(0, 3))
     restart_old_primary(cl, p, notes)
-    return t, notes
+    return Fault(t, notes, True, f"{p.name} was killed")
 
 
 def sigstop(lo, hi):
@@ -53,20 +57,31 @@ def sigstop(lo, hi):
         time.sleep(secs)
         thaw(pids)
         after = cl.writable_nodes()
-        return t, [f"{p.name} frozen for {secs:.1f} s; writable right after: "
-                   f"{[n.name for n in after]}"]
+        return stall(cl, t, secs, [f"{p.name} frozen for {secs:.1f} s; writable right after: "
+                                   f"{[n.name for n in after]}"], f"{p.name} was frozen")
     return nemesis
+
+
+def stall(cl, t, secs, notes, what):
+    """The Fault of a primary frozen or cut off from a healthy majority for
+    `secs`: a failover is required once that is past the detection time."""
+    need = stall_must_fail_over_s(cl.settings)
+    return Fault(t, notes, secs >= need, f"{what} for {secs:.1f} s (>= {need} s)")
 
 
 def isolate(pick, lo, hi):
     def nemesis(cl, rng):
+        was_primary = cl.primary()
         host_node = pick(cl, rng)
         secs = rng.uniform(lo, hi)
         t = time.time()
         cl.lab.isolate(host_node.host)
         time.sleep(secs)
         cl.lab.heal()
-        return t, [f"{host_node.name} isolated for {secs:.1f} s"]
+        notes = [f"{host_node.name} isolated for {secs:.1f} s"]
+        if host_node is was_primary:  # the other three are a healthy majority
+            return stall(cl, t, secs, notes, f"the primary {host_node.name} was isolated")
+        return Fault(t, notes)
     return nemesis
 
 
@@ -89,7 +104,7 @@ def split_2_2(cl, rng):
     cl.lab.partition([n.host for n in a], [n.host for n in b])
     time.sleep(secs)
     cl.lab.heal()
-    return t, [f"split {[n.name for n in a]} | {[n.name for n in b]} for {secs:.1f} s"]
+    return Fault(t, [f"split {[n.name for n in a]} | {[n.name for n in b]} for {secs:.1f} s"])
 
 
 def oneway_loss(cl, rng):
@@ -101,7 +116,7 @@ def oneway_loss(cl, rng):
     cl.lab.drop_from(p.host, others, percent)
     time.sleep(secs)
     cl.lab.heal()
-    return t, [f"{percent}% of {p.name}'s outgoing packets dropped for {secs:.1f} s"]
+    return Fault(t, [f"{percent}% of {p.name}'s outgoing packets dropped for {secs:.1f} s"])
 
 
 def kill_repmgrd_for(cl, node, seconds):
@@ -123,7 +138,7 @@ def kill_repmgrd_during_election(cl, rng):
     notes = [f"{p.name} killed, then repmgrd on {victim.name} killed and restarted; "
              f"new primary {new.name if new else 'NONE'}"]
     restart_old_primary(cl, p, notes)
-    return t, notes
+    return Fault(t, notes, True, f"{p.name} was killed")
 
 
 def claim_after(cl, failed, since):
@@ -145,7 +160,7 @@ def kill_repmgrd_during_promotion(cl, rng):
         winner_id = wait_until(lambda: claim_after(cl, p, t), timeout=FAILOVER_WAIT, interval=0.02,
                                what="a failover claim")
     except AssertionError:
-        return t, ["no failover claim appeared"]
+        return Fault(t, ["no failover claim appeared"], True, f"{p.name} was killed")
     winner = next(n for n in cl.data if n.node_id == winner_id)
     down_for = rng.uniform(2, 15)
     kill_repmgrd_for(cl, winner, down_for)
@@ -153,7 +168,7 @@ def kill_repmgrd_during_promotion(cl, rng):
     notes = [f"{p.name} killed; repmgrd on claim winner {winner.name} killed right after its "
              f"claim, restarted {down_for:.1f} s later; new primary {new.name if new else 'NONE'}"]
     restart_old_primary(cl, p, notes)
-    return t, notes
+    return Fault(t, notes, True, f"{p.name} was killed")
 
 
 def restart_old_primary_during_failover(cl, rng):
@@ -164,8 +179,9 @@ def restart_old_primary_during_failover(cl, rng):
     time.sleep(delay)
     p.start(wait=False)
     new = wait_new_primary(cl, p, timeout=20)
-    return t, [f"{p.name} killed and started again {delay:.1f} s later; "
-               f"new primary {new.name if new else 'none (old primary kept)'}"]
+    # Started again before the detection time may be over: keeping it is right.
+    return Fault(t, [f"{p.name} killed and started again {delay:.1f} s later; "
+                     f"new primary {new.name if new else 'none (old primary kept)'}"])
 
 
 def full_disk_standby(cl, rng):
@@ -181,7 +197,7 @@ def full_disk_standby(cl, rng):
     if not s.running():
         s.start(wait=False)
         notes.append(f"{s.name}'s server had stopped: restarted it (DBA action)")
-    return t, notes
+    return Fault(t, notes)
 
 
 def slow_upstream(cl, rng):
@@ -192,15 +208,15 @@ def slow_upstream(cl, rng):
     cl.lab.rate_limit(p.host, rate)
     time.sleep(secs)
     cl.lab.heal()
-    return t, [f"{p.name}'s outgoing traffic limited to {rate} for {secs:.1f} s"]
+    return Fault(t, [f"{p.name}'s outgoing traffic limited to {rate} for {secs:.1f} s"])
 
 
 # name -> (nemesis, runs in the reduced CI set)
 NEMESES = {
     "kill9_primary": (kill9_primary, True),
     "sigstop_short": (sigstop(0.5, 1.5), False),
-    "sigstop_long": (sigstop(12, 18), True),
-    "isolate_primary": (isolate(pick_primary, 5, 20), True),
+    "sigstop_long": (sigstop(12, 26), True),
+    "isolate_primary": (isolate(pick_primary, 5, 26), True),
     "isolate_standby": (isolate(pick_standby, 3, 8), False),
     "cut_witness": (isolate(pick_witness, 3, 8), False),
     "split_2_2": (split_2_2, True),

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Writes bench/RESULTS.md, and only from committed files: the raw output of
+the benchmark runs in bench/results/*.jsonl and the hand-kept notes on the
+machine and the figures (bench/notes.md). Running it again on the same files
+gives the same bytes (tests/meta checks the committed RESULTS.md).
+
+A results file is a header line {"header": {...}} (command, start, minutes,
+build, note) followed by the JSON lines bench/bench.py printed. The summary
+takes each scenario from the newest run that has it (a later `--only` run
+replaces the scenarios it ran); every run's raw lines follow.
+
+usage: results.py [--check] [--out RESULTS.md]"""
+
+import argparse
+import glob
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results")
+OUT = os.path.join(HERE, "RESULTS.md")
+MIB = 1024
+
+
+def load(path):
+    header, lines, raw = {}, [], []
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            if "header" in obj:
+                header = obj["header"]
+            else:
+                lines.append(obj)
+                raw.append(line.rstrip("\n"))
+    return header, lines, raw
+
+
+def latest(runs):
+    """{scenario: {tool or "ratio": line}, with the run it came from}."""
+    out = {}
+    for i, (_, lines, _) in enumerate(runs):
+        seen = {}
+        for line in lines:
+            key = line.get("tool", "ratio")
+            seen.setdefault(line["scenario"], {})[key] = line
+        for scenario, by_tool in seen.items():
+            out[scenario] = dict(by_tool, run=i + 1)
+    return out
+
+
+def fmt(v, unit=" s"):
+    return "-" if v is None else f"{v}{unit}"
+
+
+def yes(ok):
+    return "yes" if ok else "**no**"
+
+
+def spread(line):
+    if not line or line.get("min_s") is None:
+        return None
+    return line["max_s"] - line["min_s"]
+
+
+def rows(s):
+    """The summary rows: (what, ours, peer, ratio, target, met, run)."""
+    out = []
+    for name, target, limit in (("failover_default", "< 10 s and < 1/3 of repmgr 5", 10),
+                                ("failover_tuned", "< 4 s", 4)):
+        if name not in s:
+            continue
+        o, p, r = s[name].get("ours", {}), s[name].get("repmgr5", {}), s[name].get("ratio", {})
+        ratio = r.get("ratio_ours_to_repmgr5")
+        ok = o.get("median_s") is not None and o["median_s"] < limit and (
+            name != "failover_default" or (ratio is not None and ratio < 1 / 3))
+        out.append((f"{name}: kill -9 -> first write", fmt(o.get("median_s")),
+                    fmt(p.get("median_s")), fmt(ratio, ""), target, yes(ok), s[name]["run"]))
+        out.append(("... until the other standby streams from the new primary",
+                    fmt(o.get("other_standby_streams_s_median")),
+                    fmt(p.get("other_standby_streams_s_median")),
+                    fmt(r.get("ratio_other_standby_streams"), ""), "", "", s[name]["run"]))
+    if "false_positive" in s:
+        o, p = s["false_positive"].get("ours", {}), s["false_positive"].get("repmgr5", {})
+        frozen = o.get("frozen_s_median", "?")
+        out.append((f"false_positive: failovers after a {frozen} s SIGSTOP (defaults)",
+                    fmt(o.get("failovers"), ""), fmt(p.get("failovers"), ""), "-", "0",
+                    yes(o.get("failovers") == 0 and "error" not in o),
+                    s["false_positive"]["run"]))
+    if "switchover" in s:
+        o, p, r = (s["switchover"].get(k, {}) for k in ("ours", "repmgr5", "ratio"))
+        run = s["switchover"]["run"]
+        out.append(("switchover: client write gap", fmt(o.get("median_s")), fmt(p.get("median_s")),
+                    fmt(r.get("ratio_ours_to_repmgr5"), ""), "< 2 s",
+                    yes(o.get("median_s") is not None and o["median_s"] < 2), run))
+        out.append(("switchover: whole command", fmt(o.get("command_s_median")),
+                    fmt(p.get("command_s_median")), fmt(r.get("ratio_command"), ""), "", "", run))
+        out.append(("switchover: committed rows lost",
+                    f"{o.get('rows_lost', '-')} of {o.get('rows_committed', '-')}",
+                    f"{p.get('rows_lost', '-')} of {p.get('rows_committed', '-')}", "-", "0",
+                    yes(o.get("rows_lost") == 0), run))
+    if "clone" in s:
+        o, b, r = (s["clone"].get(k, {}) for k in ("ours", "pg_basebackup", "ratio"))
+        ratio = r.get("ratio_ours_to_pg_basebackup")
+        # A 5% difference can only be told apart when neither tool's runs
+        # spread more than 5% of pg_basebackup's median.
+        resolution = 0.05 * b["median_s"] if b.get("median_s") else None
+        noisy = resolution is None or any(x is None or x > resolution
+                                          for x in (spread(o), spread(b)))
+        met = ("**not shown**: runs spread more than 5%" if noisy
+               else yes(ratio is not None and ratio <= 1.05))
+        mb = o.get("database_mb_median", "?")
+        out.append((f"clone: `standby clone -c` vs `pg_basebackup -X stream -c fast`, {mb} MB",
+                    fmt(o.get("median_s")), "(pg_basebackup) " + fmt(b.get("median_s")),
+                    fmt(ratio, ""), "within 5% of pg_basebackup", met, s["clone"]["run"]))
+    if "cluster_show" in s:
+        o, p, r = (s["cluster_show"].get(k, {}) for k in ("ours", "repmgr5", "ratio"))
+        ct = o.get("connect_timeout", 2)
+        out.append((f"cluster_show: {o.get('nodes', '?')} nodes, {o.get('black_holes', '?')} "
+                    f"black holes, connect_timeout={ct}", fmt(o.get("median_s")),
+                    fmt(p.get("median_s")), fmt(r.get("ratio_ours_to_repmgr5"), ""),
+                    f"<= connect_timeout + 1 s = {ct + 1} s",
+                    yes(o.get("median_s") is not None and o["median_s"] <= ct + 1),
+                    s["cluster_show"]["run"]))
+    if "footprint" in s:
+        o, p, r = (s["footprint"].get(k, {}) for k in ("ours", "repmgr5", "ratio"))
+        run = s["footprint"]["run"]
+        rss_o, rss_p = o.get("rss_kb_max_median"), p.get("rss_kb_max_median")
+        out.append((f"footprint: repmgrd RSS (standby, monitor_interval_secs="
+                    f"{o.get('monitor_interval_secs', '?')})",
+                    f"{rss_o / MIB:.1f} MiB ({rss_o} kB)" if rss_o else "-",
+                    f"{rss_p / MIB:.1f} MiB ({rss_p} kB)" if rss_p else "-",
+                    fmt(r.get("ratio_rss"), ""), "< 10 MiB",
+                    yes(rss_o is not None and rss_o < 10 * MIB), run))
+        out.append(("footprint: repmgrd CPU per minute", fmt(o.get("cpu_s_per_min_median")),
+                    fmt(p.get("cpu_s_per_min_median")), fmt(r.get("ratio_ours_to_repmgr5"), ""),
+                    "", "", run))
+        out.append(("footprint: CPU the checks cost the primary server, per minute",
+                    fmt(o.get("primary_server_cpu_s_per_min_median")),
+                    fmt(p.get("primary_server_cpu_s_per_min_median")),
+                    fmt(r.get("ratio_primary_cpu"), ""), "", "", run))
+    return out
+
+
+def render():
+    paths = sorted(glob.glob(os.path.join(RESULTS, "*.jsonl")))
+    runs = [load(p) for p in paths]
+    out = ["# Benchmark results", "",
+           "Written by `bench/results.py` from the raw results in `bench/results/` and the notes "
+           "in `bench/notes.md` (do not edit by hand: `bench/run` adds a results file and "
+           "rewrites this page; `ctest -R suite_rules` checks that it matches them).", "",
+           "## Summary", "",
+           "Each scenario from the newest run that has it (the run column numbers the runs "
+           "listed below).", "",
+           "| scenario | ours | repmgr 5.3 | ratio | target | met? | run |",
+           "|---|---|---|---|---|---|---|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows(latest(runs))]
+    out += [""]
+    with open(os.path.join(HERE, "notes.md")) as f:
+        out += [f.read().rstrip(), ""]
+    for i, ((header, _, raw), path) in enumerate(zip(runs, paths)):
+        minutes = f", {header['minutes']} min" if header.get("minutes") else ""
+        out += [f"## Run {i + 1}: `{header.get('command', '?')}`, {header.get('started', '?')}"
+                f"{minutes}, build {header.get('build', '?')}", "",
+                f"Raw results: `bench/results/{os.path.basename(path)}`.", ""]
+        if header.get("note"):
+            out += [header["note"], ""]
+        out += ["```"] + raw + ["```", ""]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 when --out differs from what the results give")
+    args = ap.parse_args()
+    text = render()
+    if args.check:
+        with open(args.out) as f:
+            same = f.read() == text
+        print(f"{args.out} {'matches' if same else 'DIFFERS from'} what results.py writes "
+              f"from {RESULTS}")
+        return 0 if same else 1
+    with open(args.out, "w") as f:
+        f.write(text)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
