@@ -14,8 +14,8 @@ NotificationQueue::~NotificationQueue() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
-        stop_deadline_ = std::chrono::steady_clock::now() +
-                         std::chrono::seconds(kShutdownBudgetSecs);
+        stop_deadline_ =
+            std::chrono::steady_clock::now() + std::chrono::seconds(kShutdownBudgetSecs);
     }
     wake_.notify_one();
     worker_.join();
@@ -34,11 +34,13 @@ void NotificationQueue::submit(Notification n) {
     }
     wake_.notify_one();
     if (!dropped_event.empty()) {
-        log_.warning("event notification queue full ({} waiting): the notification for \"{}\" "
-                     "was dropped",
-                     capacity_, dropped_event);
-        log_.hint("event_notification_command is slow or hangs: make it return promptly or "
-                  "lower event_notification_timeout; the event itself is in repl_events");
+        log_.warning(
+            "event notification queue full ({} waiting): the notification for \"{}\" "
+            "was dropped",
+            capacity_, dropped_event);
+        log_.hint(
+            "event_notification_command is slow or hangs: make it return promptly or "
+            "lower event_notification_timeout; the event itself is in repl_events");
     }
 }
 
@@ -66,7 +68,8 @@ void NotificationQueue::work() {
                              lost);
                 return;
             }
-            if (n.timeout_secs <= 0 || n.timeout_secs > left) n.timeout_secs = static_cast<int>(left);
+            if (n.timeout_secs <= 0 || n.timeout_secs > left)
+                n.timeout_secs = static_cast<int>(left);
         }
         lock.unlock();
         runner_(n, log_);

@@ -2,7 +2,6 @@
 // script can neither hold repmgrd nor grow its memory; at the deadline the
 // whole process group ends, the shell's children included.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <chrono>

@@ -1,7 +1,6 @@
 // Secrets stay off command lines, and a repmgr.conf that someone else could
 // have changed is refused (it holds commands repmgr runs).
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,9 +45,9 @@ TEST(WithOwnPassword, AddsThisNodesPasswordForTheSameUserOnly) {
     EXPECT_EQ(Conninfo::parse(with_own_password("host=other user=repmgr", own)).get("password"),
               "pw");
     EXPECT_FALSE(Conninfo::parse(with_own_password("host=other user=bob", own)).get("password"));
-    EXPECT_EQ(Conninfo::parse(with_own_password("host=o user=repmgr password=x", own))
-                  .get("password"),
-              "x");
+    EXPECT_EQ(
+        Conninfo::parse(with_own_password("host=o user=repmgr password=x", own)).get("password"),
+        "x");
     EXPECT_EQ(with_own_password("", own), "");
 }
 
