@@ -142,6 +142,7 @@ class BenchCluster:
         conf, lines = self.tool.conf_lines(node, node_id, settings)
         with open(conf, "w") as f:
             f.write("\n".join(lines) + "\n")
+        os.chmod(conf, 0o600)  # a group-writable repmgr.conf is refused, whatever the umask
         self.h.chown(conf)
         self.confs[node.name] = conf
         self.ids[node.name] = node_id

@@ -159,7 +159,8 @@ void check_rsync(Context& ctx, ClonePlan& plan) {
     check_rsync_source(RsyncSource{.host = plan.ssh_host,
                                    .data_directory = f.data_directory,
                                    .ssh_options = ctx.config.ssh_options,
-                                   .rsync_options = ctx.config.rsync_options},
+                                   .rsync_options = ctx.config.rsync_options,
+                                   .ssh_timeout = ctx.config.ssh_timeout},
                        ctx.log);
 }
 

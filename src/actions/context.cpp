@@ -36,7 +36,7 @@ void Context::record(Connection* conn, const std::string& event, bool ok,
                    .node_name = config.node_name,
                    .conninfo = config.conninfo,
                    .peer_node_id = peer};
-    record_event(config, log, conn, info);
+    record_event(config, log, conn, info, notifications);
 }
 
 std::string Context::pg_binary(const std::string& name) const {

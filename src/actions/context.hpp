@@ -56,6 +56,9 @@ struct Context {
     Config config;
     bool have_config = false;
     Logger log;
+    // repmgrd's notification queue; null in the CLI, which runs each
+    // notification itself (with event_notification_timeout) before going on.
+    NotificationSink* notifications = nullptr;
 
     // Connects to this node's own database (conninfo from repmgr.conf).
     Connection connect_local();

@@ -13,6 +13,7 @@
 #include "cluster/nodes.hpp"
 #include "cluster/replication.hpp"
 #include "cluster/topology.hpp"
+#include "config/conninfo.hpp"
 #include "pg/control.hpp"
 #include "pg/rewind.hpp"
 
@@ -291,7 +292,10 @@ RejoinOutcome rejoin_node(Context& ctx, const RejoinRequest& request) {
 
 int run_node_rejoin(Context& ctx) {
     RejoinRequest request;
-    request.upstream_conninfo = ctx.upstream_conninfo().value_or("");
+    // A switchover runs this over ssh with -d free of passwords (argv is
+    // public): the password, if any, comes from this node's own conninfo.
+    request.upstream_conninfo =
+        with_own_password(ctx.upstream_conninfo().value_or(""), ctx.config.conninfo);
     request.data_directory = ctx.opts.pgdata;
     request.upstream_node_id = ctx.opts.upstream_node_id;
     request.force_rewind = ctx.opts.force_rewind;

@@ -111,7 +111,8 @@ std::vector<std::string> follow_siblings(Context& ctx, const std::vector<NodeRec
         std::vector<std::string> argv = remote_repmgr_argv(
             ctx.config, sibling.id, sibling.name,
             {"standby", "follow", fmt::format("--upstream-node-id={}", new_primary.id)});
-        RemoteShell remote(ssh_host_of(sibling.conninfo), ctx.config.ssh_options, ctx.log);
+        RemoteShell remote(ssh_host_of(sibling.conninfo), ctx.config.ssh_options, ctx.log,
+                           ctx.config.ssh_timeout);
         ctx.log.notice("making node {} (\"{}\") follow node {} (on host \"{}\" over ssh)",
                        sibling.id, sibling.name, new_primary.id, remote.host());
         ProcessResult r = remote.run(argv);

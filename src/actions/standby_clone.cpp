@@ -86,7 +86,8 @@ void copy_with_rsync(Context& ctx, const ClonePlan& plan, Connection& source,
     RsyncSource rs{.host = plan.ssh_host,
                    .data_directory = plan.source.data_directory,
                    .ssh_options = ctx.config.ssh_options,
-                   .rsync_options = ctx.config.rsync_options};
+                   .rsync_options = ctx.config.rsync_options,
+                   .ssh_timeout = ctx.config.ssh_timeout};
     std::string start_lsn;
     try {
         start_lsn = backup_start(source, "repmgr standby clone", ctx.opts.fast_checkpoint);

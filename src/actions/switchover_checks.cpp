@@ -8,6 +8,7 @@
 #include "actions/role_change.hpp"
 #include "cluster/history.hpp"
 #include "cluster/replication.hpp"
+#include "config/conninfo.hpp"
 #include "pg/control.hpp"
 
 namespace repmgr {
@@ -27,7 +28,8 @@ RemotePrimary::RemotePrimary(Context& ctx, NodeRecord node, std::string data_dir
     : ctx_(ctx),
       node_(std::move(node)),
       data_directory_(std::move(data_directory)),
-      shell_(ssh_host_of(node_.conninfo), ctx.config.ssh_options, ctx.log) {}
+      shell_(ssh_host_of(node_.conninfo), ctx.config.ssh_options, ctx.log,
+             ctx.config.ssh_timeout) {}
 
 std::string RemotePrimary::stop_command() const {
     if (!ctx_.config.service_stop_command.empty()) return ctx_.config.service_stop_command;
@@ -169,10 +171,15 @@ SwitchoverChecked check_switchover(Context& ctx) {
     if (ctx.opts.siblings_follow)
         for (const auto& s : c.siblings)
             check_remote_tools(
-                ctx, RemoteShell(ssh_host_of(s.conninfo), ctx.config.ssh_options, ctx.log), s);
+                ctx, RemoteShell(ssh_host_of(s.conninfo), ctx.config.ssh_options, ctx.log,
+                                 ctx.config.ssh_timeout),
+                s);
     c.data_directory = local_data_directory(ctx, &c.local);
+    // No password on the remote command line (ps on either host shows it):
+    // the old primary's repmgr takes it from its own conninfo (or .pgpass).
     c.rejoin_argv = remote_repmgr_argv(ctx.config, old.id, old.name,
-                                       {"node", "rejoin", "-d", ctx.config.conninfo,
+                                       {"node", "rejoin", "-d",
+                                        split_password(ctx.config.conninfo).conninfo,
                                         "--force-rewind"});
 
     SwitchoverFacts& f = c.facts;

@@ -1,9 +1,12 @@
 #include "config/config.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -203,16 +206,49 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
     return loaded;
 }
 
+std::optional<ConfigTrustProblem> config_trust_problem(const std::string& path, unsigned mode,
+                                                        unsigned owner, unsigned user) {
+    const std::string why =
+        "repmgr runs the commands it holds (promote_command, follow_command, "
+        "event_notification_command, service_*_command): whoever can change the file can run "
+        "commands as this user";
+    if (owner != user && owner != 0)
+        return ConfigTrustProblem{
+            fmt::format("configuration file \"{}\" is owned by another user (uid {}) than the one "
+                        "running repmgr (uid {})",
+                        path, owner, user),
+            why,
+            fmt::format("make this user (or root) its owner: chown {} \"{}\"", user, path)};
+    if ((mode & (S_IWGRP | S_IWOTH)) != 0)
+        return ConfigTrustProblem{
+            fmt::format("configuration file \"{}\" is writable by {} (mode {:04o})", path,
+                        (mode & S_IWOTH) ? "others" : "its group", mode & 07777),
+            why, fmt::format("remove the write permission: chmod go-w \"{}\"", path)};
+    return std::nullopt;
+}
+
 LoadedConfig load_config_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in)
+    // One descriptor for the check and the read: the file checked is the one read.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0) ::close(fd);
         fail(ExitCode::BadConfig, fmt::format("configuration file \"{}\" not found or not readable", path),
              {}, "check the path given with -f/--config-file and its permissions");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    LoadedConfig loaded = parse_config(buf.str(), path);
-    struct stat st {};
-    if (stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+    }
+    std::string text;
+    char chunk[8192];
+    ssize_t n;
+    while ((n = ::read(fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) text.append(chunk, static_cast<size_t>(n));
+    ::close(fd);
+    if (auto problem = config_trust_problem(path, st.st_mode, st.st_uid, geteuid()))
+        fail(ExitCode::BadConfig, problem->message, problem->detail, problem->hint);
+    if (n < 0)
+        fail(ExitCode::BadConfig, fmt::format("unable to read configuration file \"{}\"", path),
+             std::strerror(errno), "check the file and its permissions");
+    LoadedConfig loaded = parse_config(text, path);
+    if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
         for (const auto& d : setting_descriptors())
             if (d.type == SettingType::String && contains_password(loaded.config.*d.text))
                 loaded.password_readable_by_others = true;

@@ -25,6 +25,7 @@ struct Config {
     std::string pg_basebackup_options;
     std::string rsync_options;
     std::string ssh_options;
+    int ssh_timeout = 0;
     std::string remote_config_file;  // %n/%a: path of other nodes' repmgr.conf (ssh)
     std::string pg_ctl_options;
     std::string tablespace_mapping;
@@ -36,6 +37,7 @@ struct Config {
     int priority = 0;
     std::string promote_command;
     std::string follow_command;
+    int command_timeout = 0;  // promote/follow/service_* commands
     int reconnect_attempts = 0;
     int reconnect_interval = 0;
     int monitor_interval_secs = 0;
@@ -61,6 +63,7 @@ struct Config {
     // events and logging
     std::string event_notification_command;
     std::string event_notifications;
+    int event_notification_timeout = 0;
     std::string loglevel;
     std::string logfacility;
     std::string logfile;
@@ -92,8 +95,22 @@ struct LoadedConfig {
 // Failure(BadConfig) listing every error found, each with file and line.
 LoadedConfig parse_config(const std::string& text, const std::string& origin);
 
-// Reads and parses a file; unreadable -> Failure(BadConfig).
+// Reads and parses a file; unreadable -> Failure(BadConfig). So is a file
+// that someone other than this user (or root) could have changed: repmgr.conf
+// holds commands repmgr runs (promote_command, event_notification_command,
+// service_*_command), so writable by group or others, or owned by another
+// user, it would let them run commands as this user.
 LoadedConfig load_config_file(const std::string& path);
+
+// Why a file with this mode and owner must not be trusted as repmgr.conf
+// when `user` runs repmgr (nullopt: it may). Throws nothing; pure.
+struct ConfigTrustProblem {
+    std::string message;
+    std::string detail;
+    std::string hint;
+};
+std::optional<ConfigTrustProblem> config_trust_problem(const std::string& path, unsigned mode,
+                                                        unsigned owner, unsigned user);
 
 // The seed's search order: -f (strict), ./repmgr.conf, /etc/repmgr.conf,
 // $(pg_config --sysconfdir)/repmgr.conf. Returns nullopt when nothing is found

@@ -57,6 +57,30 @@ std::string Conninfo::to_string() const {
     return out;
 }
 
+SplitConninfo split_password(const std::string& conninfo) {
+    Conninfo c = Conninfo::parse(conninfo);
+    SplitConninfo out;
+    out.password = c.get("password");
+    if (!out.password) {
+        out.conninfo = conninfo;  // as the user wrote it
+        return out;
+    }
+    c.erase("password");
+    out.conninfo = c.to_string();
+    return out;
+}
+
+std::string with_own_password(const std::string& conninfo, const std::string& own) {
+    if (conninfo.empty() || own.empty()) return conninfo;
+    Conninfo target = Conninfo::parse(conninfo);
+    if (target.has("password")) return conninfo;
+    Conninfo mine = Conninfo::parse(own);
+    auto password = mine.get("password");
+    if (!password || target.get("user") != mine.get("user")) return conninfo;
+    target.set("password", *password);
+    return target.to_string();
+}
+
 std::string with_connect_timeout(const std::string& conninfo, int seconds) {
     Conninfo c = Conninfo::parse(conninfo);
     if (c.has("connect_timeout")) return c.to_string();

@@ -33,6 +33,21 @@ private:
     std::map<std::string, std::string> params_;
 };
 
+// A conninfo for a child's command line: argv is readable by every user
+// (ps, /proc/<pid>/cmdline), so the password travels apart, in the child's
+// environment (PGPASSWORD; /proc/<pid>/environ is its owner's only).
+struct SplitConninfo {
+    std::string conninfo;                 // without password=
+    std::optional<std::string> password;  // what was removed, if any
+};
+SplitConninfo split_password(const std::string& conninfo);
+
+// `conninfo` with the password of `own` (this node's conninfo) added when it
+// names none and both connect as the same user: a command started on this
+// node over ssh (switchover's remote rejoin) gets no password on its command
+// line and authenticates like this node does. Otherwise unchanged.
+std::string with_own_password(const std::string& conninfo, const std::string& own);
+
 // The conninfo a command should use: the user's string with connect_timeout
 // added when absent, so that a dead host never hangs a command.
 std::string with_connect_timeout(const std::string& conninfo, int seconds);

@@ -73,6 +73,7 @@ constexpr SettingDescriptor kSettings[] = {
     text("pg_basebackup_options", "", "", true, "extra options passed to pg_basebackup", &Config::pg_basebackup_options),
     text("rsync_options", "", "", true, "extra options passed to rsync", &Config::rsync_options),
     text("ssh_options", "", "-q -o ConnectTimeout=10", true, "options passed to ssh", &Config::ssh_options),
+    integer("ssh_timeout", "", "900", 1, kMaxInt, true, "seconds a command run over ssh may take (a remote rejoin runs pg_rewind) before ssh and its children are killed", &Config::ssh_timeout),
     text("remote_config_file", "", "", true, "repmgr.conf path on other nodes for commands run over ssh (%n = node id, %a = node name; default: this file's path)", &Config::remote_config_file),
     text("pg_ctl_options", "", "", true, "extra options passed to pg_ctl", &Config::pg_ctl_options),
     text("tablespace_mapping", "", "", true, "OLDDIR=NEWDIR tablespace mapping for clone", &Config::tablespace_mapping),
@@ -84,6 +85,7 @@ constexpr SettingDescriptor kSettings[] = {
     integer("priority", "", "100", 0, kMaxInt, true, "promotion priority; 0 = never promote", &Config::priority),
     text("promote_command", "", "", true, "command repmgrd runs to promote this node", &Config::promote_command),
     text("follow_command", "", "", true, "command repmgrd runs to follow a new primary (%n = its id)", &Config::follow_command),
+    integer("command_timeout", "", "300", 1, kMaxInt, true, "seconds promote_command, follow_command and service_*_command may run before they are killed with their process group", &Config::command_timeout),
     integer("reconnect_attempts", "", "3", 0, kMaxInt, true, "failed checks before the upstream is declared failed", &Config::reconnect_attempts),
     integer("reconnect_interval", "", "2", 0, kMaxInt, true, "seconds between reconnect attempts", &Config::reconnect_interval),
     integer("monitor_interval_secs", "", "2", 1, kMaxInt, true, "seconds between monitoring checks", &Config::monitor_interval_secs),
@@ -119,6 +121,7 @@ constexpr SettingDescriptor kSettings[] = {
     // events and logging
     text("event_notification_command", "", "", true, "command run for each event (%n %e %s %t %d %a %c %p)", &Config::event_notification_command),
     text("event_notifications", "", "", true, "comma-separated events to notify (default: all)", &Config::event_notifications),
+    integer("event_notification_timeout", "", "30", 1, kMaxInt, true, "seconds event_notification_command may run before it is killed with its process group", &Config::event_notification_timeout),
     choice("loglevel", "log_level", "NOTICE", "DEBUG|INFO|NOTICE|WARNING|ERROR|ALERT|CRIT", true, "minimum level logged", &Config::loglevel),
     text("logfacility", "log_facility", "STDERR", false, "STDERR, or a syslog facility (LOCAL0..7, USER, DAEMON)", &Config::logfacility),
     text("logfile", "log_file", "", true, "file to log to instead of stderr", &Config::logfile),

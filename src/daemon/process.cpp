@@ -55,7 +55,7 @@ void report_to_original(int ready_fd, ExitCode code) {
 
 void redirect_standard_streams(const std::string& output_path) {
     int null_in = open("/dev/null", O_RDONLY);
-    int out = output_path.empty() ? -1 : open(output_path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0640);
+    int out = output_path.empty() ? -1 : open(output_path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
     if (out < 0) out = open("/dev/null", O_WRONLY);
     if (null_in >= 0) dup2(null_in, STDIN_FILENO);
     if (out >= 0) {

@@ -10,6 +10,7 @@
 #include "daemon/options.hpp"
 #include "daemon/pidfile.hpp"
 #include "daemon/process.hpp"
+#include "notify/queue.hpp"
 
 using namespace repmgr;
 using namespace repmgr::repmgrd;
@@ -51,6 +52,15 @@ int main(int argc, char** argv) {
                 if (pid_file) pid_file->write_pid();
             });
         }
+        // Started after daemonize (a fork keeps only the calling thread), and
+        // declared before the daemon so that it outlives it and runs the
+        // notifications of its last events (repmgrd_shutdown) before exiting.
+        NotificationQueue notifications(ctx.log);
+        struct Unhook {
+            Context& ctx;
+            ~Unhook() { ctx.notifications = nullptr; }
+        } unhook{ctx};
+        ctx.notifications = &notifications;
         Daemon daemon(ctx, options);
         return daemon.run();
     } catch (const Failure& f) {

@@ -36,7 +36,25 @@ bool event_selected(const std::string& event_notifications, const std::string& e
     return false;
 }
 
-void record_event(const Config& config, Logger& log, Connection* conn, const EventInfo& event) {
+void run_notification(const Notification& n, Logger& log) {
+    log.debug("executing event notification command: {}", n.command);
+    // Its output goes to ours (the log when repmgrd was detached), as before.
+    ProcessResult r = run_shell(n.command, false, n.timeout_secs);
+    if (r.timed_out) {
+        log.warning("event notification command for \"{}\" did not finish within {} seconds "
+                    "and was killed with its process group",
+                    n.event, n.timeout_secs);
+        log.detail(n.command);
+        log.hint("make the command return promptly (a webhook with its own timeout, e.g. curl "
+                 "--max-time), or raise event_notification_timeout in repmgr.conf");
+    } else if (r.exit_status != 0) {
+        log.warning("event notification command for \"{}\" exited with status {}", n.event,
+                    r.exit_status);
+    }
+}
+
+void record_event(const Config& config, Logger& log, Connection* conn, const EventInfo& event,
+                  NotificationSink* sink) {
     std::string timestamp;
     if (conn && conn->ok()) {
         try {
@@ -62,12 +80,13 @@ void record_event(const Config& config, Logger& log, Connection* conn, const Eve
         {'c', mask_passwords(event.conninfo)},
         {'p', event.peer_node_id ? std::to_string(*event.peer_node_id) : ""},
     };
-    std::string command = expand_placeholders(config.event_notification_command, values);
-    log.debug("executing event notification command: {}", command);
-    ProcessResult r = run_shell(command, false);
-    if (r.exit_status != 0)
-        log.warning("event notification command for \"{}\" exited with status {}", event.event,
-                    r.exit_status);
+    Notification n{.event = event.event,
+                   .command = expand_placeholders(config.event_notification_command, values),
+                   .timeout_secs = config.event_notification_timeout};
+    if (sink)
+        sink->submit(std::move(n));
+    else
+        run_notification(n, log);
 }
 
 }  // namespace repmgr

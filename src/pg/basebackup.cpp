@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "config/conninfo.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 
@@ -26,7 +27,8 @@ std::string shown(const std::vector<std::string>& argv) {
 
 void run_basebackup(const BasebackupRequest& r, Logger& log) {
     std::vector<std::string> extra = split_words(r.extra_options);
-    std::vector<std::string> argv{r.binary, "-D", r.target, "-d", r.source_conninfo};
+    SplitConninfo source = split_password(r.source_conninfo);
+    std::vector<std::string> argv{r.binary, "-D", r.target, "-d", source.conninfo};
     if (!picks_wal_method(extra)) {
         argv.push_back("-X");
         argv.push_back("stream");
@@ -49,7 +51,9 @@ void run_basebackup(const BasebackupRequest& r, Logger& log) {
     log.info("running \"{}\"", shown(argv));
     // On a terminal pg_basebackup talks to the user directly (its progress
     // bar); otherwise we keep its output and show it only when it failed.
-    ProcessResult result = run_argv(argv, !r.show_progress);
+    RunOptions options{.capture = !r.show_progress};
+    if (source.password) options.env = {{"PGPASSWORD", *source.password}};
+    ProcessResult result = run_process(argv, options);
     if (result.exit_status == 0) {
         if (!result.output.empty()) log.debug("pg_basebackup said: {}", result.output);
         return;

@@ -47,7 +47,15 @@ void ServerControl::run_or_fail(const std::vector<std::string>& argv,
     ProcessResult r;
     if (!service_command.empty()) {
         log_.info("{}: running \"{}\"", what, service_command);
-        r = run_shell(service_command, true);
+        r = run_shell(service_command, true, config_.command_timeout);
+        if (r.timed_out)
+            fail(code,
+                 fmt::format("the service command to {} PostgreSQL did not finish within {} "
+                             "seconds and was killed",
+                             what, config_.command_timeout),
+                 service_command,
+                 "run the command by hand to see where it hangs; raise command_timeout in "
+                 "repmgr.conf if it needs longer");
     } else {
         std::string shown;
         for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
@@ -56,7 +64,7 @@ void ServerControl::run_or_fail(const std::vector<std::string>& argv,
     }
     if (r.exit_status != 0)
         fail(code, fmt::format("unable to {} PostgreSQL in \"{}\"", what, data_directory_),
-             r.output.empty() ? fmt::format("exit status {}", r.exit_status) : r.output,
+             r.output.empty() ? describe_exit(r) : r.output,
              "check the server log, then retry");
 }
 

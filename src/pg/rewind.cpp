@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "config/conninfo.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
@@ -113,11 +114,14 @@ std::string rewind_data_directory(const Config& config, Logger& log,
                                   const std::string& data_directory,
                                   const std::string& source_conninfo) {
     ConfigFilesBackup backup(data_directory);
+    SplitConninfo source = split_password(source_conninfo);
     std::vector<std::string> argv{pg_binary_path(config, "pg_rewind"), "--target-pgdata",
-                                  data_directory, "--source-server", source_conninfo,
+                                  data_directory, "--source-server", source.conninfo,
                                   "--progress"};
-    log.notice("running pg_rewind on \"{}\" from \"{}\"", data_directory, source_conninfo);
-    ProcessResult r = run_argv(argv, true);
+    log.notice("running pg_rewind on \"{}\" from \"{}\"", data_directory, source.conninfo);
+    RunOptions options{.capture = true};
+    if (source.password) options.env = {{"PGPASSWORD", *source.password}};
+    ProcessResult r = run_process(argv, options);
     // Whatever happened, the node must keep its own port and settings.
     backup.restore();
     if (r.exit_status != 0)

@@ -84,7 +84,8 @@ void run_rsync(const std::vector<std::string>& options, const std::vector<std::s
 void check_rsync_source(const RsyncSource& s, Logger& log) {
     std::string cmd = "test -d " + shell_quote(s.data_directory) + " && command -v rsync >/dev/null";
     log.info("checking ssh access to \"{}\"", s.host);
-    ProcessResult r = run_argv(ssh_argv(s, cmd), true);
+    ProcessResult r =
+        run_process(ssh_argv(s, cmd), RunOptions{.capture = true, .timeout_secs = s.ssh_timeout});
     if (r.exit_status == 255 || r.exit_status == 127)
         fail(ExitCode::BadSsh, fmt::format("unable to connect to \"{}\" with ssh", s.host),
              trim_trailing(r.output),
@@ -126,7 +127,9 @@ std::string start_wal_file_of(const std::string& backup_label) {
 void copy_backup_wal(const RsyncSource& s, const std::string& target,
                      const std::string& start_wal_file, Logger& log) {
     std::string wal_dir = s.data_directory + "/pg_wal";
-    ProcessResult listing = run_argv(ssh_argv(s, "ls -1 " + shell_quote(wal_dir)), true);
+    ProcessResult listing =
+        run_process(ssh_argv(s, "ls -1 " + shell_quote(wal_dir)),
+                    RunOptions{.capture = true, .timeout_secs = s.ssh_timeout});
     if (listing.exit_status != 0)
         fail(ExitCode::BadRsync, fmt::format("unable to list \"{}\" on \"{}\"", wal_dir, s.host),
              trim_trailing(listing.output), "check ssh access and permissions of the source's pg_wal");

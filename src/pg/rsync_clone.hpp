@@ -13,6 +13,7 @@ struct RsyncSource {
     std::string data_directory;
     std::string ssh_options;
     std::string rsync_options;
+    int ssh_timeout = 0;  // seconds for each ssh command (0 = none); not for rsync itself
 };
 
 // Logs in with ssh and checks that the data directory is there.

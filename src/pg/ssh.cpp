@@ -31,8 +31,11 @@ std::string ssh_host_of(const std::string& conninfo) {
     return require_ssh_host(host);
 }
 
-RemoteShell::RemoteShell(std::string host, std::string ssh_options, Logger& log)
-    : host_(require_ssh_host(host)), ssh_options_(std::move(ssh_options)), log_(log) {}
+RemoteShell::RemoteShell(std::string host, std::string ssh_options, Logger& log, int timeout_secs)
+    : host_(require_ssh_host(host)),
+      ssh_options_(std::move(ssh_options)),
+      log_(log),
+      timeout_secs_(timeout_secs) {}
 
 std::vector<std::string> RemoteShell::ssh_argv(const std::string& remote_command) const {
     std::vector<std::string> argv{"ssh"};
@@ -51,14 +54,23 @@ ProcessResult RemoteShell::run(const std::vector<std::string>& argv) const {
 
 ProcessResult RemoteShell::run_command_line(const std::string& command_line) const {
     log_.debug("running on {} over ssh: {}", host_, command_line);
-    return run_argv(ssh_argv(command_line), true);
+    ProcessResult r = run_process(ssh_argv(command_line),
+                                  RunOptions{.capture = true, .timeout_secs = timeout_secs_});
+    if (r.timed_out) {
+        log_.error("the command run on \"{}\" over ssh did not finish within {} seconds: ssh was "
+                   "killed", host_, timeout_secs_);
+        log_.detail(command_line);
+        log_.hint("check the remote host; raise ssh_timeout in repmgr.conf if the command needs "
+                  "longer");
+    }
+    return r;
 }
 
 void RemoteShell::check_reachable() const {
     ProcessResult r = run({"true"});
     if (r.exit_status != 0)
         fail(ExitCode::BadSsh, fmt::format("unable to connect to host \"{}\" over ssh", host_),
-             r.output.empty() ? fmt::format("ssh exited with status {}", r.exit_status) : r.output,
+             r.output.empty() ? fmt::format("ssh: {}", describe_exit(r)) : r.output,
              fmt::format("check passwordless ssh for this user to \"{}\" and ssh_options (now: "
                          "\"{}\")",
                          host_, ssh_options_));

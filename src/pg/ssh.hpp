@@ -26,7 +26,9 @@ const std::string& require_ssh_host(const std::string& host);
 // re-interpreted there.
 class RemoteShell {
 public:
-    RemoteShell(std::string host, std::string ssh_options, Logger& log);
+    // Every command gets `timeout_secs` (ssh_timeout; 0 = none): a remote
+    // command that never returns ends with its local ssh process group.
+    RemoteShell(std::string host, std::string ssh_options, Logger& log, int timeout_secs = 0);
 
     // Runs argv remotely; stdout and stderr are captured.
     ProcessResult run(const std::vector<std::string>& argv) const;
@@ -43,6 +45,7 @@ private:
     std::string host_;
     std::string ssh_options_;
     Logger& log_;
+    int timeout_secs_;
 };
 
 // `repmgr` on a remote host: repmgr_bindir/repmgr, or the bare name (PATH).

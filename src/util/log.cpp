@@ -1,6 +1,8 @@
 #include "util/log.hpp"
 
+#include <fcntl.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -68,9 +70,12 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
 
 std::string_view log_level_name(LogLevel level) { return entry(level).name; }
 
-Logger::~Logger() { close(); }
+Logger::~Logger() {
+    std::lock_guard lock(mutex_);
+    close_locked();
+}
 
-void Logger::close() {
+void Logger::close_locked() {
     if (file_) std::fclose(file_);
     file_ = nullptr;
     if (syslog_) closelog();
@@ -78,11 +83,18 @@ void Logger::close() {
 }
 
 void Logger::open_file(const std::string& path) {
-    std::FILE* f = std::fopen(path.c_str(), "a");
-    if (!f)
+    // 0600 when we create it: the log names hosts, users, paths and commands
+    // (passwords are masked). An existing file keeps the mode its owner gave it.
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    std::FILE* f = fd < 0 ? nullptr : fdopen(fd, "a");
+    if (!f) {
+        int err = errno;
+        if (fd >= 0) ::close(fd);
         fail(ExitCode::BadConfig, fmt::format("unable to open log file \"{}\"", path),
-             std::strerror(errno), "check that the directory exists and is writable by this user");
-    close();
+             std::strerror(err), "check that the directory exists and is writable by this user");
+    }
+    std::lock_guard lock(mutex_);
+    close_locked();
     std::setvbuf(f, nullptr, _IOLBF, 0);
     file_ = f;
 }
@@ -92,20 +104,25 @@ void Logger::open_syslog(const std::string& facility, const std::string& ident) 
     if (code < 0)
         fail(ExitCode::BadConfig, fmt::format("unknown log facility \"{}\"", facility), {},
              "use one of LOCAL0..LOCAL7, USER, DAEMON");
-    close();
+    std::lock_guard lock(mutex_);
+    close_locked();
     // openlog keeps the pointer, so the string it points at is a member.
     syslog_ident_ = ident;
     openlog(syslog_ident_.c_str(), LOG_PID, code);
     syslog_ = true;
 }
 
-void Logger::use_stderr() { close(); }
+void Logger::use_stderr() {
+    std::lock_guard lock(mutex_);
+    close_locked();
+}
 
 void Logger::write(LogLevel level, std::string_view raw) {
     // Every line goes through the one masking function: a conninfo in any
     // message (a connection failure, a registration) never shows its password.
     const std::string message = mask_passwords(raw);
     const auto& e = entry(level);
+    std::lock_guard lock(mutex_);
     if (syslog_) {
         ::syslog(e.syslog_priority, "[%s] %.*s", std::string(e.name).c_str(),
                  static_cast<int>(message.size()), message.data());
@@ -117,6 +134,7 @@ void Logger::write(LogLevel level, std::string_view raw) {
 
 void Logger::write_raw(std::string_view tag, std::string_view raw) {
     const std::string text = mask_passwords(raw);
+    std::lock_guard lock(mutex_);
     if (syslog_) {
         ::syslog(LOG_NOTICE, "%s: %.*s", std::string(tag).c_str(), static_cast<int>(text.size()),
                  text.data());

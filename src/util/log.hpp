@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +18,7 @@ std::string_view log_level_name(LogLevel level);
 
 // Writes "[YYYY-MM-DD HH:MM:SS] [LEVEL] message" lines to stderr, a log file,
 // or syslog. One instance lives in the command's Context; nothing is global.
+// Thread-safe: repmgrd's notification worker logs beside the main loop.
 class Logger {
 public:
     Logger() = default;
@@ -23,18 +26,19 @@ public:
     Logger(const Logger&) = delete;
     Logger& operator=(const Logger&) = delete;
 
-    void set_level(LogLevel level) { level_ = level; }
-    LogLevel level() const { return level_; }
+    void set_level(LogLevel level) { level_.store(level); }
+    LogLevel level() const { return level_.load(); }
     // -t/--terse (repmgr 5): DETAIL and HINT lines are left out.
     void set_terse(bool terse) { terse_ = terse; }
-    // Sends output to `path` (appending); throws Failure(BadConfig) if unopenable.
+    // Sends output to `path` (appending; a new file is created 0600: log lines
+    // name hosts, users and commands); throws Failure(BadConfig) if unopenable.
     void open_file(const std::string& path);
     // Sends output to syslog with the given facility name (LOCAL0..7, USER, DAEMON).
     void open_syslog(const std::string& facility, const std::string& ident);
     // Back to stderr (used when a reload removes logfile).
     void use_stderr();
 
-    bool enabled(LogLevel level) const { return level >= level_; }
+    bool enabled(LogLevel level) const { return level >= level_.load(); }
     void write(LogLevel level, std::string_view message);
     // "DETAIL: ..." and "[ts] [HINT] ..." lines follow their message whatever
     // the level, unless terse.
@@ -62,9 +66,10 @@ private:
         if (enabled(level)) write(level, fmt::format(f, std::forward<Args>(a)...));
     }
     void write_raw(std::string_view tag, std::string_view text);
-    void close();
+    void close_locked();
 
-    LogLevel level_ = LogLevel::Notice;
+    std::mutex mutex_;  // file_, syslog_ and each line written
+    std::atomic<LogLevel> level_{LogLevel::Notice};
     bool terse_ = false;
     std::FILE* file_ = nullptr;
     bool syslog_ = false;

@@ -5,9 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <poll.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
+#include <string_view>
+
+#include <fmt/format.h>
 
 namespace repmgr {
 namespace {
@@ -39,19 +46,93 @@ void reset_child_state(int max_fd) {
     for (int fd = 3; fd < max_fd; ++fd) close(fd);  // kernels before 5.9
 }
 
+// The environment for the child, built before fork (setenv is not
+// async-signal-safe): ours with `extra` added or replaced.
+std::vector<std::string> child_environment(
+    const std::vector<std::pair<std::string, std::string>>& extra) {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string_view entry(*e);
+        bool replaced = false;
+        for (const auto& [k, v] : extra)
+            if (entry.size() > k.size() && entry.substr(0, k.size()) == k && entry[k.size()] == '=')
+                replaced = true;
+        if (!replaced) env.emplace_back(entry);
+    }
+    for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+    return env;
+}
+
+using SteadyClock = std::chrono::steady_clock;
+
+int ms_until(SteadyClock::time_point deadline) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    return ms.count() < 0 ? 0 : static_cast<int>(std::min<long long>(ms.count(), 1 << 30));
+}
+
+// waitpid until `deadline` (none: block); true when the child was reaped.
+bool reap(pid_t pid, int& status, std::optional<SteadyClock::time_point> deadline) {
+    while (true) {
+        pid_t r = waitpid(pid, &status, deadline ? WNOHANG : 0);
+        if (r == pid) return true;
+        if (r < 0 && errno != EINTR) return true;  // not ours any more: nothing to wait for
+        if (deadline) {
+            if (ms_until(*deadline) == 0) return false;
+            usleep(20 * 1000);
+        }
+    }
+}
+
+// Ends the child's whole process group (a shell's children too): SIGTERM so
+// a script can clean up, SIGKILL for what is still there 2 s later.
+void end_group(pid_t pid, int& status) {
+    kill(-pid, SIGTERM);
+    if (!reap(pid, status, SteadyClock::now() + std::chrono::seconds(2))) {
+        kill(-pid, SIGKILL);
+        reap(pid, status, std::nullopt);
+    }
+    kill(-pid, SIGKILL);  // a grandchild that ignored SIGTERM after its parent left
+}
+
 }  // namespace
 
-ProcessResult run_argv(const std::vector<std::string>& argv, bool capture) {
+void BoundedOutput::append(const char* data, size_t n) {
+    size_t to_head = std::min(n, keep_ - std::min(keep_, head_.size()));
+    head_.append(data, to_head);
+    data += to_head;
+    n -= to_head;
+    if (n == 0) return;
+    tail_.append(data, n);
+    if (tail_.size() > keep_) {
+        size_t cut = tail_.size() - keep_;
+        dropped_ += cut;
+        tail_.erase(0, cut);
+    }
+}
+
+std::string BoundedOutput::str() const {
+    if (dropped_ == 0) return head_ + tail_;
+    return head_ + fmt::format("\n[... {} bytes of output omitted ...]\n", dropped_) + tail_;
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& options) {
     ProcessResult result;
+    result.timeout_secs = options.timeout_secs;
     if (argv.empty()) return result;
+    const bool capture = options.capture;
     int pipe_fds[2] = {-1, -1};
     if (capture && pipe2(pipe_fds, O_CLOEXEC) != 0) return result;
 
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    std::vector<std::string> env_strings = child_environment(options.env);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
     long open_max = sysconf(_SC_OPEN_MAX);  // here: sysconf is not async-signal-safe
     int max_fd = open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;
+    const bool own_group = options.timeout_secs > 0;
 
     pid_t pid = fork();
     if (pid < 0) {
@@ -62,6 +143,9 @@ ProcessResult run_argv(const std::vector<std::string>& argv, bool capture) {
         return result;
     }
     if (pid == 0) {
+        // Its own process group, so that a deadline ends the command's
+        // children too (sh -c 'curl ... | ...'), not only the shell.
+        if (own_group) setpgid(0, 0);
         if (capture) {
             dup2(pipe_fds[1], STDOUT_FILENO);
             dup2(pipe_fds[1], STDERR_FILENO);
@@ -69,36 +153,71 @@ ProcessResult run_argv(const std::vector<std::string>& argv, bool capture) {
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0) dup2(devnull, STDIN_FILENO);
         reset_child_state(max_fd);  // also closes devnull and the pipe's own ends
-        execvp(args[0], args.data());
+        execvpe(args[0], args.data(), envp.data());
         const char* msg = "exec failed: ";
         (void)!write(STDERR_FILENO, msg, std::strlen(msg));
         (void)!write(STDERR_FILENO, args[0], std::strlen(args[0]));
         (void)!write(STDERR_FILENO, "\n", 1);
         _exit(127);
     }
+    if (own_group) setpgid(pid, pid);  // also here: no race with a kill before the child ran
+    std::optional<SteadyClock::time_point> deadline;
+    if (options.timeout_secs > 0)
+        deadline = SteadyClock::now() + std::chrono::seconds(options.timeout_secs);
+    bool expired = false;
     if (capture) {
         close(pipe_fds[1]);
+        BoundedOutput out;
         char buf[4096];
-        ssize_t n;
-        while ((n = read(pipe_fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-            if (n > 0) result.output.append(buf, static_cast<size_t>(n));
+        while (true) {
+            if (deadline) {
+                pollfd p{pipe_fds[0], POLLIN, 0};
+                int ready = poll(&p, 1, ms_until(*deadline));
+                if (ready < 0 && errno == EINTR) continue;
+                if (ready == 0) {
+                    expired = true;
+                    break;
+                }
+            }
+            ssize_t n = read(pipe_fds[0], buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            out.append(buf, static_cast<size_t>(n));
+        }
         close(pipe_fds[0]);
+        result.output = out.str();
     }
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    // Output still open at the deadline but the command itself done: what
+    // holds the pipe is something it started in the background; leave it.
+    bool reaped = expired && reap(pid, status, SteadyClock::now());
+    if (!reaped && (expired || !reap(pid, status, deadline))) {
+        end_group(pid, status);
+        result.timed_out = true;
     }
     result.exit_status = decode_status(status);
     return result;
 }
 
-ProcessResult run_shell(const std::string& command, bool capture) {
-    return run_argv({"/bin/sh", "-c", command}, capture);
+ProcessResult run_argv(const std::vector<std::string>& argv, bool capture) {
+    return run_process(argv, RunOptions{.capture = capture});
+}
+
+ProcessResult run_shell(const std::string& command, bool capture, int timeout_secs) {
+    return run_process({"/bin/sh", "-c", command},
+                       RunOptions{.capture = capture, .timeout_secs = timeout_secs});
 }
 
 std::optional<std::string> run_capture(const std::string& command) {
     ProcessResult r = run_shell(command, true);
     if (r.exit_status != 0) return std::nullopt;
     return r.output;
+}
+
+std::string describe_exit(const ProcessResult& r) {
+    if (r.timed_out)
+        return fmt::format("killed after {} seconds without finishing (timeout)", r.timeout_secs);
+    return fmt::format("exit status {}", r.exit_status);
 }
 
 std::string shell_quote(const std::string& value) {

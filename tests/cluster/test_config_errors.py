@@ -169,3 +169,50 @@ def test_usage_errors_are_bad_config(harness):
     assert r.returncode == 1
     r = harness.repmgr()
     assert r.returncode == 1
+
+
+def test_config_writable_by_others_or_foreign_owned_is_refused(harness, registered_pair):
+    """repmgr.conf holds commands repmgr runs: a file that others could have
+    changed is refused (ERR_BAD_CONFIG, the file named, the fix hinted)."""
+    primary, _ = registered_pair
+    conf = primary.conf
+    os.chmod(conf, 0o666)
+    r = harness.repmgr("cluster", "show", conf=conf)
+    assert r.returncode == 1, r.stderr
+    assert f'configuration file "{conf}" is writable by others (mode 0666)' in r.stderr
+    assert f'chmod go-w "{conf}"' in r.stderr
+    # repmgrd reads it the same way
+    r = harness.repmgrd(conf=conf)
+    assert r.returncode == 1, r.stderr
+    assert "is writable by others" in r.stderr
+    os.chmod(conf, 0o660)
+    r = harness.repmgr("cluster", "show", conf=conf)
+    assert r.returncode == 1 and "writable by its group" in r.stderr, r.stderr
+
+    os.chmod(conf, 0o600)
+    r = harness.repmgr("cluster", "show", conf=conf)
+    assert r.returncode == 0, r.stderr
+    assert "node1" in r.stdout
+
+    if os.geteuid() == 0:
+        # owned by another (non-root) user: refused even when not writable
+        os.chown(conf, 65534, 65534)  # nobody
+        os.chmod(conf, 0o644)
+        r = harness.repmgr("cluster", "show", conf=conf)
+        assert r.returncode == 1, r.stderr
+        assert "is owned by another user (uid 65534)" in r.stderr
+        # root as owner is accepted (a file in /etc)
+        os.chown(conf, 0, 0)
+        r = harness.repmgr("cluster", "show", conf=conf)
+        assert r.returncode == 0, r.stderr
+
+
+def test_log_file_is_created_owner_only(harness, registered_pair):
+    primary, _ = registered_pair
+    log = os.path.join(primary.confdir, "cli.log")
+    with open(primary.conf, "a") as f:
+        f.write(f"logfile='{log}'\n")
+    r = harness.repmgr("cluster", "show", "--log-to-file", conf=primary.conf)
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(log)
+    assert os.stat(log).st_mode & 0o777 == 0o600

@@ -209,6 +209,8 @@ class PgNode:
         path = os.path.join(self.confdir, "repmgr.conf")
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
+        # repmgr refuses a repmgr.conf writable by group or others: 0600 whatever the umask
+        os.chmod(path, 0o600)
         self.harness.chown(path)
         self.conf = path
         return path

@@ -19,9 +19,13 @@ ActionOutcome Effects::follow(const Snapshot& s, const FollowParams& p) {
         std::string cmd =
             expand_placeholders(ctx_.config.follow_command, {{'n', std::to_string(p.leader)}});
         ctx_.log.notice("running follow_command: {}", cmd);
-        ProcessResult r = run_shell(cmd, true);
-        ok = r.exit_status == 0;
-        if (!ok) why = fmt::format("follow_command exited with status {}: {}", r.exit_status, r.output);
+        ProcessResult r = run_shell(cmd, true, ctx_.config.command_timeout);
+        ok = r.exit_status == 0 && !r.timed_out;
+        if (r.timed_out)
+            why = fmt::format("follow_command was {} (command_timeout): run it by hand to see "
+                              "where it hangs; {}", describe_exit(r), r.output);
+        else if (!ok)
+            why = fmt::format("follow_command exited with status {}: {}", r.exit_status, r.output);
     } else {
         // The manual "standby follow --upstream-node-id=<leader>", in-process.
         FollowRequest request;

@@ -112,7 +112,16 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
             ctx_.log.notice("failover claim confirmed on the {}: promoting", arbiter.name());
         if (!ctx_.config.promote_command.empty()) {
             ctx_.log.notice("running promote_command: {}", ctx_.config.promote_command);
-            ProcessResult r = run_shell(ctx_.config.promote_command, true);
+            ProcessResult r =
+                run_shell(ctx_.config.promote_command, true, ctx_.config.command_timeout);
+            if (r.timed_out)
+                fail(ExitCode::Promoted,
+                     fmt::format("promote_command did not finish within {} seconds "
+                                 "(command_timeout) and was killed with its process group",
+                                 ctx_.config.command_timeout),
+                     r.output.empty() ? ctx_.config.promote_command : r.output,
+                     "run the command by hand to see where it hangs and fix it in repmgr.conf "
+                     "(or raise command_timeout)");
             if (r.exit_status != 0)
                 fail(ExitCode::Promoted,
                      fmt::format("promote_command failed with exit status {}", r.exit_status),

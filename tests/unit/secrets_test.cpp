@@ -1,0 +1,114 @@
+// Secrets stay off command lines, and a repmgr.conf that someone else could
+// have changed is refused (it holds commands repmgr runs).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "config/config.hpp"
+#include "config/conninfo.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace repmgr {
+namespace {
+
+TEST(SplitPassword, RemovesThePasswordAndKeepsTheRest) {
+    SplitConninfo s = split_password("host=a port=5 user=u password='p w\\'x' dbname=d");
+    ASSERT_TRUE(s.password);
+    EXPECT_EQ(*s.password, "p w'x");
+    EXPECT_EQ(s.conninfo.find("password"), std::string::npos) << s.conninfo;
+    Conninfo c = Conninfo::parse(s.conninfo);
+    EXPECT_EQ(c.get("host"), "a");
+    EXPECT_EQ(c.get("user"), "u");
+    EXPECT_EQ(c.get("dbname"), "d");
+}
+
+TEST(SplitPassword, UriFormToo) {
+    SplitConninfo s = split_password("postgresql://u:s3cret@h:5432/db");
+    ASSERT_TRUE(s.password);
+    EXPECT_EQ(*s.password, "s3cret");
+    EXPECT_EQ(s.conninfo.find("s3cret"), std::string::npos) << s.conninfo;
+}
+
+TEST(SplitPassword, NoPasswordLeavesTheTextAlone) {
+    SplitConninfo s = split_password("host=a user=u");
+    EXPECT_FALSE(s.password);
+    EXPECT_EQ(s.conninfo, "host=a user=u");
+}
+
+TEST(WithOwnPassword, AddsThisNodesPasswordForTheSameUserOnly) {
+    const std::string own = "host=me user=repmgr password=pw dbname=repmgr";
+    EXPECT_EQ(Conninfo::parse(with_own_password("host=other user=repmgr", own)).get("password"),
+              "pw");
+    EXPECT_FALSE(Conninfo::parse(with_own_password("host=other user=bob", own)).get("password"));
+    EXPECT_EQ(
+        Conninfo::parse(with_own_password("host=o user=repmgr password=x", own)).get("password"),
+        "x");
+    EXPECT_EQ(with_own_password("", own), "");
+}
+
+TEST(ConfigTrust, WritableByGroupOrOthersOrForeignOwnerIsRefused) {
+    EXPECT_FALSE(config_trust_problem("/f", 0100600, 1000, 1000));
+    EXPECT_FALSE(config_trust_problem("/f", 0100644, 1000, 1000));
+    EXPECT_FALSE(config_trust_problem("/f", 0100644, 0, 1000));  // root may own it
+    auto g = config_trust_problem("/f", 0100664, 1000, 1000);
+    ASSERT_TRUE(g);
+    EXPECT_NE(g->message.find("writable by its group (mode 0664)"), std::string::npos);
+    EXPECT_NE(g->hint.find("chmod go-w \"/f\""), std::string::npos);
+    auto o = config_trust_problem("/f", 0100606, 1000, 1000);
+    ASSERT_TRUE(o);
+    EXPECT_NE(o->message.find("writable by others"), std::string::npos);
+    auto owner = config_trust_problem("/f", 0100600, 1001, 1000);
+    ASSERT_TRUE(owner);
+    EXPECT_NE(owner->message.find("owned by another user"), std::string::npos);
+    EXPECT_NE(owner->hint.find("chown 1000"), std::string::npos);
+}
+
+std::string temp_conf(mode_t mode) {
+    char path[] = "/tmp/repmgr-trust-test.XXXXXX";
+    int fd = mkstemp(path);
+    EXPECT_GE(fd, 0);
+    const std::string text = "node=1\nnode_name=a\n";
+    EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    close(fd);
+    chmod(path, mode);
+    return path;
+}
+
+TEST(ConfigTrust, LoadRefuses0666AndAccepts0600) {
+    std::string bad = temp_conf(0666);
+    try {
+        load_config_file(bad);
+        ADD_FAILURE() << "a 0666 repmgr.conf was accepted";
+    } catch (const Failure& f) {
+        EXPECT_EQ(f.code(), ExitCode::BadConfig);
+        EXPECT_NE(std::string(f.what()).find(bad), std::string::npos) << f.what();
+    }
+    std::remove(bad.c_str());
+    std::string good = temp_conf(0600);
+    EXPECT_EQ(load_config_file(good).config.node_id, 1);
+    std::remove(good.c_str());
+}
+
+TEST(LogFile, CreatedOwnerOnly) {
+    mode_t old = umask(0);  // whatever the umask, the log is not readable by others
+    std::string path = "/tmp/repmgr-log-mode-test." + std::to_string(getpid());
+    std::remove(path.c_str());
+    {
+        Logger log;
+        log.open_file(path);
+        log.notice("hello");
+    }
+    umask(old);
+    struct stat st {};
+    ASSERT_EQ(stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace repmgr
