@@ -109,3 +109,10 @@ ALTER TABLE repl_failover_claim ADD COLUMN IF NOT EXISTS promote_by TIMESTAMPTZ 
 ALTER TABLE repl_failover_claim ADD COLUMN IF NOT EXISTS confirmed_at TIMESTAMPTZ NULL;
 ALTER TABLE repl_failover_claim
   ADD COLUMN IF NOT EXISTS superseded_node_ids INTEGER[] NOT NULL DEFAULT '{}';
+
+-- Schema version 6: the absolute path of each node's repmgr.conf, recorded by
+-- "primary|standby|witness register" (repmgr 5's repmgr.nodes.config_file).
+-- Commands run on that node over ssh (switchover's rejoin of the old primary,
+-- siblings following) pass it with -f unless remote_config_file overrides it.
+-- NULL for nodes registered by an older version: re-register them with -F.
+ALTER TABLE repl_nodes ADD COLUMN IF NOT EXISTS config_file TEXT NULL;

@@ -23,10 +23,15 @@ int run_node_rejoin(Context& ctx);
 // node_status.cpp, node_check.cpp
 int run_node_status(Context& ctx);
 int run_node_check(Context& ctx);
+// node_service.cpp
+int run_node_service(Context& ctx);
 // daemon.cpp
 int run_daemon_status(Context& ctx);
 int run_daemon_pause(Context& ctx);
 int run_daemon_unpause(Context& ctx);
+// daemon_control.cpp
+int run_daemon_start(Context& ctx);
+int run_daemon_stop(Context& ctx);
 // witness.cpp
 int run_witness_create(Context& ctx);
 int run_witness_register(Context& ctx);

@@ -65,9 +65,15 @@ int run_cluster_show(Context& ctx) {
                            {"conninfo", mask_passwords(s.node.conninfo)}});
         std::cout << json_text(out) << "\n";
     } else {
-        print_rows(ctx, {"ID", "Name", "Role", "Status", "Upstream", "Location", "Priority",
-                         "Connection string"},
-                   rows);
+        std::vector<std::string> headers{"ID",       "Name",     "Role",
+                                         "Status",   "Upstream", "Location",
+                                         "Priority", "Connection string"};
+        // --compact (repmgr 5): without the connection string, the widest column.
+        if (ctx.opts.compact) {
+            headers.pop_back();
+            for (auto& row : rows) row.pop_back();
+        }
+        print_rows(ctx, headers, rows);
     }
     if (issues.empty()) return 0;
     if (!ctx.opts.csv && !ctx.opts.json) {

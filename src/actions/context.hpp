@@ -48,6 +48,16 @@ struct Options {
     int keep_history = 0;                    // cluster cleanup -k/--keep-history
     std::vector<std::string> node_checks;    // node check --role, --slots, ... as typed
     bool nagios = false;                     // node check --nagios
+    std::string action;                      // node service --action
+    bool list_actions = false;               // node service --list-actions
+    bool checkpoint = false;                 // node service --checkpoint
+    std::string superuser;                   // -S/--superuser
+    bool no_wait = false;                    // -W/--no-wait
+    std::string remote_user;                 // -R/--remote-user (ssh)
+    bool quiet = false;                      // -q/--quiet: errors only
+    bool compact = false;                    // cluster show --compact
+    bool detail = false;                     // daemon status --detail
+    bool dump_config = false;                // --dump-config
 };
 
 // What every action gets: options, configuration and logger. No globals.

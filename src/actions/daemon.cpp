@@ -112,6 +112,13 @@ int run_daemon_status(Context& ctx) {
         bool paused = row && row->paused;
         table.push_back({std::to_string(n.id), n.name, std::string(node_role_label(n.type)),
                          s.status_text(), v.state, v.pid, paused ? "yes" : "no", v.last_report});
+        if (ctx.opts.detail) {
+            auto& line = table.back();
+            line.push_back(n.location);
+            line.push_back(std::to_string(n.priority));
+            line.push_back(row && row->state ? *row->state : "-");
+            line.push_back(row && row->reason ? mask_passwords(*row->reason) : "-");
+        }
         json.push_back({{"id", n.id},
                         {"name", n.name},
                         {"role", node_role_label(n.type)},
@@ -132,6 +139,8 @@ int run_daemon_status(Context& ctx) {
     }
     std::vector<std::string> headers{"ID", "Name", "Role", "Status", "repmgrd", "PID", "Paused",
                                      "Last report"};
+    if (ctx.opts.detail)  // --detail (repmgr 5): where, how eligible, and what repmgrd decided
+        for (const char* h : {"Location", "Priority", "State", "Reason"}) headers.push_back(h);
     if (ctx.opts.json)
         std::cout << json_text(json) << "\n";
     else if (ctx.opts.csv)

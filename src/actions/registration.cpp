@@ -1,5 +1,7 @@
 #include "actions/registration.hpp"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "actions/node_selection.hpp"
@@ -19,9 +21,26 @@ NodeRecord node_record_from_config(const Config& config, NodeType type,
     n.priority = config.priority;
     n.active = true;
     n.location = config.location;
+    // Absolute, as repmgr 5 records it: the path is used from other hosts'
+    // ssh sessions, whose working directory is not ours.
+    if (!config.source_file.empty())
+        n.config_file =
+            std::filesystem::absolute(config.source_file).lexically_normal().string();
     if (config.use_replication_slots && type == NodeType::Standby)
         n.slot_name = fmt::format("repmgr_slot_{}", config.node_id);
     return n;
+}
+
+void fit_record_to_schema(Context& ctx, NodeRepository& repo, NodeRecord& me) {
+    if (!me.config_file || repo.stores_config_file()) return;
+    ctx.log.warning("the cluster's metadata predates schema version {}: the path of this node's "
+                    "repmgr.conf is not recorded",
+                    kSchemaVersion);
+    ctx.log.detail("commands run on this node over ssh will use remote_config_file, or the "
+                   "path of the repmgr.conf of the node that runs them");
+    ctx.log.hint("run \"repmgr primary register\" on the primary with this version to upgrade "
+                 "the schema, then register this node again with -F/--force");
+    me.config_file.reset();
 }
 
 bool registration_unchanged(Context& ctx, NodeRepository& repo, const NodeRecord& me,
@@ -37,13 +56,24 @@ bool registration_unchanged(Context& ctx, NodeRepository& repo, const NodeRecord
                        me.name, role);
         return true;
     }
+    NodeRecord with_path = *existing;
+    with_path.config_file = me.config_file;
+    if (!existing->config_file && with_path.same_registration(me)) {
+        // Registered by a version that did not record the path: record it,
+        // nothing else changes, so no -F/--force is needed.
+        ctx.log.notice("recording the path of node {}'s repmgr.conf: \"{}\"", me.id,
+                       me.config_file.value_or(""));
+        return false;
+    }
     if (!ctx.opts.force)
         fail(ExitCode::BadConfig,
              fmt::format("node {} is already registered as {} \"{}\" with different settings",
                          me.id, node_type_name(existing->type), existing->name),
-             fmt::format("registered: type={} name={} conninfo={} priority={} active={}",
+             fmt::format("registered: type={} name={} conninfo={} priority={} active={} "
+                         "config_file={}",
                          node_type_name(existing->type), existing->name, existing->conninfo,
-                         existing->priority, existing->active),
+                         existing->priority, existing->active,
+                         existing->config_file.value_or("(not recorded)")),
              "use -F/--force to overwrite the record with this node's repmgr.conf");
     ctx.log.warning("updating the existing record of node {} (-F/--force)", me.id);
     return false;

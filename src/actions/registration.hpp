@@ -13,6 +13,11 @@ namespace repmgr {
 NodeRecord node_record_from_config(const Config& config, NodeType type,
                                    std::optional<int> upstream);
 
+// Drops me.config_file (with a warning and the way to upgrade) when the
+// metadata's schema has no column for it yet, so the record written and the
+// record compared afterwards agree.
+void fit_record_to_schema(Context& ctx, NodeRepository& repo, NodeRecord& me);
+
 // Checks an existing registration of `me`: returns true (after a NOTICE) when
 // the record is already exactly this, so re-running is a no-op. Fails when the
 // id is registered differently (unless -F) or the name belongs to another id.

@@ -109,7 +109,7 @@ std::vector<std::string> follow_siblings(Context& ctx, const std::vector<NodeRec
     std::vector<std::string> failed;
     for (const auto& sibling : siblings) {
         std::vector<std::string> argv = remote_repmgr_argv(
-            ctx.config, sibling.id, sibling.name,
+            ctx.config, sibling,
             {"standby", "follow", fmt::format("--upstream-node-id={}", new_primary.id)});
         RemoteShell remote(ssh_host_of(sibling.conninfo), ctx.config.ssh_options, ctx.log,
                            ctx.config.ssh_timeout);

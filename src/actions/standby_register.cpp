@@ -60,6 +60,7 @@ int run_standby_register(Context& ctx) {
     NodeRecord me = node_record_from_config(ctx.config, NodeType::Standby, upstream);
     if (auto existing = repo.by_id(me.id); existing && existing->slot_name && !me.slot_name)
         me.slot_name = existing->slot_name;
+    fit_record_to_schema(ctx, repo, me);
     if (registration_unchanged(ctx, repo, me, "standby")) return 0;
 
     if (ctx.opts.dry_run) {

@@ -98,7 +98,7 @@ void check_remote_tools(Context& ctx, const RemoteShell& shell, const NodeRecord
         fail(ExitCode::SwitchoverFail,
              fmt::format("repmgr cannot be run on host \"{}\" as \"{}\"", shell.host(), binary),
              r.output, "install repmgr there, or set repmgr_bindir in repmgr.conf");
-    std::string conf = remote_config_path(ctx.config, node.id, node.name);
+    std::string conf = remote_config_path(ctx.config, node);
     if (conf.empty() || shell.run({"test", "-r", conf}).exit_status != 0)
         fail(ExitCode::BadConfig,
              fmt::format("the repmgr.conf of node {} (\"{}\") is not readable on host \"{}\" at "
@@ -177,7 +177,7 @@ SwitchoverChecked check_switchover(Context& ctx) {
     c.data_directory = local_data_directory(ctx, &c.local);
     // No password on the remote command line (ps on either host shows it):
     // the old primary's repmgr takes it from its own conninfo (or .pgpass).
-    c.rejoin_argv = remote_repmgr_argv(ctx.config, old.id, old.name,
+    c.rejoin_argv = remote_repmgr_argv(ctx.config, old,
                                        {"node", "rejoin", "-d",
                                         split_password(ctx.config.conninfo).conninfo,
                                         "--force-rewind"});

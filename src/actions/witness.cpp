@@ -61,6 +61,7 @@ int run_witness_register(Context& ctx) {
 
     NodeRepository repo(primary.conn);
     NodeRecord me = node_record_from_config(ctx.config, NodeType::Witness, primary.node.id);
+    fit_record_to_schema(ctx, repo, me);
     bool unchanged = registration_unchanged(ctx, repo, me, "witness");
     if (ctx.opts.dry_run) {
         ctx.log.notice("[dry run] would register node {} (\"{}\") as witness of primary node {}",

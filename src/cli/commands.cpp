@@ -47,11 +47,20 @@ constexpr CommandSpec kCommands[] = {
      "[--role] [--replication-lag] [--slots] [--upstream] [--downstream] [--archive-ready] "
      "[--nagios] [--csv] [--json]",
      run_node_check},
+    {"node", "service", "show or run the command that starts, stops, restarts, reloads or "
+     "promotes this node's server",
+     "--action=start|stop|restart|reload|promote [--checkpoint] [-S/--superuser=USER] "
+     "[--list-actions] [--dry-run]",
+     run_node_service},
     {"daemon", "status", "show repmgrd on every node", "[--csv] [--json]", run_daemon_status},
     {"daemon", "pause", "pause repmgrd failover handling on every node", "[--dry-run]",
      run_daemon_pause},
     {"daemon", "unpause", "resume repmgrd failover handling on every node", "[--dry-run]",
      run_daemon_unpause},
+    {"daemon", "start", "start repmgrd on this node (repmgrd_service_start_command, else repmgrd -d)",
+     "[-W/--no-wait] [--dry-run]", run_daemon_start},
+    {"daemon", "stop", "stop repmgrd on this node (repmgrd_service_stop_command, else SIGTERM)",
+     "[-W/--no-wait] [--dry-run]", run_daemon_stop},
     {"cluster", "show", "show every registered node and its status", "[--csv] [--json]",
      run_cluster_show},
     {"cluster", "event", "list recorded events",
@@ -102,6 +111,21 @@ std::optional<std::pair<std::string, std::string>> unknown_command(
 
 std::span<const CommandSpec> command_table() { return kCommands; }
 
+int version_as_number(std::string_view version) {
+    int parts[3] = {0, 0, 0};
+    size_t i = 0;
+    for (char c : version) {
+        if (c == '.') {
+            if (++i == 3) break;
+        } else if (c >= '0' && c <= '9') {
+            parts[i] = parts[i] * 10 + (c - '0');
+        } else {
+            break;  // "5.3.3-dev": the number of the release it leads to
+        }
+    }
+    return parts[0] * 10000 + parts[1] * 100 + parts[2];
+}
+
 std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     CLI::App app{"repmgr: replication manager for PostgreSQL", "repmgr"};
     app.set_help_flag("--help", "print this help and exit");
@@ -123,6 +147,17 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
                        "list every repmgr.conf key and exit (=markdown for the docs table)")
             ->expected(0, 1);
     app.add_option("-f,--config-file", config_file, "path to repmgr.conf");
+    bool version_number = false;
+    app.add_flag("--version-number", version_number,
+                 "print the version as one number (major*10000 + minor*100 + patch) and exit");
+    app.add_flag("--dump-config", o.dump_config,
+                 "print every setting as the configuration in effect has it, and exit");
+    app.add_option("-R,--remote-user", o.remote_user,
+                   "user to log in as on other hosts over ssh (default: ssh's own choice)");
+    app.add_flag("-q,--quiet", o.quiet, "log errors only");
+    app.add_flag("--compact", o.compact, "cluster show: leave out the connection string column");
+    app.add_flag("--detail", o.detail,
+                 "daemon status: also location, priority, repmgrd's state and reason");
     app.add_option("-h,--host", o.host, "host of the upstream (or primary) server");
     app.add_option("-p,--port", o.port, "port of the upstream server");
     app.add_option("-U,--username", o.user, "database user of the upstream connection");
@@ -136,6 +171,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.add_flag("-F,--force", o.force, "override safety checks where the command allows it");
     app.add_flag("--dry-run", o.dry_run, "check everything, change nothing");
     app.add_flag("-w,--wait", o.wait, "wait for the condition the command needs");
+    app.add_flag("-W,--no-wait", o.no_wait, "do not wait (daemon start|stop)");
     app.add_flag("-c,--fast-checkpoint", o.fast_checkpoint, "force a fast checkpoint when cloning");
     app.add_flag("-r,--rsync-only", o.rsync_only, "clone with rsync instead of pg_basebackup");
     app.add_flag("--ignore-external-config-files", o.ignore_external_config_files,
@@ -161,6 +197,14 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
             check, [&o, check](std::int64_t) { o.node_checks.emplace_back(check); },
             "node check: run this check (several may be named; none = all)");
     app.add_flag("--nagios", o.nagios, "node check: Nagios plugin output and exit codes");
+    app.add_option("--action", o.action,
+                   "node service: start, stop, restart, reload or promote");
+    app.add_flag("--list-actions", o.list_actions,
+                 "node service: show the command of each action (or of --action)");
+    app.add_flag("--checkpoint", o.checkpoint,
+                 "node service: issue a CHECKPOINT before stop or restart");
+    app.add_option("-S,--superuser", o.superuser,
+                   "superuser to connect as where one is needed (e.g. --checkpoint)");
 
     std::vector<std::pair<const CommandSpec*, CLI::App*>> verbs;
     std::map<std::string_view, CLI::App*> groups;
@@ -196,13 +240,17 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
         std::cout << (help_settings == "markdown" ? settings_markdown() : settings_text());
         return 0;
     }
+    if (version_number) {
+        std::cout << version_as_number(REPMGR_VERSION) << "\n";
+        return 0;
+    }
     for (auto& [spec, verb] : verbs) {
         if (verb->parsed()) {
             o.group = spec->group;
             o.verb = spec->verb;
         }
     }
-    if (o.group.empty()) {
+    if (o.group.empty() && !o.dump_config) {
         std::cerr << app.help();
         return 1;
     }

@@ -18,6 +18,9 @@ struct CommandSpec {
 
 std::span<const CommandSpec> command_table();
 
+// "5.3.3" -> 50303, as repmgr 5's --version-number prints its version.
+int version_as_number(std::string_view version);
+
 // Parses argv into options. Returns an exit code when parsing already ended
 // the program (--help, --version, a usage error), nullopt to go on.
 std::optional<int> parse_command_line(int argc, char** argv, Options& opts);

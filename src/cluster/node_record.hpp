@@ -26,6 +26,9 @@ struct NodeRecord {
     int priority = 100;
     bool active = true;
     std::string location = "default";
+    // Absolute path of the node's repmgr.conf (schema 6; unset when an older
+    // version registered it): the -f of commands run there over ssh.
+    std::optional<std::string> config_file;
 
     bool same_registration(const NodeRecord& other) const;
 };

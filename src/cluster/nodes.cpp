@@ -9,9 +9,11 @@ extern const std::string_view kSchema;
 namespace repmgr {
 namespace {
 
+// config_file through to_jsonb(): a schema older than version 6 has no such
+// column, and reading its records must keep working (NULL then).
 constexpr std::string_view kNodeColumns =
     "SELECT id, type, upstream_node_id, cluster, name, conninfo, slot_name, priority, active, "
-    "location FROM repl_nodes ";
+    "location, to_jsonb(repl_nodes) ->> 'config_file' AS config_file FROM repl_nodes ";
 
 NodeRecord from_row(const Row& row) {
     NodeRecord n;
@@ -25,6 +27,7 @@ NodeRecord from_row(const Row& row) {
     n.priority = static_cast<int>(row.integer("priority"));
     n.active = row.boolean("active");
     n.location = row.text("location");
+    n.config_file = row.opt_text("config_file");
     return n;
 }
 
@@ -58,7 +61,8 @@ NodeType parse_node_type(std::string_view text) {
 bool NodeRecord::same_registration(const NodeRecord& o) const {
     return id == o.id && type == o.type && upstream_node_id == o.upstream_node_id &&
            cluster == o.cluster && name == o.name && conninfo == o.conninfo &&
-           priority == o.priority && active == o.active && location == o.location;
+           priority == o.priority && active == o.active && location == o.location &&
+           config_file == o.config_file;
 }
 
 std::vector<NodeRecord> NodeRepository::all() {
@@ -85,6 +89,20 @@ std::optional<NodeRecord> NodeRepository::active_primary() {
 }
 
 void NodeRepository::upsert(const NodeRecord& n) {
+    if (stores_config_file()) {
+        conn_.exec(
+            "INSERT INTO repl_nodes (id, type, upstream_node_id, cluster, name, conninfo, "
+            "slot_name, priority, active, location, config_file) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+            "ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, "
+            "upstream_node_id = EXCLUDED.upstream_node_id, cluster = EXCLUDED.cluster, "
+            "name = EXCLUDED.name, conninfo = EXCLUDED.conninfo, slot_name = EXCLUDED.slot_name, "
+            "priority = EXCLUDED.priority, active = EXCLUDED.active, location = EXCLUDED.location, "
+            "config_file = COALESCE(EXCLUDED.config_file, repl_nodes.config_file)",
+            n.id, node_type_name(n.type), n.upstream_node_id, n.cluster, n.name, n.conninfo,
+            n.slot_name, n.priority, n.active, n.location, n.config_file);
+        return;
+    }
     conn_.exec(
         "INSERT INTO repl_nodes (id, type, upstream_node_id, cluster, name, conninfo, slot_name, "
         "priority, active, location) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
@@ -94,6 +112,16 @@ void NodeRepository::upsert(const NodeRecord& n) {
         "priority = EXCLUDED.priority, active = EXCLUDED.active, location = EXCLUDED.location",
         n.id, node_type_name(n.type), n.upstream_node_id, n.cluster, n.name, n.conninfo,
         n.slot_name, n.priority, n.active, n.location);
+}
+
+bool NodeRepository::stores_config_file() {
+    if (!stores_config_file_)
+        stores_config_file_ =
+            conn_.one_row("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                          "'repl_nodes'::regclass AND attname = 'config_file' AND NOT "
+                          "attisdropped) AS e")
+                .boolean("e");
+    return *stores_config_file_;
 }
 
 bool NodeRepository::remove(int id) {

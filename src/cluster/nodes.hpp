@@ -13,8 +13,9 @@ namespace repmgr {
 // The schema version this binary creates and understands.
 // 2: repl_daemon; 3: repl_failover_claim (witness arbiter); 4: claim deadline,
 // confirmation and takeover (promote_by, confirmed_at, superseded_node_ids);
-// 5: repmgrd's state and reason in repl_daemon.
-constexpr int kSchemaVersion = 5;
+// 5: repmgrd's state and reason in repl_daemon;
+// 6: repl_nodes.config_file (each node's repmgr.conf, for commands over ssh).
+constexpr int kSchemaVersion = 6;
 
 // All SQL on repl_nodes and the schema lives here. The connection's
 // search_path must point at the cluster schema (see open_metadata()).
@@ -26,8 +27,12 @@ public:
     std::optional<NodeRecord> by_id(int id);
     std::optional<NodeRecord> by_name(const std::string& name);
     std::optional<NodeRecord> active_primary();
-    // Inserts, or replaces the row with the same id.
+    // Inserts, or replaces the row with the same id. A record without
+    // config_file keeps the path already recorded.
     void upsert(const NodeRecord& node);
+    // Whether repl_nodes has config_file (schema 6 or later): the metadata of
+    // a primary registered by an older version has nowhere to record it.
+    bool stores_config_file();
     bool remove(int id);
     void set_active(int id, bool active);
     void set_upstream(int id, std::optional<int> upstream);
@@ -37,6 +42,7 @@ public:
 
 private:
     Connection& conn_;
+    std::optional<bool> stores_config_file_;  // asked once per repository
 };
 
 // Whether the metadata schema exists on this server.

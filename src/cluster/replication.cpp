@@ -212,4 +212,13 @@ std::string server_data_directory(Connection& conn) {
 
 void run_checkpoint(Connection& conn) { conn.exec("CHECKPOINT"); }
 
+bool can_checkpoint(Connection& conn) {
+    return conn
+        .one_row(
+            "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR EXISTS "
+            "(SELECT 1 FROM pg_roles AS r WHERE r.rolname = 'pg_checkpoint' "
+            "AND pg_has_role(current_user, r.oid, 'MEMBER')) AS ok")
+        .boolean("ok");
+}
+
 }  // namespace repmgr

@@ -105,4 +105,8 @@ std::string server_data_directory(Connection& conn);
 // CHECKPOINT (so that pg_rewind and pg_controldata see the current timeline).
 void run_checkpoint(Connection& conn);
 
+// Whether this session may run CHECKPOINT: a superuser, or (PostgreSQL 15)
+// a member of pg_checkpoint.
+bool can_checkpoint(Connection& conn);
+
 }  // namespace repmgr

@@ -60,6 +60,10 @@ struct Config {
     std::string service_restart_command;
     std::string service_reload_command;
     std::string service_promote_command;
+    // repmgr daemon start|stop (else repmgrd -d / SIGTERM)
+    std::string repmgrd_service_start_command;
+    std::string repmgrd_service_stop_command;
+    std::string repmgrd_pid_file;
     // events and logging
     std::string event_notification_command;
     std::string event_notifications;

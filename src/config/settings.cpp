@@ -74,7 +74,7 @@ constexpr SettingDescriptor kSettings[] = {
     text("rsync_options", "", "", true, "extra options passed to rsync", &Config::rsync_options),
     text("ssh_options", "", "-q -o ConnectTimeout=10", true, "options passed to ssh", &Config::ssh_options),
     integer("ssh_timeout", "", "900", 1, kMaxInt, true, "seconds a command run over ssh may take (a remote rejoin runs pg_rewind) before ssh and its children are killed", &Config::ssh_timeout),
-    text("remote_config_file", "", "", true, "repmgr.conf path on other nodes for commands run over ssh (%n = node id, %a = node name; default: this file's path)", &Config::remote_config_file),
+    text("remote_config_file", "", "", true, "repmgr.conf path on other nodes for commands run over ssh (%n = node id, %a = node name); overrides the path each node recorded at registration (repl_nodes.config_file)", &Config::remote_config_file),
     text("pg_ctl_options", "", "", true, "extra options passed to pg_ctl", &Config::pg_ctl_options),
     text("tablespace_mapping", "", "", true, "OLDDIR=NEWDIR tablespace mapping for clone", &Config::tablespace_mapping),
     boolean("use_replication_slots", "false", false, "create and use a replication slot per standby", &Config::use_replication_slots),
@@ -118,6 +118,9 @@ constexpr SettingDescriptor kSettings[] = {
     text("service_restart_command", "", "", true, "command to restart PostgreSQL instead of pg_ctl", &Config::service_restart_command),
     text("service_reload_command", "", "", true, "command to reload PostgreSQL instead of pg_ctl", &Config::service_reload_command),
     text("service_promote_command", "", "", true, "command to promote PostgreSQL instead of pg_promote()", &Config::service_promote_command),
+    text("repmgrd_service_start_command", "", "", true, "command \"repmgr daemon start\" runs to start repmgrd (default: repmgrd -d)", &Config::repmgrd_service_start_command),
+    text("repmgrd_service_stop_command", "", "", true, "command \"repmgr daemon stop\" runs to stop repmgrd (default: SIGTERM to its pid)", &Config::repmgrd_service_stop_command),
+    text("repmgrd_pid_file", "", "", true, "pid file \"repmgr daemon start\" gives repmgrd (-p) when it starts repmgrd itself", &Config::repmgrd_pid_file),
     // events and logging
     text("event_notification_command", "", "", true, "command run for each event (%n %e %s %t %d %a %c %p)", &Config::event_notification_command),
     text("event_notifications", "", "", true, "comma-separated events to notify (default: all)", &Config::event_notifications),

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "config/settings.hpp"
+#include "util/mask.hpp"
 
 namespace repmgr {
 namespace {
@@ -58,6 +59,20 @@ std::string settings_text() {
         if (auto a = aliases_text(d); !a.empty()) name += " (" + a + ")";
         out += fmt::format("  {:<44} {}{}\n", name, d.help,
                            d.default_value.empty() ? "" : fmt::format(" [{}]", d.default_value));
+    }
+    return out;
+}
+
+std::string config_dump(const Config& config) {
+    std::string out;
+    for (const auto& d : setting_descriptors()) {
+        std::string value = mask_passwords(setting_value(d, config));
+        std::string quoted;
+        for (char c : value) {
+            if (c == '\'' || c == '\\') quoted += '\\';
+            quoted += c;
+        }
+        out += fmt::format("{}='{}'\n", d.name, quoted);
     }
     return out;
 }

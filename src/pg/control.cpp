@@ -2,12 +2,30 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "cluster/replication.hpp"
 #include "util/process.hpp"
 
 namespace repmgr {
+namespace {
+
+// As a user would type it: words of plain characters unquoted.
+std::string shown_command(const std::vector<std::string>& argv) {
+    std::string out;
+    for (const auto& a : argv) {
+        bool plain = !a.empty() && a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                                                       "qrstuvwxyz0123456789_/.,:=+@%-") ==
+                                       std::string::npos;
+        out += (out.empty() ? "" : " ") + (plain ? a : shell_quote(a));
+    }
+    return out;
+}
+
+}  // namespace
 
 ServerControl::ServerControl(const Config& config, Logger& log, std::string data_directory)
     : config_(config), log_(log), data_directory_(std::move(data_directory)) {}
@@ -25,16 +43,19 @@ std::vector<std::string> ServerControl::pg_ctl(const std::string& action) const 
         argv.push_back(std::to_string(config_.standby_reconnect_timeout));
         // Without -l the postmaster would keep our stdout open for its whole life.
         if (!has_log) {
-            std::string dir = data_directory_ + "/log";
-            mkdir(dir.c_str(), 0700);
             argv.push_back("-l");
-            argv.push_back(dir + "/startup.log");
+            argv.push_back(data_directory_ + "/log/startup.log");
         }
     }
     if (action == "stop") {
         argv.push_back("-w");
         argv.push_back("-t");
         argv.push_back(std::to_string(config_.shutdown_check_timeout));
+    }
+    if (action == "promote") {
+        argv.push_back("-w");
+        argv.push_back("-t");
+        argv.push_back(std::to_string(config_.promote_check_timeout));
     }
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(action);
@@ -68,7 +89,13 @@ void ServerControl::run_or_fail(const std::vector<std::string>& argv,
              "check the server log, then retry");
 }
 
+void ServerControl::make_log_directory() const {
+    std::string dir = data_directory_ + "/log";
+    mkdir(dir.c_str(), 0700);
+}
+
 void ServerControl::start() {
+    if (config_.service_start_command.empty()) make_log_directory();
     std::vector<std::string> argv = pg_ctl("start");
     run_or_fail(argv, config_.service_start_command, "start", ExitCode::NoRestart);
 }
@@ -81,13 +108,69 @@ void ServerControl::stop(StopMode mode) {
 }
 
 void ServerControl::restart() {
-    std::vector<std::string> argv = pg_ctl("restart");
-    argv.insert(argv.end() - 1, {"-m", "fast"});
-    run_or_fail(argv, config_.service_restart_command, "restart", ExitCode::NoRestart);
+    if (config_.service_restart_command.empty()) make_log_directory();
+    run_or_fail(action_argv(ServiceAction::Restart), config_.service_restart_command, "restart",
+                ExitCode::NoRestart);
 }
 
 void ServerControl::reload() {
     run_or_fail(pg_ctl("reload"), config_.service_reload_command, "reload", ExitCode::NoRestart);
+}
+
+std::string_view service_action_name(ServiceAction action) {
+    switch (action) {
+        case ServiceAction::Start: return "start";
+        case ServiceAction::Stop: return "stop";
+        case ServiceAction::Restart: return "restart";
+        case ServiceAction::Reload: return "reload";
+        case ServiceAction::Promote: return "promote";
+    }
+    return "start";
+}
+
+std::optional<ServiceAction> parse_service_action(std::string_view text) {
+    for (ServiceAction a : kServiceActions) {
+        std::string_view name = service_action_name(a);
+        if (name.size() == text.size() &&
+            std::equal(name.begin(), name.end(), text.begin(),
+                       [](char x, char y) { return x == std::tolower(static_cast<unsigned char>(y)); }))
+            return a;
+    }
+    return std::nullopt;
+}
+
+const std::string& ServerControl::service_command(ServiceAction action) const {
+    switch (action) {
+        case ServiceAction::Start: return config_.service_start_command;
+        case ServiceAction::Stop: return config_.service_stop_command;
+        case ServiceAction::Restart: return config_.service_restart_command;
+        case ServiceAction::Reload: return config_.service_reload_command;
+        case ServiceAction::Promote: return config_.service_promote_command;
+    }
+    return config_.service_start_command;
+}
+
+std::vector<std::string> ServerControl::action_argv(ServiceAction action) const {
+    std::vector<std::string> argv = pg_ctl(std::string(service_action_name(action)));
+    if (action == ServiceAction::Stop || action == ServiceAction::Restart)
+        argv.insert(argv.end() - 1, {"-m", "fast"});
+    return argv;
+}
+
+bool ServerControl::uses_pg_ctl(ServiceAction action) const {
+    return service_command(action).empty();
+}
+
+std::string ServerControl::command_line(ServiceAction action) const {
+    if (!uses_pg_ctl(action)) return service_command(action);
+    return shown_command(action_argv(action));
+}
+
+void ServerControl::run(ServiceAction action, ExitCode code) {
+    bool starts = action == ServiceAction::Start || action == ServiceAction::Restart;
+    if (starts && uses_pg_ctl(action)) make_log_directory();
+    run_or_fail(action_argv(action), service_command(action),
+                std::string(service_action_name(action)), code);
 }
 
 void ServerControl::promote(Connection& conn) {

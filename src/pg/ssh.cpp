@@ -1,5 +1,7 @@
 #include "pg/ssh.hpp"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "config/conninfo.hpp"
@@ -83,9 +85,15 @@ std::string remote_repmgr_binary(const Config& config) {
     return dir + "repmgr";
 }
 
-std::string remote_config_path(const Config& config, int node_id, const std::string& node_name) {
-    const std::string& pattern =
-        config.remote_config_file.empty() ? config.source_file : config.remote_config_file;
+std::string remote_config_path(const Config& config, const NodeRecord& node) {
+    if (config.remote_config_file.empty()) {
+        if (node.config_file) return *node.config_file;
+        if (config.source_file.empty()) return {};
+        return std::filesystem::absolute(config.source_file).lexically_normal().string();
+    }
+    const std::string& pattern = config.remote_config_file;
+    const int node_id = node.id;
+    const std::string& node_name = node.name;
     std::string out;
     for (size_t i = 0; i < pattern.size(); ++i) {
         if (pattern[i] == '%' && i + 1 < pattern.size()) {
@@ -99,11 +107,10 @@ std::string remote_config_path(const Config& config, int node_id, const std::str
     return out;
 }
 
-std::vector<std::string> remote_repmgr_argv(const Config& config, int node_id,
-                                            const std::string& node_name,
+std::vector<std::string> remote_repmgr_argv(const Config& config, const NodeRecord& node,
                                             const std::vector<std::string>& args) {
     std::vector<std::string> argv{remote_repmgr_binary(config)};
-    std::string conf = remote_config_path(config, node_id, node_name);
+    std::string conf = remote_config_path(config, node);
     if (!conf.empty()) {
         argv.push_back("-f");
         argv.push_back(conf);

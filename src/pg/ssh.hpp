@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/node_record.hpp"
 #include "config/config.hpp"
 #include "util/log.hpp"
 #include "util/process.hpp"
@@ -51,13 +52,14 @@ private:
 // `repmgr` on a remote host: repmgr_bindir/repmgr, or the bare name (PATH).
 std::string remote_repmgr_binary(const Config& config);
 
-// The path of a remote node's repmgr.conf: remote_config_file with %n (node id)
-// and %a (node name) substituted; by default the same path as our own file.
-std::string remote_config_path(const Config& config, int node_id, const std::string& node_name);
+// The path of a node's repmgr.conf for commands run there over ssh:
+// remote_config_file (an override) with %n (node id) and %a (node name)
+// substituted; else the path the node recorded when it registered; else
+// (registered by an older version) the absolute path of our own file.
+std::string remote_config_path(const Config& config, const NodeRecord& node);
 
 // argv for running our repmgr remotely against that node's repmgr.conf.
-std::vector<std::string> remote_repmgr_argv(const Config& config, int node_id,
-                                            const std::string& node_name,
+std::vector<std::string> remote_repmgr_argv(const Config& config, const NodeRecord& node,
                                             const std::vector<std::string>& args);
 
 }  // namespace repmgr

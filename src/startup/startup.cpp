@@ -32,6 +32,17 @@ void load_context(Context& ctx, bool log_to_configured_destination) {
     }
     if (ctx.opts.pg_bindir) ctx.config.pg_bindir = *ctx.opts.pg_bindir;
     if (ctx.opts.verbose && !ctx.opts.log_level) ctx.config.loglevel = "INFO";
+    // -q/--quiet as in repmgr 5: errors only (an explicit -L still wins).
+    if (ctx.opts.quiet && !ctx.opts.log_level) ctx.config.loglevel = "ERROR";
+    if (!ctx.opts.remote_user.empty()) {
+        // -R/--remote-user: every ssh (and rsync over ssh) logs in as this user.
+        const std::string& user = ctx.opts.remote_user;
+        if (user.front() == '-' ||
+            user.find_first_of(" \t\n'\"\\$`;&|<>()") != std::string::npos)
+            fail(ExitCode::BadConfig, fmt::format("invalid user name \"{}\" for -R/--remote-user", user),
+                 {}, "give a plain user name");
+        ctx.config.ssh_options += (ctx.config.ssh_options.empty() ? "-l " : " -l ") + user;
+    }
     ctx.log.set_level(parse_log_level(ctx.config.loglevel).value_or(LogLevel::Notice));
     // -t/--terse as in repmgr 5: no DETAIL/HINT lines and no INFO or DEBUG
     // chatter (from -v or the file's loglevel; an explicit -L still wins).

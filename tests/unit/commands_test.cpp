@@ -29,6 +29,14 @@ bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
 
+// --version-number as repmgr 5 prints it: 5.3.3 -> 50303.
+TEST(CommandLine, VersionAsNumber) {
+    EXPECT_EQ(version_as_number("5.3.3"), 50303);
+    EXPECT_EQ(version_as_number("0.1.0"), 100);
+    EXPECT_EQ(version_as_number("4.10.2-dev"), 41002);
+    EXPECT_EQ(version_as_number("6"), 60000);
+}
+
 TEST(CommandLine, UnknownVerbIsNamedWithTheValidOnes) {
     Parsed p = parse({"standby", "frobnicate"});
     EXPECT_EQ(p.exit_code, 1);

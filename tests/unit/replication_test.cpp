@@ -98,12 +98,30 @@ TEST(RolesSsh, HostOfConninfo) {
 TEST(RolesSsh, RemoteConfigPathPlaceholders) {
     Config c;
     c.source_file = "/etc/repmgr.conf";
-    EXPECT_EQ(remote_config_path(c, 3, "node3"), "/etc/repmgr.conf");
+    NodeRecord node3;
+    node3.id = 3;
+    node3.name = "node3";
+    EXPECT_EQ(remote_config_path(c, node3), "/etc/repmgr.conf");
     c.remote_config_file = "/srv/%a/repmgr-%n.conf";
-    EXPECT_EQ(remote_config_path(c, 3, "node3"), "/srv/node3/repmgr-3.conf");
+    EXPECT_EQ(remote_config_path(c, node3), "/srv/node3/repmgr-3.conf");
     c.repmgr_bindir = "/opt/repmgr/bin";
-    auto argv = remote_repmgr_argv(c, 3, "node3", {"node", "rejoin"});
+    auto argv = remote_repmgr_argv(c, node3, {"node", "rejoin"});
     ASSERT_EQ(argv.size(), 5u);
     EXPECT_EQ(argv[0], "/opt/repmgr/bin/repmgr");
     EXPECT_EQ(argv[2], "/srv/node3/repmgr-3.conf");
+}
+
+// The path a node recorded at registration beats our own; remote_config_file
+// still overrides both.
+TEST(RolesSsh, RemoteConfigPathRecorded) {
+    Config c;
+    c.source_file = "/srv/node2/conf/other-name.conf";
+    NodeRecord node1;
+    node1.id = 1;
+    node1.name = "node1";
+    node1.config_file = "/srv/node1/repmgr.conf";
+    EXPECT_EQ(remote_config_path(c, node1), "/srv/node1/repmgr.conf");
+    EXPECT_EQ(remote_repmgr_argv(c, node1, {"standby", "follow"})[2], "/srv/node1/repmgr.conf");
+    c.remote_config_file = "/etc/%a.conf";
+    EXPECT_EQ(remote_config_path(c, node1), "/etc/node1.conf");
 }
