@@ -13,8 +13,9 @@ namespace repmgr {
 // The schema version this binary creates and understands.
 // 2: repl_daemon; 3: repl_failover_claim (witness arbiter); 4: claim deadline,
 // confirmation and takeover (promote_by, confirmed_at, superseded_node_ids);
-// 5: repmgrd's state and reason in repl_daemon.
-constexpr int kSchemaVersion = 5;
+// 5: repmgrd's state and reason in repl_daemon; 6: repl_crash_report (a primary's
+// repmgrd reports its own server's crash on the witness).
+constexpr int kSchemaVersion = 6;
 
 // All SQL on repl_nodes and the schema lives here. The connection's
 // search_path must point at the cluster schema (see open_metadata()).
