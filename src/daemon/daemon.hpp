@@ -22,8 +22,15 @@ public:
 
 private:
     Tuning tuning() const;
-    // The upstream connection whose closing ends the wait between ticks.
-    Connection* upstream_to_watch();
+    // What ends the wait between ticks early, besides a signal.
+    struct Watch {
+        enum class What { Nothing, Upstream, Local, CrashReport } what = What::Nothing;
+        Connection* conn = nullptr;  // Upstream, Local
+        int fd = -1;
+    };
+    Watch what_to_watch();
+    // The watched socket is readable: true when that is worth a tick now.
+    bool watched_event(const Watch& w, const Snapshot& s);
     void log_step(const Step& step);
     void reload();
     void shutdown();
