@@ -6,6 +6,8 @@ primary_restart_grace, or merely frozen, is never reported. (Stale reports,
 reports about or by another node and other timelines: unit tests,
 tests/unit/daemon_crash_report_test.cpp.)"""
 
+import json
+import re
 import time
 
 import pytest
@@ -31,6 +33,7 @@ def crash_reports(witness):
 def test_crash_report_is_written_and_honoured(harness):
     primary, (s2, s3), witness, daemons = make_cluster(harness, **SLOW_CONFIRMATION)
     killed = time.monotonic()
+    killed_wall = time.time()
     primary.kill9()
     wait_until(lambda: writable(s2) or writable(s3), timeout=60, what="a standby to promote")
     elapsed = time.monotonic() - killed
@@ -46,9 +49,14 @@ def test_crash_report_is_written_and_honoured(harness):
     promoted = events(winner, "repmgrd_failover_promote", WITH_DETAILS)
     assert len(promoted) == 1 and promoted[0][1], promoted
     assert '"confirmed_by":"crash_report"' in promoted[0][2], promoted
-    for key in ("last_contact", "failure_noticed", "failure_confirmed", "election_decided",
-                "claim_won", "promotion_requested", "writable"):
-        assert f'"{key}":' in promoted[0][2], promoted
+    # The failover timeline: every milestone, in order, around the kill (same host clock).
+    timeline = json.loads(re.search(r"failover_timeline=(\{.*?\})", promoted[0][2]).group(1))
+    keys = ("last_contact", "failure_noticed", "failure_confirmed", "election_decided",
+            "claim_won", "promotion_requested", "writable")
+    times = [timeline[k] for k in keys]
+    assert times == sorted(times), timeline
+    assert killed_wall - 10 < timeline["last_contact"] <= killed_wall + 1, timeline
+    assert killed_wall <= timeline["failure_noticed"] and timeline["writable"] <= time.time(), timeline
     # The other standby follows as usual.
     wait_until(lambda: "following it" in daemons[other.name].log(), timeout=60,
                what=f"{other.name} to follow the new primary")

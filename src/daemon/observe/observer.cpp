@@ -206,6 +206,7 @@ void Observer::observe_streaming_source(Snapshot& s, const Memory& memory, const
 Snapshot Observer::observe(const Memory& memory, const Tuning& tuning) {
     Snapshot s;
     s.at = Clock::now();
+    s.wall = WallClock::now();
     s.node_id = ctx_.config.node_id;
     s.tuning = tuning;
     Records r;
