@@ -207,6 +207,9 @@ int Daemon::run() {
                 std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (remaining.count() <= 0) break;
             Watch watched = what_to_watch();
+            // A report announced while another query ran on that connection
+            // was queued by libpq: the socket will not become readable for it.
+            if (watched.what == Watch::What::CrashReport && watched_event(watched, s)) break;
             SignalPipe::Wake wake =
                 signals_.wait(remaining + std::chrono::milliseconds(1), watched.fd);
             if (wake.watched_ready) {

@@ -99,6 +99,10 @@ std::optional<CrashReport> WitnessArbiter::read_crash_report() {
         // listening, and a re-opened link needs it again.
         listen_for_crash_reports(*w);
         listening_ = true;
+        // What was announced before this read is in its answer: only a
+        // report written from now on may wake the loop (a stale wake-up
+        // would count as an early reconnect attempt).
+        w->take_notifications();
         auto r = read_newest_crash_report(*w);
         if (!r) return std::nullopt;
         return CrashReport{r->node_id, r->timeline, r->reporter_node_id, r->age_ms};
