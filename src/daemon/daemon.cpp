@@ -41,7 +41,7 @@ Tuning Daemon::tuning() const {
     return t;
 }
 
-Daemon::Watch Daemon::what_to_watch() {
+Daemon::Watch Daemon::what_to_watch(const Snapshot& s) {
     auto open_link = [](Link& link) -> Connection* {
         Connection* c = link.current();
         return c && c->ok() && c->socket() >= 0 ? c : nullptr;
@@ -50,9 +50,11 @@ Daemon::Watch Daemon::what_to_watch() {
     if (memory_.state == State::Monitoring && memory_.role == NodeRole::Standby) {
         // A crashed server closes every connection at once: the check runs now.
         if (Connection* c = open_link(links_.upstream)) return {What::Upstream, c, c->socket()};
+        if (s.upstream.reachable && !looked_now_) return {What::Now, nullptr, -1};
     } else if (memory_.state == State::Monitoring && memory_.role == NodeRole::Primary) {
         // The same for the primary's own server: its crash is reported sooner.
         if (Connection* c = open_link(links_.local)) return {What::Local, c, c->socket()};
+        if (s.local.reachable && !looked_now_) return {What::Now, nullptr, -1};
     } else if (memory_.state == State::UpstreamLost && memory_.role == NodeRole::Standby) {
         // Between reconnect attempts: a crash report ends the wait.
         int fd = arbiters_.for_nodes(memory_.nodes).report_socket();
@@ -76,6 +78,7 @@ bool Daemon::watched_event(const Watch& w, const Snapshot& s) {
             if (!arbiters_.for_nodes(memory_.nodes).report_arrived()) return false;
             ctx_.log.notice("a crash report was written on the witness: checking it now");
             return true;
+        case Watch::What::Now:
         case Watch::What::Nothing:
             break;
     }
@@ -202,11 +205,21 @@ int Daemon::run() {
         publisher_.publish(s, step, before);
 
         Clock::time_point deadline = s.at + step.wait;
+        bool looked_now = false;
         while (true) {
             auto remaining =
                 std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (remaining.count() <= 0) break;
-            Watch watched = what_to_watch();
+            Watch watched = what_to_watch(s);
+            if (watched.what == Watch::What::Now) {
+                // Seen answering at the start of the tick, lost during its
+                // effects (they dropped the connection): a crash, most likely.
+                ctx_.log.notice("the connection to the {} broke during this check: checking it "
+                                "again now",
+                                memory_.role == NodeRole::Primary ? "local server" : "upstream");
+                looked_now = true;
+                break;
+            }
             // A report announced while another query ran on that connection
             // was queued by libpq: the socket will not become readable for it.
             if (watched.what == Watch::What::CrashReport && watched_event(watched, s)) break;
@@ -228,6 +241,7 @@ int Daemon::run() {
             publisher_.stop();
             return 0;
         }
+        looked_now_ = looked_now;  // an immediate look is never repeated at once
     }
 }
 

@@ -210,3 +210,18 @@ TEST(DaemonCrashReport, AReportTheArbiterDidNotTakeIsRetried) {
     next.outcomes = {ActionOutcome{ActionOutcome::Kind::CrashReport, false, 1, "unreachable"}};
     EXPECT_NE(find(decide(next, first.next), ActionKind::ReportCrash), nullptr);
 }
+
+TEST(DaemonCrashReport, AnEarlyWakeUpIsNotAReconnectAttempt) {
+    StandbyCase c;
+    c.s.crash_report.reset();  // nothing to believe: only the attempts count
+    Step first = decide(c.s, c.m);
+    EXPECT_EQ(first.next.upstream_failures, 1);
+    Snapshot early = c.s;
+    early.at += seconds(1);  // woken before reconnect_interval (5 s) passed
+    Step second = decide(early, first.next);
+    EXPECT_EQ(second.next.upstream_failures, 1);
+    EXPECT_EQ(second.next.state, State::UpstreamLost);
+    Snapshot due = c.s;
+    due.at += seconds(5);
+    EXPECT_EQ(decide(due, second.next).next.upstream_failures, 2);
+}

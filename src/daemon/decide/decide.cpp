@@ -77,7 +77,15 @@ void standby_upstream(const Snapshot& s, Step& step) {
         apply(step, Trigger::UpstreamBack);
         return;
     }
-    m.upstream_failures += 1;
+    // A tick sooner than reconnect_interval after the last counted attempt
+    // (woken by a crash report, or a reload) looks, but is not an attempt:
+    // wake-ups must never shorten the confirmation of a frozen primary.
+    bool early = m.state == State::UpstreamLost && m.last_counted_check &&
+                 s.at - *m.last_counted_check < std::chrono::seconds(s.tuning.reconnect_interval);
+    if (!early) {
+        m.upstream_failures += 1;
+        m.last_counted_check = s.at;
+    }
     if (m.state == State::Monitoring) {
         apply(step, Trigger::UpstreamLost);
         m.times.noticed = s.wall;

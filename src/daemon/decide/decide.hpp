@@ -56,6 +56,7 @@ struct Memory {
     std::string last_decision;                          // the latest failover sentence
     // standby: when the upstream last answered (judges a crash report's age)
     std::optional<Clock::time_point> upstream_last_contact;
+    std::optional<Clock::time_point> last_counted_check;  // the latest failed check counted as an attempt
     FailoverTimes times;                                // this episode's milestones
     std::string crash_confirmation;                     // a crash report confirmed the failure: why
     std::string reason;                                 // the previous tick's reason
