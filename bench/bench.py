@@ -105,7 +105,7 @@ def side_by_side(env, name, runs, run_one):
 
 
 def scenario_failover(env, name, tuned):
-    runs = 1 if env.quick else 3
+    runs = env.runs or (1 if env.quick else 3)
     ours, peer = side_by_side(env, name, runs,
                               lambda tool: scenarios.run_failover(env, tool, tuned))
     emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(ours, peer),
@@ -210,6 +210,8 @@ def main():
     ap.add_argument("--prefix", required=True, help="installed build of ours")
     ap.add_argument("--quick", action="store_true", help="fewer runs, shorter windows")
     ap.add_argument("--only", default="", help="comma-separated scenario names")
+    ap.add_argument("--runs", type=int, default=None,
+                    help="runs per tool of the failover scenarios (default: 3, 1 with --quick)")
     args = ap.parse_args()
     only = [s for s in args.only.split(",") if s]
     unknown = [s for s in only if s not in SCENARIOS]
@@ -235,6 +237,7 @@ def main():
              "repmgr5": Tool("repmgr5", REPMGR5_BIN)}
     sshd = LazySshd()
     env = scenarios.Env(tools, args.prefix, template, args.quick, sshd)
+    env.runs = args.runs
     handlers = {
         "failover_default": lambda n: scenario_failover(env, n, tuned=False),
         "failover_tuned": lambda n: scenario_failover(env, n, tuned=True),

@@ -2,7 +2,9 @@
 a cluster it builds and always tears down, and returns a dict whose "seconds"
 is the headline figure (other keys are extra figures). Failures raise."""
 
+import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -10,7 +12,7 @@ import time
 
 import psycopg
 
-from clusters import (PG_BIN, BenchCluster, BlackHole, freeze_tree, is_writable_primary,
+from clusters import (CLUSTER, PG_BIN, BenchCluster, BlackHole, freeze_tree, is_writable_primary,
                       multi_host_conninfo, node_conninfo, rss_kb, run_as_user,
                       server_cpu_seconds, proc_cpu_seconds, streams_from, wait_until)
 
@@ -39,6 +41,7 @@ class Env:
         self.prefix = prefix
         self.template_cache = template_cache
         self.quick = quick
+        self.runs = None  # --runs: runs per tool of the failover scenarios
         self._sshd_factory = sshd_factory
 
     def sshd(self):
@@ -54,6 +57,27 @@ def _settle(cluster, seconds):
     dead = [d.node.name for d in cluster.h.daemons if not d.alive()]
     if dead:
         raise RuntimeError(f"repmgrd died on {dead}: {cluster.daemon_log(dead[0])[-500:]}")
+
+
+TIMELINE_KEYS = ("last_contact", "failure_noticed", "failure_confirmed", "election_decided",
+                 "claim_won", "promotion_requested", "writable")
+
+
+def failover_breakdown(new_primary, killed_at_wall):
+    """Ours only: the winner's failover_timeline (docs/failover.md, "Where the
+    time goes") from its repmgrd_failover_promote event, as seconds after the
+    kill (wall clock, same host): {"at_<key>_s": ..., "confirmed_by": ...}."""
+    rows = new_primary.sql(f"SELECT details FROM repmgr_{CLUSTER}.repl_events "
+                           "WHERE event = 'repmgrd_failover_promote' AND successful "
+                           "ORDER BY event_timestamp DESC LIMIT 1", dbname="repmgr")
+    m = re.search(r"failover_timeline=(\{.*?\})", rows[0][0]) if rows else None
+    if not m:
+        return {}
+    timeline = json.loads(m.group(1))
+    out = {f"at_{k}_s": round(timeline[k] - killed_at_wall, 3) if k in timeline else None
+           for k in TIMELINE_KEYS}
+    out["confirmed_by"] = timeline.get("confirmed_by")
+    return out
 
 
 def _first_write(standbys, deadline):
@@ -84,6 +108,7 @@ def run_failover(env, tool, tuned):
         _settle(c, 5)
         pid = c.primary.pid()
         t0 = time.monotonic()
+        t0_wall = time.time()
         os.kill(pid, signal.SIGKILL)
         t_write, attempts = _first_write(c.standbys, t0 + timeout)
         if t_write is None:
@@ -98,8 +123,12 @@ def run_failover(env, tool, tuned):
             stream_s = time.monotonic() - t0
         except AssertionError:
             stream_s = None
-        return {"seconds": t_write - t0, "other_standby_streams_s": stream_s,
-                "write_attempts": attempts}
+        result = {"seconds": t_write - t0, "other_standby_streams_s": stream_s,
+                  "write_attempts": attempts}
+        if tool.name == "ours":
+            # Where the time went, beside the total: medians per key in the summary.
+            result.update(failover_breakdown(new, t0_wall))
+        return result
     finally:
         c.teardown()
 

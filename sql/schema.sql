@@ -116,3 +116,18 @@ ALTER TABLE repl_failover_claim
 -- siblings following) pass it with -f unless remote_config_file overrides it.
 -- NULL for nodes registered by an older version: re-register them with -F.
 ALTER TABLE repl_nodes ADD COLUMN IF NOT EXISTS config_file TEXT NULL;
+
+-- Schema version 7: a primary's repmgrd reports its own server's crash here
+-- (used on the witness, where every standby looks during a failover). One row
+-- per node, the latest report: the postmaster named in postmaster.pid is gone
+-- (not a timeout: a frozen server is never reported) and did not come back
+-- within primary_restart_grace. A standby honours it only when it names the
+-- node it considers the primary, on the timeline it last read from it, and
+-- was written after its last contact with that primary; it then skips the
+-- reconnect attempts. The election, the claim and the fences are unchanged.
+CREATE TABLE IF NOT EXISTS repl_crash_report (
+  node_id          INTEGER     PRIMARY KEY,
+  timeline         INTEGER     NOT NULL,
+  reporter_node_id INTEGER     NOT NULL,
+  reported_at      TIMESTAMPTZ NOT NULL DEFAULT now()
+);

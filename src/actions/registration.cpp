@@ -35,7 +35,7 @@ void fit_record_to_schema(Context& ctx, NodeRepository& repo, NodeRecord& me) {
     if (!me.config_file || repo.stores_config_file()) return;
     ctx.log.warning("the cluster's metadata predates schema version {}: the path of this node's "
                     "repmgr.conf is not recorded",
-                    kSchemaVersion);
+                    kConfigFileSchemaVersion);
     ctx.log.detail("commands run on this node over ssh will use remote_config_file, or the "
                    "path of the repmgr.conf of the node that runs them");
     ctx.log.hint("run \"repmgr primary register\" on the primary with this version to upgrade "

@@ -14,8 +14,12 @@ namespace repmgr {
 // 2: repl_daemon; 3: repl_failover_claim (witness arbiter); 4: claim deadline,
 // confirmation and takeover (promote_by, confirmed_at, superseded_node_ids);
 // 5: repmgrd's state and reason in repl_daemon;
-// 6: repl_nodes.config_file (each node's repmgr.conf, for commands over ssh).
-constexpr int kSchemaVersion = 6;
+// 6: repl_nodes.config_file (each node's repmgr.conf, for commands over ssh);
+// 7: repl_crash_report (a primary's repmgrd reports its own server's crash on
+// the witness).
+constexpr int kSchemaVersion = 7;
+// The version that added repl_nodes.config_file.
+constexpr int kConfigFileSchemaVersion = 6;
 
 // All SQL on repl_nodes and the schema lives here. The connection's
 // search_path must point at the cluster schema (see open_metadata()).

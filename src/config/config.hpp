@@ -53,6 +53,7 @@ struct Config {
     std::string primary_fencing;       // rejoin|stop|none
     bool primary_isolation_fencing = false;
     int election_rerun_interval = 0;
+    int primary_restart_grace = 0;
     bool monitoring_history = false;
     // service commands (used instead of pg_ctl when set)
     std::string service_start_command;

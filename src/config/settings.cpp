@@ -109,6 +109,10 @@ constexpr SettingDescriptor kSettings[] = {
     // a 5 s stall never causes a failover.
     choice("primary_fencing", "", "rejoin", "rejoin|stop|none", true, "what repmgrd does with a primary that finds another node promoted on a newer timeline: rejoin it as a standby (pg_rewind), stop it, or only report", &Config::primary_fencing),
     boolean("primary_isolation_fencing", "true", true, "a primary (with failover=automatic) that sees neither a standby nor the witness makes itself read-only before the standbys could promote", &Config::primary_isolation_fencing),
+    // 0: a crashed primary (its postmaster.pid left behind, its pid gone) is
+    // reported at once; a supervisor that restarts PostgreSQL needs its
+    // restart time here, or the standbys fail over while it restarts.
+    integer("primary_restart_grace", "", "0", 0, kMaxInt, true, "seconds a primary's repmgrd waits for its crashed postmaster to come back before reporting the crash on the witness, so that the standbys fail over without waiting for reconnect_attempts", &Config::primary_restart_grace),
     integer("election_rerun_interval", "", "5", 1, kMaxInt, true, "seconds between failover elections after one was aborted", &Config::election_rerun_interval),
     integer("witness_sync_interval", "witness_repl_nodes_sync_interval_secs", "15", 1, kMaxInt, true, "seconds between witness metadata syncs", &Config::witness_sync_interval),
     boolean("monitoring_history", "false", true, "write repl_monitor rows each interval", &Config::monitoring_history),

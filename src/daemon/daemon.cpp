@@ -37,15 +37,52 @@ Tuning Daemon::tuning() const {
                         : c.primary_fencing == "none" ? Tuning::Fencing::None
                                                       : Tuning::Fencing::Rejoin;
     t.isolation_fencing = c.primary_isolation_fencing && t.automatic_failover;
+    t.primary_restart_grace = c.primary_restart_grace;
     return t;
 }
 
-Connection* Daemon::upstream_to_watch() {
-    // Only in plain monitoring: once the upstream is in doubt, the reconnect
-    // attempts keep their own pace.
-    if (memory_.state != State::Monitoring || memory_.role != NodeRole::Standby) return nullptr;
-    Connection* c = links_.upstream.current();
-    return c && c->ok() && c->socket() >= 0 ? c : nullptr;
+Daemon::Watch Daemon::what_to_watch(const Snapshot& s) {
+    auto open_link = [](Link& link) -> Connection* {
+        Connection* c = link.current();
+        return c && c->ok() && c->socket() >= 0 ? c : nullptr;
+    };
+    using What = Watch::What;
+    if (memory_.state == State::Monitoring && memory_.role == NodeRole::Standby) {
+        // A crashed server closes every connection at once: the check runs now.
+        if (Connection* c = open_link(links_.upstream)) return {What::Upstream, c, c->socket()};
+        if (s.upstream.reachable && !looked_now_) return {What::Now, nullptr, -1};
+    } else if (memory_.state == State::Monitoring && memory_.role == NodeRole::Primary) {
+        // The same for the primary's own server: its crash is reported sooner.
+        if (Connection* c = open_link(links_.local)) return {What::Local, c, c->socket()};
+        if (s.local.reachable && !looked_now_) return {What::Now, nullptr, -1};
+    } else if (memory_.state == State::UpstreamLost && memory_.role == NodeRole::Standby) {
+        // Between reconnect attempts: a crash report ends the wait.
+        int fd = arbiters_.for_nodes(memory_.nodes).report_socket();
+        if (fd >= 0) return {What::CrashReport, nullptr, fd};
+    }
+    return {};
+}
+
+bool Daemon::watched_event(const Watch& w, const Snapshot& s) {
+    switch (w.what) {
+        case Watch::What::Upstream:
+        case Watch::What::Local:
+            if (w.conn->still_open_after_input()) return false;  // idle chatter, nothing lost
+            if (w.what == Watch::What::Upstream)
+                ctx_.log.notice("the connection to upstream node {} was closed: checking it now",
+                                s.upstream_id.value_or(0));
+            else
+                ctx_.log.notice("the connection to the local server was closed: checking it now");
+            return true;
+        case Watch::What::CrashReport:
+            if (!arbiters_.for_nodes(memory_.nodes).report_arrived()) return false;
+            ctx_.log.notice("a crash report was written on the witness: checking it now");
+            return true;
+        case Watch::What::Now:
+        case Watch::What::Nothing:
+            break;
+    }
+    return false;
 }
 
 void Daemon::log_step(const Step& step) {
@@ -168,20 +205,29 @@ int Daemon::run() {
         publisher_.publish(s, step, before);
 
         Clock::time_point deadline = s.at + step.wait;
+        bool looked_now = false;
         while (true) {
             auto remaining =
                 std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (remaining.count() <= 0) break;
-            Connection* watched = upstream_to_watch();
-            SignalPipe::Wake wake = signals_.wait(remaining + std::chrono::milliseconds(1),
-                                                  watched ? watched->socket() : -1);
-            if (wake.watched_ready) {
-                if (watched->still_open_after_input()) continue;  // idle chatter, nothing lost
-                // The server closed it (a crash ends every backend at once):
-                // the confirmation starts now, not at the next interval.
-                ctx_.log.notice("the connection to upstream node {} was closed: checking it now",
-                                s.upstream_id.value_or(0));
+            Watch watched = what_to_watch(s);
+            if (watched.what == Watch::What::Now) {
+                // Seen answering at the start of the tick, lost during its
+                // effects (they dropped the connection): a crash, most likely.
+                ctx_.log.notice("the connection to the {} broke during this check: checking it "
+                                "again now",
+                                memory_.role == NodeRole::Primary ? "local server" : "upstream");
+                looked_now = true;
                 break;
+            }
+            // A report announced while another query ran on that connection
+            // was queued by libpq: the socket will not become readable for it.
+            if (watched.what == Watch::What::CrashReport && watched_event(watched, s)) break;
+            SignalPipe::Wake wake =
+                signals_.wait(remaining + std::chrono::milliseconds(1), watched.fd);
+            if (wake.watched_ready) {
+                if (watched_event(watched, s)) break;  // look now, not at the next interval
+                continue;
             }
             std::optional<int> sig = wake.signal;
             if (!sig) continue;
@@ -195,6 +241,7 @@ int Daemon::run() {
             publisher_.stop();
             return 0;
         }
+        looked_now_ = looked_now;  // an immediate look is never repeated at once
     }
 }
 

@@ -22,8 +22,17 @@ public:
 
 private:
     Tuning tuning() const;
-    // The upstream connection whose closing ends the wait between ticks.
-    Connection* upstream_to_watch();
+    // What ends the wait between ticks early, besides a signal.
+    struct Watch {
+        // Now: the connection to watch broke during the tick itself (a crash
+        // while the effects used it): look again at once.
+        enum class What { Nothing, Upstream, Local, CrashReport, Now } what = What::Nothing;
+        Connection* conn = nullptr;  // Upstream, Local
+        int fd = -1;
+    };
+    Watch what_to_watch(const Snapshot& s);
+    // The watched socket is readable: true when that is worth a tick now.
+    bool watched_event(const Watch& w, const Snapshot& s);
     void log_step(const Step& step);
     void reload();
     void shutdown();
@@ -37,6 +46,7 @@ private:
     Effects effects_;
     StatusPublisher publisher_;
     Memory memory_;
+    bool looked_now_ = false;  // the current tick was a Watch::What::Now one (never twice in a row)
 };
 
 }  // namespace repmgr::repmgrd

@@ -254,6 +254,16 @@ std::optional<Row> Connection::at_most_one(const Result& r, std::string_view sql
     return r.row(0);
 }
 
+int Connection::take_notifications() {
+    int n = 0;
+    if (!conn_) return n;
+    while (PGnotify* note = PQnotifies(conn_.get())) {
+        PQfreemem(note);
+        ++n;
+    }
+    return n;
+}
+
 bool Connection::in_recovery() { return one_row("SELECT pg_is_in_recovery() AS r").boolean("r"); }
 
 void Connection::set_search_path(const std::string& schema) {

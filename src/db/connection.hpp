@@ -137,6 +137,8 @@ public:
     bool still_open_after_input() {
         return conn_ && PQconsumeInput(conn_.get()) == 1 && ok();
     }
+    // Notifications (LISTEN) received so far: how many, and forgets them.
+    int take_notifications();
     PGconn* raw() const { return conn_.get(); }
 
 private:

@@ -69,6 +69,30 @@ bool postmaster_running(const std::string& datadir) {
     return pid && (kill(*pid, 0) == 0 || errno == EPERM);
 }
 
+namespace {
+// A killed process stays a zombie until its parent reaps it (1-1.6 s seen
+// here after kill -9): kill(pid, 0) still succeeds then, /proc tells.
+bool is_zombie(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;  // no /proc: trust kill()
+    auto close = line.rfind(')');  // the command name may contain anything
+    if (close == std::string::npos || close + 2 >= line.size()) return false;
+    char state = line[close + 2];
+    return state == 'Z' || state == 'X';
+}
+}  // namespace
+
+PostmasterState postmaster_state(const std::string& datadir) {
+    std::error_code ec;
+    if (!fs::exists(datadir + "/postmaster.pid", ec))
+        return ec ? PostmasterState::Unknown : PostmasterState::Stopped;
+    auto pid = postmaster_pid(datadir);
+    if (!pid) return PostmasterState::Unknown;  // unreadable, or being written
+    if (kill(*pid, 0) != 0 && errno == ESRCH) return PostmasterState::Crashed;
+    return is_zombie(*pid) ? PostmasterState::Crashed : PostmasterState::Running;
+}
+
 bool signal_postmaster(const std::string& datadir, int signo) {
     auto pid = postmaster_pid(datadir);
     return pid && kill(*pid, signo) == 0;

@@ -16,6 +16,14 @@ DirState directory_state(const std::string& path);
 
 // True while the postmaster named in `datadir`/postmaster.pid is alive.
 bool postmaster_running(const std::string& datadir);
+// What the data directory says about its postmaster, without asking it:
+// Stopped: no postmaster.pid (a clean shutdown removes it; so does the stop of
+// a restart); Running: the pid named there exists and is not a zombie (a
+// frozen, SIGSTOPped postmaster is Running); Crashed: postmaster.pid is left
+// behind but its process is gone (kill -9, the OOM killer) or a zombie;
+// Unknown: the file cannot be read.
+enum class PostmasterState { Running, Stopped, Crashed, Unknown };
+PostmasterState postmaster_state(const std::string& datadir);
 // Sends `signo` to that postmaster; false when none is named or it is gone. A
 // stopped (SIGSTOP) server gets the signal when it runs again.
 bool signal_postmaster(const std::string& datadir, int signo);

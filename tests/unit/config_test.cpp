@@ -333,5 +333,14 @@ TEST(SettingTable, SeedKeysAreAllPresent) {
         EXPECT_NE(find_setting(key), nullptr) << key;
 }
 
+TEST(ConfigSettings, PrimaryRestartGraceDefaultsToReportingAtOnce) {
+    EXPECT_EQ(parse(kMinimal).config.primary_restart_grace, 0);
+    EXPECT_EQ(parse(std::string(kMinimal) + "primary_restart_grace=15\n").config.primary_restart_grace,
+              15);
+    Failure f = parse_failure("primary_restart_grace=-1\n");
+    EXPECT_TRUE(contains(f.detail(), "\"primary_restart_grace\" must be between 0 and"))
+        << f.detail();
+}
+
 }  // namespace
 }  // namespace repmgr

@@ -81,9 +81,11 @@ TEST(DaemonDecide, UpstreamLossCountsAttemptsThenDeclaresFailure) {
     ASSERT_EQ(one.transitions.size(), 1u);
     EXPECT_EQ(one.transitions[0], "from monitoring to upstream-lost: upstream check failed");
 
+    s.at += std::chrono::seconds(5);  // attempts are reconnect_interval apart
     Step two = decide(s, one.next);
     EXPECT_EQ(two.next.state, State::UpstreamLost);
     EXPECT_FALSE(has(two, ActionKind::RecordEvent));  // the disconnect is reported once
+    s.at += std::chrono::seconds(5);
     Step three = decide(s, two.next);
     EXPECT_EQ(three.next.state, State::UpstreamFailed);
     EXPECT_NE(three.reason.find("failover=manual"), std::string::npos);

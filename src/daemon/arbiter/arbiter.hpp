@@ -6,6 +6,7 @@
 // arbiter: the observer reads it into the snapshot (ArbiterView), the effects
 // claim, confirm, take over and release, and the outcome feeds the next tick.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,19 @@ public:
     // The holder gives an unconfirmed claim up (it will not promote after all),
     // so that the others need not wait for its deadline.
     virtual void release(const FailoverTerm& term, int candidate) = 0;
+
+    // The primary's repmgrd, when its own postmaster is gone: "primary
+    // `term.failed_primary_id` on `term.timeline` crashed", written by
+    // `reporter`. Granted when it is recorded where the standbys look.
+    virtual ArbiterAnswer report_crash(const FailoverTerm& term, int reporter) = 0;
+    // The newest crash report (of any node: the reader judges it); from then
+    // on report_socket() wakes up when a new one is written.
+    virtual std::optional<CrashReport> read_crash_report() = 0;
+    // A socket to wait on for the next report (-1: none), and, once it is
+    // readable, whether a report was announced (false: idle chatter, or the
+    // connection broke and was dropped).
+    virtual int report_socket() = 0;
+    virtual bool report_arrived() = 0;
 };
 
 // No arbiter: every claim is granted at once (without a witness, the
@@ -59,6 +73,16 @@ public:
     }
     ArbiterAnswer confirm(const FailoverTerm&, int candidate) override { return granted(candidate); }
     void release(const FailoverTerm&, int) override {}
+    // Without a witness a crashed primary's repmgrd has nowhere to write: the
+    // standbys' copies of the metadata are read-only replicas. The normal
+    // confirmation (reconnect_attempts) applies.
+    ArbiterAnswer report_crash(const FailoverTerm&, int) override {
+        return ArbiterAnswer{ArbiterAnswer::Result::Unreachable, 0,
+                             "no witness is registered: there is nowhere to report the crash"};
+    }
+    std::optional<CrashReport> read_crash_report() override { return std::nullopt; }
+    int report_socket() override { return -1; }
+    bool report_arrived() override { return false; }
 
 private:
     static ArbiterAnswer granted(int candidate) {

@@ -31,4 +31,15 @@ struct ArbiterView {
     std::optional<TermClaim> claim; // the term's claim, when some node has claimed it
 };
 
+// A primary's repmgrd reported its own server crashed (its postmaster gone,
+// not back within primary_restart_grace). decide() judges whether to believe
+// it: the node it considers the primary, the timeline it last read from it,
+// written after its own last contact with it.
+struct CrashReport {
+    int node_id = 0;           // the node whose server crashed
+    int timeline = 0;          // the timeline it was primary on
+    int reporter_id = 0;       // the repmgrd that wrote the report
+    long long age_ms = 0;      // how long ago, by the arbiter's clock
+};
+
 }  // namespace repmgr::repmgrd

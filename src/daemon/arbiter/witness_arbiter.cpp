@@ -1,6 +1,7 @@
 #include "daemon/arbiter/witness_arbiter.hpp"
 
 #include "cluster/arbiter.hpp"
+#include "cluster/crash_report.hpp"
 
 namespace repmgr::repmgrd {
 
@@ -80,6 +81,54 @@ void WitnessArbiter::release(const FailoverTerm& term, int candidate) {
         release_failover_claim(w, term.failed_primary_id, term.timeline, candidate);
         return ArbiterAnswer{ArbiterAnswer::Result::Granted, candidate, {}};
     });
+}
+
+ArbiterAnswer WitnessArbiter::report_crash(const FailoverTerm& term, int reporter) {
+    return ask([&](Connection& w) {
+        write_crash_report(w, term.failed_primary_id, term.timeline, reporter);
+        return ArbiterAnswer{ArbiterAnswer::Result::Granted, reporter, {}};
+    });
+}
+
+std::optional<CrashReport> WitnessArbiter::read_crash_report() {
+    Connection* w = connection();
+    if (!w) return std::nullopt;
+    try {
+        // LISTEN first: a report written between the two statements still
+        // wakes the waiting loop. Every time: a no-op on a connection already
+        // listening, and a re-opened link needs it again.
+        listen_for_crash_reports(*w);
+        listening_ = true;
+        // What was announced before this read is in its answer: only a
+        // report written from now on may wake the loop (a stale wake-up
+        // would count as an early reconnect attempt).
+        w->take_notifications();
+        auto r = read_newest_crash_report(*w);
+        if (!r) return std::nullopt;
+        return CrashReport{r->node_id, r->timeline, r->reporter_node_id, r->age_ms};
+    } catch (const Failure& f) {
+        listening_ = false;
+        link_.drop(failure_text(f));
+        return std::nullopt;
+    }
+}
+
+int WitnessArbiter::report_socket() {
+    Connection* w = link_.current();
+    if (!w || !listening_ || !w->ok()) return -1;
+    return w->socket();
+}
+
+bool WitnessArbiter::report_arrived() {
+    Connection* w = link_.current();
+    if (!w || !listening_) return false;
+    if (!w->still_open_after_input()) {
+        // A broken connection stays readable: drop it, or the loop would spin.
+        listening_ = false;
+        link_.drop("the witness closed the connection");
+        return false;
+    }
+    return w->take_notifications() > 0;
 }
 
 }  // namespace repmgr::repmgrd

@@ -26,6 +26,10 @@ public:
                             int confirm_within_s) override;
     ArbiterAnswer confirm(const FailoverTerm& term, int candidate) override;
     void release(const FailoverTerm& term, int candidate) override;
+    ArbiterAnswer report_crash(const FailoverTerm& term, int reporter) override;
+    std::optional<CrashReport> read_crash_report() override;
+    int report_socket() override;
+    bool report_arrived() override;
 
 private:
     Connection* connection();
@@ -35,6 +39,7 @@ private:
     const Config& config_;
     std::optional<NodeRecord> witness_;
     Link link_;
+    bool listening_ = false;  // LISTEN ran on the current connection (read_crash_report)
 };
 
 }  // namespace repmgr::repmgrd

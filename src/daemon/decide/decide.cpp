@@ -38,6 +38,7 @@ void connectivity_events(const Snapshot& s, Step& step) {
         m.upstream_id = s.upstream_id;
         m.upstream_was_up = true;
         m.upstream_failures = 0;
+        m.upstream_last_contact.reset();
     }
     if (!s.upstream_id) return;
     if (s.upstream.reachable != m.upstream_was_up) {
@@ -53,9 +54,11 @@ void connectivity_events(const Snapshot& s, Step& step) {
     }
 }
 
-std::string upstream_failed_sentence(const Snapshot& s) {
-    std::string head = fmt::format("upstream node {} has failed {} consecutive checks",
-                                   s.upstream_id.value_or(0), s.tuning.reconnect_attempts);
+std::string upstream_failed_sentence(const Snapshot& s, const Memory& m) {
+    std::string head = !m.crash_confirmation.empty()
+                           ? m.crash_confirmation
+                           : fmt::format("upstream node {} has failed {} consecutive checks",
+                                         s.upstream_id.value_or(0), s.tuning.reconnect_attempts);
     if (s.paused) return head + "; repmgrd is paused, so no failover action is taken";
     if (!s.tuning.automatic_failover)
         return head + "; failover=manual: waiting for the upstream to return or for a manual "
@@ -69,13 +72,31 @@ void standby_upstream(const Snapshot& s, Step& step) {
     if (!s.upstream_id) return;
     if (s.upstream.reachable) {
         m.upstream_failures = 0;
+        m.upstream_last_contact = s.at;
+        m.times.last_contact = s.wall;
         apply(step, Trigger::UpstreamBack);
         return;
     }
-    m.upstream_failures += 1;
-    if (m.state == State::Monitoring) apply(step, Trigger::UpstreamLost);
-    if (m.state == State::UpstreamLost && m.upstream_failures >= s.tuning.reconnect_attempts)
+    // A tick sooner than reconnect_interval after the last counted attempt
+    // (woken by a crash report, or a reload) looks, but is not an attempt:
+    // wake-ups must never shorten the confirmation of a frozen primary.
+    bool early = m.state == State::UpstreamLost && m.last_counted_check &&
+                 s.at - *m.last_counted_check < std::chrono::seconds(s.tuning.reconnect_interval);
+    if (!early) {
+        m.upstream_failures += 1;
+        m.last_counted_check = s.at;
+    }
+    if (m.state == State::Monitoring) {
+        apply(step, Trigger::UpstreamLost);
+        m.times.noticed = s.wall;
+    }
+    if (m.state != State::UpstreamLost) return;
+    if (m.upstream_failures >= s.tuning.reconnect_attempts) {
         apply(step, Trigger::AttemptsSpent);
+        m.times.confirmed = s.wall;
+        return;
+    }
+    confirm_by_crash_report(s, step);
 }
 
 void primary_standbys(const Snapshot& s, Step& step) {
@@ -118,13 +139,14 @@ std::string reason_for(const Snapshot& s, const Step& step) {
         case State::LocalDown:
             return fmt::format("local server of node {} does not answer ({}); retrying every {} s",
                                s.node_id, s.local.error, s.tuning.monitor_interval_secs);
-        case State::UpstreamLost:
-            return fmt::format("upstream node {} does not answer ({}): check {}/{}, next in {} s",
-                               s.upstream_id.value_or(0), s.upstream.error, m.upstream_failures,
-                               s.tuning.reconnect_attempts, s.tuning.reconnect_interval);
+        case State::UpstreamLost: {
+            std::string r = upstream_lost_sentence(s, m);
+            if (s.crash_report) r += "; crash report not used: " + judge_crash_report(s, m).why;
+            return r;
+        }
         case State::UpstreamFailed:
-            if (m.last_decision.empty()) return upstream_failed_sentence(s);
-            return upstream_failed_sentence(s) + "; " + m.last_decision;
+            if (m.last_decision.empty()) return upstream_failed_sentence(s, m);
+            return upstream_failed_sentence(s, m) + "; " + m.last_decision;
         case State::Monitoring:
             break;
         default:
@@ -154,6 +176,12 @@ std::string reason_for(const Snapshot& s, const Step& step) {
 }
 
 }  // namespace
+
+std::string upstream_lost_sentence(const Snapshot& s, const Memory& m) {
+    return fmt::format("upstream node {} does not answer ({}): check {}/{}, next in {} s",
+                       s.upstream_id.value_or(0), s.upstream.error, m.upstream_failures,
+                       s.tuning.reconnect_attempts, s.tuning.reconnect_interval);
+}
 
 void add_event(Step& step, std::string event, std::string details, bool ok) {
     step.actions.push_back({ActionKind::RecordEvent, std::move(event), std::move(details), ok});
@@ -206,6 +234,7 @@ Step decide(const Snapshot& s, const Memory& memory) {
     m.nodes = s.nodes;
     if (s.upstream_id && s.upstream_timeline)
         m.primary_timeline = TimelineSeen{*s.upstream_id, *s.upstream_timeline};
+    if (s.local_timeline) m.own_timeline = *s.local_timeline;
 
     if (!m.start_recorded) {
         record(step, "repmgrd_start",
@@ -214,6 +243,7 @@ Step decide(const Snapshot& s, const Memory& memory) {
     }
     connectivity_events(s, step);
 
+    primary_crash_step(s, step);
     if (!s.local.reachable) {
         apply(step, Trigger::LocalLost);
         // A primary whose server stops answering is fenced at once, before a
@@ -280,6 +310,8 @@ Step decide(const Snapshot& s, const Memory& memory) {
         m.manual_reported = false;
         m.follow_ticks = 0;
         m.last_decision.clear();
+        m.crash_confirmation.clear();
+        m.times = FailoverTimes{m.times.last_contact, {}, {}, {}, false};
     }
 
     // Reporting goes on in every state: it needs only the primary.
@@ -295,7 +327,7 @@ Step decide(const Snapshot& s, const Memory& memory) {
         }
     }
 
-    step.wait = wait_for(m.state, s.tuning);
+    step.wait = crash_grace_wait(s, m, wait_for(m.state, s.tuning));
     step.reason = reason_for(s, step);
     step.reason_changed = step.reason != memory.reason && m.state != State::Monitoring;
     m.reason = step.reason;

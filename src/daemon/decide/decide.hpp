@@ -16,6 +16,16 @@ struct TimelineSeen {
     int timeline = 0;
 };
 
+// The milestones of a failover episode on this standby (wall clock: they are
+// reported, never compared), carried into the promotion's timeline.
+struct FailoverTimes {
+    std::optional<WallClock::time_point> last_contact;  // the upstream last answered
+    std::optional<WallClock::time_point> noticed;       // first failed check
+    std::optional<WallClock::time_point> confirmed;     // declared failed
+    std::optional<WallClock::time_point> decided;       // this node won the election
+    bool by_crash_report = false;  // confirmed by the primary's crash report
+};
+
 // What repmgrd remembers from one tick to the next: everything a decision
 // depends on besides the snapshot. The observer reads it too, for what it
 // cannot see this tick (the role and the nodes while the local server is
@@ -44,11 +54,19 @@ struct Memory {
     bool manual_reported = false;                       // standby_disconnect_manual once
     int follow_ticks = 0;                               // ticks spent in Following
     std::string last_decision;                          // the latest failover sentence
+    // standby: when the upstream last answered (judges a crash report's age)
+    std::optional<Clock::time_point> upstream_last_contact;
+    std::optional<Clock::time_point> last_counted_check;  // the latest failed check counted as an attempt
+    FailoverTimes times;                                // this episode's milestones
+    std::string crash_confirmation;                     // a crash report confirmed the failure: why
     std::string reason;                                 // the previous tick's reason
     // primary
     bool split_brain_recorded = false;
     bool prefenced = false;             // read-only written into the stopped data directory
     std::optional<Clock::time_point> peers_lost_since;  // isolation: when the last peer vanished
+    std::optional<int> own_timeline;    // the timeline this primary writes on, last read
+    std::optional<Clock::time_point> local_crashed_since;  // postmaster gone (pid check) since
+    bool crash_reported = false;        // this crash was reported on the arbiter
 };
 
 enum class ActionKind {
@@ -64,6 +82,7 @@ enum class ActionKind {
     PreFence,      // local server down, another node is primary: make it start read-only
     RecordOwnPromotion,  // a registered standby runs as primary: record it in the metadata
     RecordUpstream,      // the metadata names another upstream than the one streamed from: record `node`
+    ReportCrash,         // primary: report the crash of its own server on the arbiter (`term`)
 };
 
 struct Action {
@@ -78,6 +97,7 @@ struct Action {
     // PromoteSelf: the term, and the holder of an expired claim to take over
     FailoverTerm term;
     std::optional<int> take_over_from;
+    FailoverTimes times;  // PromoteSelf: the episode so far, for the promotion's timeline
 };
 
 // decide()'s answer: what to do now, what to remember, when to look again,
@@ -102,6 +122,21 @@ Step decide(const Snapshot& snapshot, const Memory& memory);
 std::chrono::seconds wait_for(State state, const Tuning& tuning);
 
 std::string_view role_name(NodeRole role);
+
+// Whether a standby believes the crash report in the snapshot: it must name
+// the node the standby considers the primary (its upstream, registered as
+// primary), be written by that node's own repmgrd, on the timeline last read
+// from it, after the standby's last contact with it and within
+// crash_report_max_age_ms. `why` says which rule decided.
+struct CrashReportVerdict {
+    bool honoured = false;
+    std::string why;
+};
+CrashReportVerdict judge_crash_report(const Snapshot& s, const Memory& m);
+// A report older than this brings nothing: by then the reconnect attempts
+// (reconnect_attempts x reconnect_interval after a check up to
+// monitor_interval_secs late, each up to master_response_timeout) are over.
+long long crash_report_max_age_ms(const Tuning& tuning);
 
 // Seconds an isolated primary waits before fencing itself: the standbys can
 // promote (reconnect_attempts - 1) * reconnect_interval seconds after their

@@ -58,7 +58,9 @@ void promote_self(const Snapshot& s, Step& step, std::string why,
                   std::optional<int> take_over_from = std::nullopt) {
     set_decision(step, why);
     apply_trigger(step, Trigger::WonElection);
+    step.next.times.decided = s.wall;
     Action a{ActionKind::PromoteSelf, {}, std::move(why)};
+    a.times = step.next.times;
     a.node = s.failover->term.failed_primary_id;
     a.term = s.failover->term;
     a.take_over_from = take_over_from;

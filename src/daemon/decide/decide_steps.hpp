@@ -19,6 +19,16 @@ void apply_trigger(Step& step, Trigger trigger);
 void failover_step(const Snapshot& s, Step& step);
 // Primary: split-brain and isolation fencing.
 void fencing_step(const Snapshot& s, Step& step);
+// "upstream node N does not answer (...): check k/n, next in s": the reason
+// while counting reconnect attempts.
+std::string upstream_lost_sentence(const Snapshot& s, const Memory& m);
+// decide_crash.cpp: a standby believes its primary's crash report (moves to
+// UpstreamFailed, true) or not; a primary reports its own server's crash.
+bool confirm_by_crash_report(const Snapshot& s, Step& step);
+void primary_crash_step(const Snapshot& s, Step& step);
+// The tick's wait, shortened so that the grace's end is looked at in time.
+std::chrono::seconds crash_grace_wait(const Snapshot& s, const Memory& m,
+                                      std::chrono::seconds wait);
 // A sentence for the failover and fencing states; empty for the others.
 std::string failover_reason(const Snapshot& s, const Memory& m);
 

@@ -12,6 +12,7 @@
 namespace repmgr::repmgrd {
 
 using Clock = std::chrono::steady_clock;  // intervals never follow wall-clock jumps
+using WallClock = std::chrono::system_clock;  // only for reporting (the failover timeline)
 
 enum class NodeRole { Unknown, Primary, Standby, Witness };
 
@@ -42,6 +43,7 @@ struct Tuning {
     int election_rerun_interval = 5;    // pace of elections after an abort
     enum class Fencing { Rejoin, Stop, None } primary_fencing = Fencing::Rejoin;
     bool isolation_fencing = false;     // primary_isolation_fencing, only with failover=automatic
+    int primary_restart_grace = 0;      // seconds a crashed local postmaster may take to return
 };
 
 // What a standby sees when its upstream has failed: filled by observe() only
@@ -68,16 +70,21 @@ struct PrimaryView {
 // What the effects of the previous tick reported: the next decide() reads
 // it (a promotion vetoed at the last moment becomes the reason of the tick).
 struct ActionOutcome {
-    enum class Kind { Promote, Follow } kind = Kind::Promote;
+    enum class Kind { Promote, Follow, CrashReport } kind = Kind::Promote;
     bool ok = false;
-    int node = 0;        // Promote: the failed primary; Follow: the node followed
+    int node = 0;        // Promote: the failed primary; Follow: the node followed; CrashReport: self
     std::string reason;  // a sentence: what happened, or why not
 };
 
 // One immutable picture of what this tick saw; built by observe(), consumed
 // by the pure decide(). Unit tests fabricate them.
+// The local postmaster as its data directory shows it while the server does
+// not answer (primary only): a pid check, never a timeout.
+enum class LocalPostmaster { Unknown, Running, Stopped, Crashed };
+
 struct Snapshot {
     Clock::time_point at{};
+    WallClock::time_point wall{};       // the same instant, for the failover timeline
     int node_id = 0;
     NodeRole role = NodeRole::Unknown;  // from this node's record; Unknown while unread
     ServerView local;
@@ -101,6 +108,12 @@ struct Snapshot {
     // writable primary (its server must not come back writable).
     std::optional<int> primary_elsewhere;
     bool local_fenced = false;          // default_transaction_read_only=on in the local config
+    // primary: the timeline it writes on (read while it answers), and what
+    // its data directory says while it does not
+    std::optional<int> local_timeline;
+    LocalPostmaster local_postmaster = LocalPostmaster::Unknown;
+    // standby whose upstream fails: the newest crash report on the arbiter
+    std::optional<CrashReport> crash_report;
     std::vector<NodeRecord> nodes;      // repl_nodes as the local server has it (last read while down)
     std::vector<ActionOutcome> outcomes;  // the previous tick's effects
     Tuning tuning;

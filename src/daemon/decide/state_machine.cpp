@@ -25,6 +25,7 @@ constexpr Transition kTransitions[] = {
     // the primary came back before anyone promoted).
     {S::Monitoring, T::UpstreamLost, S::UpstreamLost, "upstream check failed"},
     {S::UpstreamLost, T::AttemptsSpent, S::UpstreamFailed, "upstream failed every reconnect attempt"},
+    {S::UpstreamLost, T::CrashReported, S::UpstreamFailed, "the primary's repmgrd reported its server crashed"},
     {S::UpstreamLost, T::UpstreamBack, S::Monitoring, "upstream answers again"},
     {S::UpstreamFailed, T::UpstreamBack, S::Monitoring, "upstream answers again"},
     {S::Electing, T::UpstreamBack, S::Monitoring, "upstream answers again"},

@@ -31,6 +31,7 @@ enum class Trigger {
     UpstreamLost,      // the upstream check failed
     UpstreamBack,      // the upstream answers again
     AttemptsSpent,     // the upstream failed reconnect_attempts checks in a row
+    CrashReported,     // the primary's own repmgrd reported its server crashed (believed)
     StartElection,     // failover=automatic and not paused: look for a new primary
     WonElection,       // this node ranks first
     LostElection,      // another node ranks first, claimed the term, or is already primary

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include "cluster/history.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/witness.hpp"
@@ -68,7 +70,11 @@ void Effects::run_action(const Snapshot& s, const Step& step, const Action& a,
             record_event(s, a);
             return;
         case ActionKind::PromoteSelf:
-            outcomes.push_back(promote(s, PromoteParams{a.term, a.take_over_from, a.details}));
+            outcomes.push_back(
+                promote(s, PromoteParams{a.term, a.take_over_from, a.details, a.times}));
+            return;
+        case ActionKind::ReportCrash:
+            outcomes.push_back(report_crash(s, a));
             return;
         case ActionKind::Follow:
             outcomes.push_back(follow(s, FollowParams{a.node, a.details}));
@@ -109,6 +115,27 @@ void Effects::run_action(const Snapshot& s, const Step& step, const Action& a,
             return;
         }
     }
+}
+
+ActionOutcome Effects::report_crash(const Snapshot& s, const Action& a) {
+    Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
+    ArbiterAnswer answer = arbiter.report_crash(a.term, s.node_id);
+    ActionOutcome out{ActionOutcome::Kind::CrashReport, answer.granted(), s.node_id, {}};
+    if (out.ok) {
+        out.reason = fmt::format("{}; recorded on the {}", a.details, arbiter.name());
+        ctx_.log.notice("{}", out.reason);
+    } else {
+        out.reason = fmt::format("the crash of node {}'s server could not be reported on the {}: "
+                                 "{}; the standbys confirm the failure by their reconnect "
+                                 "attempts",
+                                 s.node_id, arbiter.name(), answer.error);
+        ctx_.log.warning("{}", out.reason);
+    }
+    // This node's server is the primary and it is down: there is no
+    // repl_events to write to, so the event reaches the log and the
+    // notification command only.
+    ctx_.record(nullptr, "repmgrd_crash_reported", out.ok, out.reason);
+    return out;
 }
 
 std::vector<ActionOutcome> Effects::run(const Snapshot& s, const Step& step) {

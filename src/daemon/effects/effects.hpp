@@ -16,7 +16,19 @@ struct PromoteParams {
     FailoverTerm term;
     std::optional<int> take_over_from;  // the holder of an expired claim to take over
     std::string why;                    // the election's sentence
+    FailoverTimes times;                // the episode so far, for the promotion's timeline
 };
+
+// The promotion's own milestones (wall clock), after the episode's FailoverTimes.
+struct PromotionTimes {
+    std::optional<WallClock::time_point> claim_won;   // the arbiter granted the term
+    std::optional<WallClock::time_point> requested;   // pg_promote() / promote_command started
+    std::optional<WallClock::time_point> writable;    // the server accepts writes
+};
+
+// {"last_contact":<epoch s>,...,"confirmed_by":"crash_report"|"reconnect_attempts"}:
+// the failover's milestones, in the repmgrd_failover_promote event's details.
+std::string failover_timeline_json(const FailoverTimes& episode, const PromotionTimes& promotion);
 
 struct FollowParams {
     int leader = 0;
@@ -52,6 +64,7 @@ private:
                    const std::string& details);
     void write_history(const Snapshot& s);
     void record_upstream(const Snapshot& s, const Action& a);
+    ActionOutcome report_crash(const Snapshot& s, const Action& a);
     // promote.cpp
     ActionOutcome promote(const Snapshot& s, const PromoteParams& p);
     std::optional<std::string> claim_term(const Snapshot& s, Arbiter& arbiter,

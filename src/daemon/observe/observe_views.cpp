@@ -27,10 +27,23 @@ void Observer::observe_local_fence(Snapshot& s, const Memory& memory) {
         if (p.state && !p.state->in_recovery) s.primary_elsewhere = p.node->id;
 }
 
+// Only while a crash report can still shorten the wait: the upstream does
+// not answer and the reconnect attempts are not over.
+void Observer::observe_crash_report(Snapshot& s, const Memory& memory, const Records& r) {
+    bool counting = memory.state == State::Monitoring || memory.state == State::UpstreamLost;
+    if (s.role != NodeRole::Standby || !s.local.reachable || !r.upstream || s.upstream.reachable ||
+        !counting)
+        return;
+    s.crash_report = arbiters_.for_nodes(s.nodes).read_crash_report();
+}
+
 void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records& r) {
+    // A crash report may confirm the failure in this very tick: then the
+    // election needs its view now.
     bool wanted = s.role == NodeRole::Standby && s.local.reachable && r.upstream &&
                   !s.upstream.reachable &&
-                  (memory.state != State::Monitoring || s.tuning.reconnect_attempts <= 1);
+                  (memory.state != State::Monitoring || s.tuning.reconnect_attempts <= 1 ||
+                   (s.crash_report && s.crash_report->node_id == r.upstream->id));
     if (!wanted && memory.state != State::Promoting) return;
     if (!s.local.reachable || !r.upstream) return;
     try {

@@ -7,6 +7,7 @@
 #include "cluster/node_checks.hpp"
 #include "config/conninfo.hpp"
 #include "daemon/observe/probe.hpp"
+#include "pg/datadir.hpp"
 
 namespace repmgr::repmgrd {
 namespace {
@@ -49,6 +50,8 @@ void Observer::observe_local(Snapshot& s, const Memory& memory, Records& r) {
             if (s.role == NodeRole::Primary) {
                 s.expected_standbys = registered_standbys_of(*c, s.node_id, true);
                 s.attached_standbys = read_attached_standbys(*c);
+                // Learnt while it runs: a crash report must name it.
+                if (!pos.in_recovery) s.local_timeline = primary_timeline(*c);
             }
             s.local.reachable = true;
             s.local.in_recovery = pos.in_recovery;
@@ -58,6 +61,15 @@ void Observer::observe_local(Snapshot& s, const Memory& memory, Records& r) {
         }
     } else {
         s.local.error = links_.local.error();
+    }
+    if (!s.local.reachable && s.role == NodeRole::Primary && !ctx_.config.data_directory.empty()) {
+        // A pid check, not a timeout: a frozen postmaster is still there.
+        switch (postmaster_state(ctx_.config.data_directory)) {
+            case PostmasterState::Running: s.local_postmaster = LocalPostmaster::Running; break;
+            case PostmasterState::Stopped: s.local_postmaster = LocalPostmaster::Stopped; break;
+            case PostmasterState::Crashed: s.local_postmaster = LocalPostmaster::Crashed; break;
+            case PostmasterState::Unknown: break;
+        }
     }
     if (const NodeRecord* p = active_primary(s.nodes)) r.primary = *p;
     const NodeRecord* me = find_node(s.nodes, s.node_id);
@@ -194,6 +206,7 @@ void Observer::observe_streaming_source(Snapshot& s, const Memory& memory, const
 Snapshot Observer::observe(const Memory& memory, const Tuning& tuning) {
     Snapshot s;
     s.at = Clock::now();
+    s.wall = WallClock::now();
     s.node_id = ctx_.config.node_id;
     s.tuning = tuning;
     Records r;
@@ -202,6 +215,7 @@ Snapshot Observer::observe(const Memory& memory, const Tuning& tuning) {
     observe_primary(s, memory, r);
     observe_streaming_source(s, memory, r);
     observe_local_fence(s, memory);
+    observe_crash_report(s, memory, r);
     observe_failover(s, memory, r);
     observe_primary_peers(s);
     return s;

@@ -33,6 +33,7 @@ private:
     void find_primary_for_witness(const Snapshot& s, const Records& r);
     // observe_views.cpp: what failover and fencing need to see
     void observe_local_fence(Snapshot& s, const Memory& memory);
+    void observe_crash_report(Snapshot& s, const Memory& memory, const Records& r);
     void observe_failover(Snapshot& s, const Memory& memory, const Records& r);
     void observe_primary_peers(Snapshot& s);
 
