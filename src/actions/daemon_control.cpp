@@ -75,12 +75,6 @@ std::string repmgrd_binary() {
     return "repmgrd";
 }
 
-std::string shown(const std::vector<std::string>& argv) {
-    std::string out;
-    for (const auto& a : argv) out += (out.empty() ? "" : " ") + shell_quote(a);
-    return out;
-}
-
 // The command line daemon start runs.
 std::string start_command(const Context& ctx) {
     if (!ctx.config.repmgrd_service_start_command.empty())
@@ -95,7 +89,7 @@ std::string start_command(const Context& ctx) {
         argv.push_back("-p");
         argv.push_back(std::filesystem::absolute(ctx.config.repmgrd_pid_file).string());
     }
-    return shown(argv);
+    return shown_command(argv);
 }
 
 template <typename Pred>

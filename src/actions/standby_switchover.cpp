@@ -12,6 +12,7 @@
 #include "actions/role_change.hpp"
 #include "actions/switchover_checks.hpp"
 #include "cluster/replication.hpp"
+#include "util/process.hpp"
 #include "util/text.hpp"
 
 namespace repmgr {
@@ -140,7 +141,7 @@ private:
                                       ctx_.config.node_id, old_.id);
         ctx_.record(&c_.local, "standby_switchover", false, msg, old_.id);
         fail(ExitCode::SwitchoverIncomplete, msg, trim_trailing(rejoined.output),
-             fmt::format("run on host \"{}\": {}", remote_.shell().host(), shown(c_.rejoin_argv)));
+             fmt::format("run on host \"{}\": {}", remote_.shell().host(), shown_command(c_.rejoin_argv)));
     }
 
     void record_switchover() {

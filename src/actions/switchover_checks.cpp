@@ -10,19 +10,9 @@
 #include "cluster/replication.hpp"
 #include "config/conninfo.hpp"
 #include "pg/control.hpp"
+#include "util/process.hpp"
 
 namespace repmgr {
-
-std::string shown(const std::vector<std::string>& argv) {
-    std::string out;
-    for (const auto& a : argv) {
-        bool plain = !a.empty() && a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-                                                       "qrstuvwxyz0123456789_/.,:=+@%-") ==
-                                       std::string::npos;
-        out += (out.empty() ? "" : " ") + (plain ? a : shell_quote(a));
-    }
-    return out;
-}
 
 RemotePrimary::RemotePrimary(Context& ctx, NodeRecord node, std::string data_directory)
     : ctx_(ctx),
@@ -33,7 +23,7 @@ RemotePrimary::RemotePrimary(Context& ctx, NodeRecord node, std::string data_dir
 
 std::string RemotePrimary::stop_command() const {
     if (!ctx_.config.service_stop_command.empty()) return ctx_.config.service_stop_command;
-    return shown({pg_binary_path(ctx_.config, "pg_ctl"), "-D", data_directory_, "-m", "fast", "-w",
+    return shown_command({pg_binary_path(ctx_.config, "pg_ctl"), "-D", data_directory_, "-m", "fast", "-w",
                   "-t", std::to_string(ctx_.config.shutdown_check_timeout), "stop"});
 }
 
@@ -41,7 +31,7 @@ std::string RemotePrimary::start_command() const {
     if (!ctx_.config.service_start_command.empty()) return ctx_.config.service_start_command;
     std::string log_dir = data_directory_ + "/log";
     return "mkdir -p " + shell_quote(log_dir) + " && " +
-           shown({pg_binary_path(ctx_.config, "pg_ctl"), "-D", data_directory_, "-w", "-l",
+           shown_command({pg_binary_path(ctx_.config, "pg_ctl"), "-D", data_directory_, "-w", "-l",
                   log_dir + "/startup.log", "start"});
 }
 
@@ -187,7 +177,7 @@ SwitchoverChecked check_switchover(Context& ctx) {
     f.old_primary = summary(old);
     f.old_host = c.remote->shell().host();
     f.stop_command = c.remote->stop_command();
-    f.rejoin_command = shown(c.rejoin_argv);
+    f.rejoin_command = shown_command(c.rejoin_argv);
     f.catchup_timeout = ctx.config.standby_catchup_timeout;
     f.pause_daemons = daemon_table_exists(primary_conn);
     f.siblings_follow = ctx.opts.siblings_follow;

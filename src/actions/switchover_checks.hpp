@@ -16,10 +16,6 @@
 
 namespace repmgr {
 
-// A command line for the remote shell and for humans: words quoted only when
-// the shell would otherwise read them differently.
-std::string shown(const std::vector<std::string>& argv);
-
 // The old primary, as seen over ssh on its host.
 class RemotePrimary {
 public:

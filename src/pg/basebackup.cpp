@@ -17,12 +17,6 @@ bool picks_wal_method(const std::vector<std::string>& words) {
     return false;
 }
 
-std::string shown(const std::vector<std::string>& argv) {
-    std::string out;
-    for (const auto& a : argv) out += (out.empty() ? "" : " ") + shell_quote(a);
-    return out;
-}
-
 }  // namespace
 
 void run_basebackup(const BasebackupRequest& r, Logger& log) {
@@ -48,7 +42,7 @@ void run_basebackup(const BasebackupRequest& r, Logger& log) {
     }
     argv.insert(argv.end(), extra.begin(), extra.end());
 
-    log.info("running \"{}\"", shown(argv));
+    log.info("running \"{}\"", shown_command(argv));
     // On a terminal pg_basebackup talks to the user directly (its progress
     // bar); otherwise we keep its output and show it only when it failed.
     RunOptions options{.capture = !r.show_progress};

@@ -11,21 +11,6 @@
 #include "util/process.hpp"
 
 namespace repmgr {
-namespace {
-
-// As a user would type it: words of plain characters unquoted.
-std::string shown_command(const std::vector<std::string>& argv) {
-    std::string out;
-    for (const auto& a : argv) {
-        bool plain = !a.empty() && a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-                                                       "qrstuvwxyz0123456789_/.,:=+@%-") ==
-                                       std::string::npos;
-        out += (out.empty() ? "" : " ") + (plain ? a : shell_quote(a));
-    }
-    return out;
-}
-
-}  // namespace
 
 ServerControl::ServerControl(const Config& config, Logger& log, std::string data_directory)
     : config_(config), log_(log), data_directory_(std::move(data_directory)) {}

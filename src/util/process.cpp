@@ -231,6 +231,17 @@ std::string shell_quote(const std::string& value) {
     return out + "'";
 }
 
+std::string shown_command(const std::vector<std::string>& argv) {
+    std::string out;
+    for (const auto& a : argv) {
+        bool plain = !a.empty() && a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                                                       "qrstuvwxyz0123456789_/.,:=+@%-") ==
+                                       std::string::npos;
+        out += (out.empty() ? "" : " ") + (plain ? a : shell_quote(a));
+    }
+    return out;
+}
+
 std::vector<std::string> split_words(const std::string& text) {
     std::vector<std::string> words;
     std::string current;

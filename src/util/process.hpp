@@ -68,6 +68,10 @@ std::string describe_exit(const ProcessResult& r);
 // Single-quotes a value for /bin/sh so that it is always one literal word.
 std::string shell_quote(const std::string& value);
 
+// An argv as a user would type it into /bin/sh: words of plain characters
+// unquoted, every other word shell_quote()d (run by sh, it is the same argv).
+std::string shown_command(const std::vector<std::string>& argv);
+
 // Splits an option string such as pg_basebackup_options into words, honouring
 // single and double quotes the way a shell would (no expansion).
 std::vector<std::string> split_words(const std::string& text);

@@ -72,3 +72,10 @@ TEST(Process, StdinIsDevNull) {
 
 }  // namespace
 }  // namespace repmgr
+
+TEST(Process, ShownCommandQuotesOnlyWhatTheShellWouldReadDifferently) {
+    EXPECT_EQ(repmgr::shown_command({"/usr/bin/pg_ctl", "-D", "/data/node 2", "-m", "fast", "-o", "", "it's"}),
+              "/usr/bin/pg_ctl -D '/data/node 2' -m fast -o '' 'it'\\''s'");
+    auto words = repmgr::split_words(repmgr::shown_command({"a b", "$(x)", "plain", "c'd"}));
+    EXPECT_EQ(words, (std::vector<std::string>{"a b", "$(x)", "plain", "c'd"}));
+}
