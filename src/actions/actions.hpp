@@ -40,5 +40,7 @@ int run_witness_unregister(Context& ctx);
 int run_cluster_show(Context& ctx);
 int run_cluster_event(Context& ctx);
 int run_cluster_cleanup(Context& ctx);
+// cluster_import.cpp
+int run_cluster_import_repmgr5(Context& ctx);
 
 }  // namespace repmgr

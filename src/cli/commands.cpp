@@ -68,6 +68,9 @@ constexpr CommandSpec kCommands[] = {
      run_cluster_event},
     {"cluster", "cleanup", "prune monitoring history", "[-k/--keep-history=DAYS]",
      run_cluster_cleanup},
+    {"cluster", "import-repmgr5",
+     "register every node of a live repmgr 5 cluster from repmgr 5's own records",
+     "[-h HOST -p PORT -U USER -d DB] [-F/--force] [--dry-run]", run_cluster_import_repmgr5},
 };
 
 // "standby, witness, ..." or "clone, follow, ...": the words valid after `group` ("" = top level).
