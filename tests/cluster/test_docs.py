@@ -16,7 +16,8 @@ def test_every_command_has_help(harness):
     for group, verb in [("primary", "register"), ("standby", "clone"), ("standby", "register"),
                         ("standby", "promote"), ("standby", "follow"), ("standby", "switchover"),
                         ("witness", "register"), ("node", "rejoin"), ("cluster", "show"),
-                        ("cluster", "event"), ("daemon", "status")]:
+                        ("cluster", "event"), ("cluster", "import-repmgr5"),
+                        ("daemon", "status")]:
         r = harness.repmgr(group, verb, "--help")
         assert r.returncode == 0, (group, verb, r.stderr)
         assert f"repmgr [-f repmgr.conf] [OPTIONS] {group} {verb}" in r.stdout

@@ -80,8 +80,9 @@ class Writer:
         self.conn.close()
 
     def longest_gap(self, start, end):
+        """(seconds, when it began) of the longest wait between two commits."""
         times = [c for c in self.commits if start <= c <= end]
-        return max((b - a for a, b in zip(times, times[1:])), default=None)
+        return max(((b - a, a) for a, b in zip(times, times[1:])), default=(0.0, start))
 
 
 def our_repmgrd_env(harness):
@@ -95,10 +96,14 @@ def test_live_repmgr5_cluster_moves_without_downtime_then_fails_over(harness):
     nodes = [primary] + standbys
     before = {n.name: postmaster_identity(n) for n in nodes}
     writer = Writer(primary)
-    wait_until(lambda: len(writer.commits) > 10, timeout=10, what="the writer to commit")
+    idle_start = time.monotonic()
+    wait_until(lambda: writer.count_after(idle_start + 2) > 10, timeout=15,
+               what="the writer to commit")
     move_start = time.monotonic()
+    steps = []  # (step, when it began), to tell in which step the longest gap fell
 
     # Step 1: the import, dry run, on the primary with its repmgr 5 repmgr.conf.
+    steps.append(("1 dry run", time.monotonic()))
     r = harness.repmgr("cluster", "import-repmgr5", "--dry-run", conf=primary.conf)
     assert r.returncode == 0, r.stderr
     for i in (1, 2, 3):
@@ -107,12 +112,14 @@ def test_live_repmgr5_cluster_moves_without_downtime_then_fails_over(harness):
     assert not has_our_schema(primary)
 
     # Step 2: the import.
+    steps.append(("2 import", time.monotonic()))
     r = harness.repmgr("cluster", "import-repmgr5", conf=primary.conf)
     assert r.returncode == 0, r.stderr
     assert our_nodes(primary) == as_ours(repmgr5.nodes(primary))
     assert import_events(primary) == 1
 
     # Step 3: every node's view, with our binary and its unchanged repmgr.conf.
+    steps.append(("3 cluster show", time.monotonic()))
     for n in nodes:
         wait_until(lambda n=n: has_our_schema(n), timeout=10, what=f"our metadata on {n.name}")
         r = harness.repmgr("cluster", "show", conf=n.conf)
@@ -120,20 +127,25 @@ def test_live_repmgr5_cluster_moves_without_downtime_then_fails_over(harness):
         assert r.stdout.count("* running") == 3, r.stdout
 
     # Step 4: stop repmgr 5's repmgrd on every node, then step 5: start ours on every node.
+    steps.append(("4-5 repmgrd 5 stopped, ours started", time.monotonic()))
+    unmanaged_from = time.monotonic()
     for d in daemons5.values():
         d.stop()
     ours = {n.name: harness.start_repmgrd(n, env=our_repmgrd_env(harness)) for n in nodes}
+    unmanaged = time.monotonic() - unmanaged_from
     for s in standbys:
         wait_until(lambda s=s: "standby is running; upstream node 1 answers" in
                    repmgr5.Repmgrd5(s).log(), timeout=30, what=f"our repmgrd on {s.name}")
 
     # Step 6: our repmgrd runs on every node.
+    steps.append(("6 daemon status", time.monotonic()))
     def all_running():
         r = harness.repmgr("daemon", "status", "--json", conf=primary.conf)
         return r.returncode == 0 and all(v["running"] for v in json.loads(r.stdout))
     wait_until(all_running, timeout=30, what="repmgrd running on every node")
 
     # Step 7: repmgr 5's extension dropped; the library stays preloaded until a restart.
+    steps.append(("7 DROP EXTENSION", time.monotonic()))
     primary.sql("DROP EXTENSION repmgr CASCADE", dbname="repmgr")
     r = harness.repmgr("cluster", "show", conf=standbys[1].conf)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -142,9 +154,14 @@ def test_live_repmgr5_cluster_moves_without_downtime_then_fails_over(harness):
     wait_until(lambda: writer.count_after(move_end) > 10, timeout=10,
                what="the writer to commit after the move")
     writer.stop()
-    gap = writer.longest_gap(move_start, move_end)
-    print(f"longest gap between two commits on the primary during the move: {gap:.3f} s "
-          f"({len(writer.commits)} commits in all)")
+    gap, began = writer.longest_gap(move_start, move_end)
+    step = [name for name, t in steps if t <= began][-1:] or ["1 dry run"]
+    idle_gap, _ = writer.longest_gap(idle_start, move_start)
+    print(f"longest wait between two commits on the primary: {gap:.3f} s during the move "
+          f"(in step {step[0]}), {idle_gap:.3f} s in the {move_start - idle_start:.1f} s before "
+          f"it; {writer.count_after(move_start) - writer.count_after(move_end)} commits in "
+          f"the {move_end - move_start:.1f} s of the move; {unmanaged:.2f} s from stopping the "
+          "first repmgrd 5 to starting the last of ours")
     assert writer.errors == [], writer.errors
     assert writer.count_after(move_start) - writer.count_after(move_end) > 10
     # No server was restarted or re-cloned: same postmasters, same start times.

@@ -10,4 +10,6 @@ a test module imports it as `from pylib.harness import PgNode`.
 - clusters: the primary + 2 standbys + witness cluster with repmgrd, and the
             writable sampler
 - notify:   a recording event_notification_command
-- net, sshd: a TCP black hole and a private sshd on loopback"""
+- net, sshd: a TCP black hole and a private sshd on loopback
+- repmgr5:  a live repmgr 5.3 cluster built by repmgr 5 itself (Debian's
+            postgresql-15-repmgr), for the move-over tests"""
