@@ -13,6 +13,7 @@
 #include "actions/actions.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/repmgr5.hpp"
+#include "cluster/witness.hpp"
 
 namespace repmgr {
 namespace {
@@ -163,6 +164,55 @@ void warn_running_repmgrd5(Context& ctx, const std::vector<Repmgr5Node>& nodes) 
                  "never manage one cluster");
 }
 
+// Whether the witness's server holds our metadata with the primary's records
+// (repmgrd on the witness needs it to start; `witness register` does the same
+// copy). The primary's connection uses the metadata schema.
+bool witness_copy_current(Connection& primary, Connection& witness, const std::string& schema) {
+    if (!metadata_schema_exists(witness, schema)) return false;
+    witness.set_search_path(schema);
+    std::vector<NodeRecord> ours = NodeRepository(primary).all();
+    std::vector<NodeRecord> theirs = NodeRepository(witness).all();
+    if (ours.size() != theirs.size()) return false;
+    for (size_t i = 0; i < ours.size(); ++i)
+        if (!ours[i].same_registration(theirs[i])) return false;
+    return true;
+}
+
+// A witness is not a replica: its copy of the metadata is written by us, as
+// `witness register` would. Returns the ids of the witnesses brought up to date
+// (or, in a dry run, that would be).
+std::vector<int> sync_witnesses(Context& ctx, Connection& primary, const std::string& schema,
+                                const std::vector<NodeRecord>& records, bool primary_has_schema) {
+    std::vector<int> synced;
+    for (const auto& w : records) {
+        if (w.type != NodeType::Witness || !w.active) continue;
+        try {
+            Connection conn = Connection::open(w.conninfo, 5);
+            if (primary_has_schema && witness_copy_current(primary, conn, schema)) continue;
+            if (ctx.opts.dry_run) {
+                ctx.log.notice("[dry run] would copy our metadata to witness node {} (\"{}\")",
+                               w.id, w.name);
+            } else {
+                Transaction tx(conn);
+                install_metadata_schema(conn, schema);
+                tx.commit();
+                int copied = copy_node_records(primary, conn);
+                ctx.log.notice("{} node record(s) copied to witness node {} (\"{}\")", copied,
+                               w.id, w.name);
+            }
+            synced.push_back(w.id);
+        } catch (const DbError& e) {
+            ctx.log.warning("witness node {} (\"{}\") did not get our metadata: {}", w.id, w.name,
+                            e.what());
+            ctx.log.hint(fmt::format("run \"repmgr cluster import-repmgr5\" again once it is "
+                                     "reachable, or \"repmgr witness register -F -h <primary>\" "
+                                     "on node {}",
+                                     w.id));
+        }
+    }
+    return synced;
+}
+
 }  // namespace
 
 int run_cluster_import_repmgr5(Context& ctx) {
@@ -185,9 +235,17 @@ int run_cluster_import_repmgr5(Context& ctx) {
     }
     warn_running_repmgrd5(ctx, primary.nodes);
     if (plan.add.empty() && plan.replace.empty() && !plan.demote) {
-        ctx.log.notice("all {} node(s) of the repmgr 5 cluster are already registered in cluster "
-                       "\"{}\"; nothing to do",
-                       plan.unchanged.size(), ctx.config.cluster);
+        std::vector<int> synced = sync_witnesses(ctx, primary.conn, schema, records, true);
+        if (synced.empty()) {
+            ctx.log.notice("all {} node(s) of the repmgr 5 cluster are already registered in "
+                           "cluster \"{}\"; nothing to do",
+                           plan.unchanged.size(), ctx.config.cluster);
+        } else if (!ctx.opts.dry_run) {
+            ctx.record(&primary.conn, "cluster_import_repmgr5", true,
+                       fmt::format("all {} node(s) already registered; metadata copied to "
+                                   "witness node(s) {}",
+                                   plan.unchanged.size(), fmt::join(synced, ", ")));
+        }
         return 0;
     }
     std::string_view verb = ctx.opts.dry_run ? "[dry run] would register" : "registering";
@@ -197,7 +255,10 @@ int run_cluster_import_repmgr5(Context& ctx) {
     if (plan.demote)
         ctx.log.notice("{} node {} as inactive (-F/--force: repmgr 5 does not list it)",
                        ctx.opts.dry_run ? "[dry run] would mark" : "marking", plan.demote->id);
-    if (ctx.opts.dry_run) return 0;
+    if (ctx.opts.dry_run) {
+        sync_witnesses(ctx, primary.conn, schema, records, false);
+        return 0;
+    }
 
     {
         Transaction tx(primary.conn);
@@ -214,6 +275,9 @@ int run_cluster_import_repmgr5(Context& ctx) {
     std::string details = fmt::format(
         "{} node(s) registered from repmgr 5's records (ids {}), {} already registered",
         ids.size(), fmt::join(ids, ", "), plan.unchanged.size());
+    std::vector<int> synced = sync_witnesses(ctx, primary.conn, schema, records, true);
+    if (!synced.empty())
+        details += fmt::format("; metadata copied to witness node(s) {}", fmt::join(synced, ", "));
     ctx.record(&primary.conn, "cluster_import_repmgr5", true, details);
     ctx.log.notice("{} in cluster \"{}\"", details, ctx.config.cluster);
     ctx.log.hint("check with \"repmgr cluster show\"; then stop repmgr 5's repmgrd on every node "

@@ -128,14 +128,7 @@ def test_live_repmgr5_cluster_moves_without_downtime_then_fails_over(harness):
 
     # Step 4: stop repmgr 5's repmgrd on every node, then step 5: start ours on every node.
     steps.append(("4-5 repmgrd 5 stopped, ours started", time.monotonic()))
-    unmanaged_from = time.monotonic()
-    for d in daemons5.values():
-        d.stop()
-    ours = {n.name: harness.start_repmgrd(n, env=our_repmgrd_env(harness)) for n in nodes}
-    unmanaged = time.monotonic() - unmanaged_from
-    for s in standbys:
-        wait_until(lambda s=s: "standby is running; upstream node 1 answers" in
-                   repmgr5.Repmgrd5(s).log(), timeout=30, what=f"our repmgrd on {s.name}")
+    ours, unmanaged = hand_over_daemons(harness, nodes, standbys, daemons5)
 
     # Step 6: our repmgrd runs on every node.
     steps.append(("6 daemon status", time.monotonic()))
@@ -168,7 +161,27 @@ def test_live_repmgr5_cluster_moves_without_downtime_then_fails_over(harness):
     assert {n.name: postmaster_identity(n) for n in nodes} == before
     assert all(d.alive() for d in ours.values())
 
-    # Our repmgrd fails over: one standby becomes primary, the other follows it.
+    fails_over(primary, standbys)
+
+
+def hand_over_daemons(harness, nodes, standbys, daemons5):
+    """Steps 4 and 5: repmgr 5's repmgrd stopped on every node, then ours
+    started on every node. Returns ours and the seconds in between."""
+    unmanaged_from = time.monotonic()
+    for d in daemons5.values():
+        d.stop()
+    ours = {n.name: harness.start_repmgrd(n, env=our_repmgrd_env(harness)) for n in nodes}
+    unmanaged = time.monotonic() - unmanaged_from
+    for s in standbys:
+        # repmgr.conf's log_file: our repmgrd logs where repmgr 5's did
+        wait_until(lambda s=s: "standby is running; upstream node 1 answers" in
+                   repmgr5.Repmgrd5(s).log(), timeout=30, what=f"our repmgrd on {s.name}")
+    return ours, unmanaged
+
+
+def fails_over(primary, standbys):
+    """Our repmgrd fails over: one standby becomes primary, the other follows
+    it, and our metadata says so. Returns the new primary."""
     primary.kill9()
     new = wait_until(lambda: next((s for s in standbys if writable(s)), None), timeout=60,
                      what="a standby to be promoted")
@@ -184,6 +197,7 @@ def test_live_repmgr5_cluster_moves_without_downtime_then_fails_over(harness):
                what="the follower's upstream recorded")
     assert new.sql_one(f"SELECT count(*) FROM {SCHEMA}.repl_events WHERE "
                        "event = 'repmgrd_failover_promote' AND successful", dbname="repmgr") == 1
+    return new
 
 
 def test_import_is_idempotent_and_never_overwrites_newer_records_unforced(harness):
@@ -233,3 +247,34 @@ def test_import_is_idempotent_and_never_overwrites_newer_records_unforced(harnes
     r = harness.repmgr("cluster", "import-repmgr5", conf=primary.conf)
     assert r.returncode == 1
     assert "no repmgr 5 metadata (table repmgr.nodes) on this server" in r.stderr, r.stderr
+
+
+def test_witness_gets_our_metadata_and_arbitrates_the_failover(harness):
+    primary, standbys, daemons5 = repmgr5.build_cluster(harness, witness=True)
+    witness = harness.nodes[-1]
+
+    r = harness.repmgr("cluster", "import-repmgr5", "--dry-run", conf=primary.conf)
+    assert r.returncode == 0, r.stderr
+    assert 'would copy our metadata to witness node 4 ("witness")' in r.stderr, r.stderr
+    assert not has_our_schema(witness)
+    r = harness.repmgr("cluster", "import-repmgr5", conf=primary.conf)
+    assert r.returncode == 0, r.stderr
+    assert "metadata copied to witness node(s) 4" in r.stderr, r.stderr
+    assert our_nodes(witness) == our_nodes(primary) == as_ours(repmgr5.nodes(primary))
+
+    # A witness that missed the first run (here: its copy dropped) gets it from a re-run.
+    witness.sql(f"DROP SCHEMA {SCHEMA} CASCADE", dbname="repmgr")
+    r = harness.repmgr("cluster", "import-repmgr5", conf=standbys[0].conf)
+    assert r.returncode == 0, r.stderr
+    assert our_nodes(witness) == our_nodes(primary)
+    assert import_events(primary) == 2
+    r = harness.repmgr("cluster", "import-repmgr5", conf=witness.conf)
+    assert r.returncode == 0, r.stderr
+    assert "nothing to do" in r.stderr, r.stderr
+    assert import_events(primary) == 2
+
+    hand_over_daemons(harness, [primary] + standbys + [witness], standbys, daemons5)
+    new = fails_over(primary, standbys)
+    # The failover was claimed on the witness, as our repmgrd does with one registered.
+    assert witness.sql_one(f"SELECT winner_node_id FROM {SCHEMA}.repl_failover_claim "
+                           "WHERE failed_primary_id = 1", dbname="repmgr") == int(new.name[-1])

@@ -97,10 +97,12 @@ class Repmgrd5:
             return self.proc.wait(timeout=10)
 
 
-def build_cluster(harness, priorities=(100, 50), location="dc1"):
+def build_cluster(harness, priorities=(100, 50), location="dc1", witness=False):
     """Primary node1 and standbys node2, node3 (priorities as given), built
-    and registered by repmgr 5, with repmgr 5's repmgrd monitoring each.
-    Returns (primary, [standbys], {name: Repmgrd5})."""
+    and registered by repmgr 5, with repmgr 5's repmgrd monitoring each; with
+    `witness`, also a witness (id 4, its own instance) registered by repmgr 5.
+    Returns (primary, [standbys], {name: Repmgrd5}); the witness is
+    harness.nodes[-1] and its daemon daemons["witness"]."""
     primary = harness.node("node1").init_from_template()
     preload_extension(primary)
     primary.start()
@@ -117,12 +119,21 @@ def build_cluster(harness, priorities=(100, 50), location="dc1"):
         s.start()
         repmgr5(s, "standby", "register")
         standbys.append(s)
+    members = [primary] + standbys
+    if witness:
+        w = harness.node("witness").init_fresh()
+        preload_extension(w)
+        w.start()
+        w.create_repmgr_user()
+        write_conf(w, 4, location=location)
+        repmgr5(w, *primary.conn_args(), "witness", "register")
+        members.append(w)
     daemons = {}
-    for n in [primary] + standbys:
+    for n in members:
         d = Repmgrd5(n).start()
         harness.daemons.append(d)
         daemons[n.name] = d
-    for n in [primary] + standbys:
+    for n in members:
         wait_until(lambda n=n: "monitoring" in daemons[n.name].log() or not daemons[n.name].alive(),
                    timeout=30, what=f"repmgrd 5 on {n.name} monitoring")
         assert daemons[n.name].alive(), daemons[n.name].log()
