@@ -16,6 +16,7 @@
 
 #include "config/client_allow.hpp"
 #include "config/conninfo.hpp"
+#include "config/repmgr5_settings.hpp"
 #include "config/settings.hpp"
 #include "util/error.hpp"
 #include "util/mask.hpp"
@@ -149,6 +150,11 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
         }
         const SettingDescriptor* d = find_setting(line.key);
         if (!d) {
+            if (auto note = repmgr5_setting_note(line.key)) {
+                loaded.warnings.push_back(fmt::format("{}: repmgr 5 setting \"{}\" ignored: {}",
+                                                      where, line.key, *note));
+                continue;
+            }
             std::string warning = fmt::format("{}: unknown setting \"{}\" ignored", where, line.key);
             if (auto near = closest_setting(line.key))
                 warning += fmt::format(" (did you mean \"{}\"?)", *near);

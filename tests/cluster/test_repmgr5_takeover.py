@@ -117,6 +117,7 @@ def test_live_repmgr5_cluster_moves_without_downtime_then_fails_over(harness):
     assert r.returncode == 0, r.stderr
     assert our_nodes(primary) == as_ours(repmgr5.nodes(primary))
     assert import_events(primary) == 1
+    assert " setting \"" not in r.stderr, "every key of this repmgr 5 repmgr.conf is ours too"
 
     # Step 3: every node's view, with our binary and its unchanged repmgr.conf.
     steps.append(("3 cluster show", time.monotonic()))

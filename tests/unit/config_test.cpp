@@ -221,6 +221,19 @@ TEST(ConfigWarnings, UnknownKeySuggestsTheSettingItIsATypoOf) {
     EXPECT_EQ(closest_setting("nd"), std::nullopt) << "short keys need a closer match";
 }
 
+TEST(ConfigWarnings, Repmgr5KeysWithoutEffectSayWhy) {
+    LoadedConfig loaded = parse("node_id=1\nconnection_check_type='ping'\n"
+                                "failover_validation_command='/bin/true'\n");
+    ASSERT_EQ(loaded.warnings.size(), 2u);
+    EXPECT_TRUE(contains(loaded.warnings[0],
+                         "/etc/repmgr.conf:2: repmgr 5 setting \"connection_check_type\" ignored: "
+                         "repmgrd keeps its connections open"))
+        << loaded.warnings[0];
+    EXPECT_TRUE(contains(loaded.warnings[1], "\"failover_validation_command\" ignored: not "
+                                             "implemented by this version"))
+        << loaded.warnings[1];
+}
+
 TEST(ConfigAliases, Repmgr5SpellingsAreAccepted) {
     Config c = parse("node_id=7\nlog_level=INFO\nupstream_node_id=3\npgdata='/data'\n"
                      "primary_response_timeout=9\nlog_facility=LOCAL0\nlog_file='/tmp/r.log'\n"
