@@ -102,3 +102,17 @@ def test_frozen_primary_is_not_reported_and_not_failed_over_with_defaults(harnes
     assert not writable(s2) and not writable(s3)
     for name in ("node2", "node3"):
         assert "repmgrd_failover_promote" not in daemons[name].log()
+
+
+@pytest.mark.slow
+def test_without_a_witness_the_crash_is_said_once_and_the_failover_happens(harness):
+    """Nowhere to report: the primary's repmgrd says so once (not a failure
+    repeated every tick, and no 'reported on the none'), and the standbys
+    fail over by their reconnect attempts."""
+    primary, (s2, s3), _, daemons = make_cluster(harness, witness=False)
+    primary.kill9()
+    wait_until(lambda: writable(s2) or writable(s3), timeout=60, what="a standby to promote")
+    time.sleep(3)  # several ticks of the old primary's repmgrd
+    log = daemons["node1"].log()
+    assert log.count("no witness is registered, so the crash is not reported") == 1, log
+    assert "on the none" not in log and REPORTED not in log, log

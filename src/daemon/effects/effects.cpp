@@ -119,6 +119,18 @@ void Effects::run_action(const Snapshot& s, const Step& step, const Action& a,
 
 ActionOutcome Effects::report_crash(const Snapshot& s, const Action& a) {
     Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
+    if (!arbiter.required()) {
+        // Nowhere to write (the standbys' metadata are read-only replicas):
+        // not a failure to retry every tick, and no event, as nothing was
+        // reported.
+        ActionOutcome none{ActionOutcome::Kind::CrashReport, true, s.node_id, {}};
+        none.reason = fmt::format("the postmaster of node {} is gone; no witness is registered, "
+                                  "so the crash is not reported: the standbys confirm the "
+                                  "failure by their reconnect attempts",
+                                  s.node_id);
+        ctx_.log.notice("{}", none.reason);
+        return none;
+    }
     ArbiterAnswer answer = arbiter.report_crash(a.term, s.node_id);
     ActionOutcome out{ActionOutcome::Kind::CrashReport, answer.granted(), s.node_id, {}};
     if (out.ok) {
