@@ -40,5 +40,8 @@ int run_witness_unregister(Context& ctx);
 int run_cluster_show(Context& ctx);
 int run_cluster_event(Context& ctx);
 int run_cluster_cleanup(Context& ctx);
+// cluster_matrix.cpp
+int run_cluster_matrix(Context& ctx);
+int run_cluster_crosscheck(Context& ctx);
 
 }  // namespace repmgr
