@@ -25,7 +25,9 @@ constexpr CommandSpec kCommands[] = {
      "[--node-id=N | --node-name=NAME] [--dry-run]", run_standby_unregister},
     {"standby", "clone", "clone a standby from the primary (or --upstream-node-id)",
      "-h HOST [-p PORT] -U USER -d DB -D DATADIR [-c] [-r] [-F] [--upstream-node-id=N] "
-     "[--ignore-external-config-files] [--dry-run]",
+     "[--ignore-external-config-files | --copy-external-config-files[=samepath|pgdata]] "
+     "[--replication-conf-only] [--upstream-conninfo=CONNINFO] [--replication-user=USER] "
+     "[--recovery-min-apply-delay=DELAY] [--dry-run]",
      run_standby_clone},
     {"standby", "promote", "promote this standby to primary", "[-F] [--siblings-follow] [--dry-run]",
      run_standby_promote},
@@ -180,6 +182,22 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.add_flag("-r,--rsync-only", o.rsync_only, "clone with rsync instead of pg_basebackup");
     app.add_flag("--ignore-external-config-files", o.ignore_external_config_files,
                  "do not copy configuration files kept outside the data directory");
+    app.add_flag("--replication-conf-only,--recovery-conf-only", o.replication_conf_only,
+                 "standby clone: only write the standby settings into an existing data directory");
+    std::string copy_external;
+    CLI::Option* copy_external_opt =
+        app.add_option("--copy-external-config-files", copy_external,
+                       "standby clone: copy configuration files kept outside the data directory "
+                       "to the same path (samepath, the default) or into it (pgdata)")
+            ->expected(0, 1);
+    app.add_option("--upstream-conninfo", o.upstream_conninfo,
+                   "standby clone: primary_conninfo to write (the upstream need not exist yet)");
+    app.add_option("--replication-user", o.replication_user,
+                   "standby clone: user of the standby's replication connection");
+    std::string apply_delay;
+    CLI::Option* apply_delay_opt = app.add_option(
+        "--recovery-min-apply-delay", apply_delay,
+        "standby clone: recovery_min_apply_delay to write (e.g. 5min; overrides repmgr.conf)");
     app.add_flag("--csv", o.csv, "output as CSV");
     app.add_flag("--json", o.json, "output as JSON");
     app.add_flag("--siblings-follow", o.siblings_follow, "make sibling standbys follow too");
@@ -258,6 +276,9 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
         std::cerr << app.help();
         return 1;
     }
+    if (copy_external_opt->count() > 0)
+        o.copy_external_config_files = copy_external.empty() ? "samepath" : copy_external;
+    if (apply_delay_opt->count() > 0) o.recovery_min_apply_delay = apply_delay;
     if (!config_file.empty()) o.config_file = config_file;
     if (!log_level.empty()) o.log_level = log_level;
     if (!pg_bindir.empty()) o.pg_bindir = pg_bindir;
