@@ -34,7 +34,9 @@ constexpr CommandSpec kCommands[] = {
     {"standby", "follow", "make this standby follow the primary (or --upstream-node-id)",
      "[--upstream-node-id=N] [-w/--wait] [--dry-run]", run_standby_follow},
     {"standby", "switchover", "promote this standby and demote the current primary",
-     "[--siblings-follow] [--dry-run]", run_standby_switchover},
+     "[--siblings-follow] [--always-promote] [--force-rewind] [--repmgrd-no-pause] "
+     "[--repmgrd-force-unpause] [--dry-run]",
+     run_standby_switchover},
     {"witness", "create", "initdb, start and register a witness server (-h: the primary)",
      "-h PRIMARY_HOST [-p PORT] [-U USER] [-d DB] [-D DATADIR] [--dry-run]", run_witness_create},
     {"witness", "register", "register this separate server as the cluster's witness",
@@ -202,6 +204,14 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.add_flag("--json", o.json, "output as JSON");
     app.add_flag("--siblings-follow", o.siblings_follow, "make sibling standbys follow too");
     app.add_flag("--force-rewind", o.force_rewind, "run pg_rewind if the timelines diverged");
+    app.add_flag("--always-promote", o.always_promote,
+                 "standby switchover: promote even when this standby has not replayed everything "
+                 "the primary wrote (what it lacks is lost)");
+    app.add_flag("--repmgrd-no-pause", o.repmgrd_no_pause,
+                 "standby switchover: leave repmgrd running unpaused during the switchover");
+    app.add_flag("--repmgrd-force-unpause", o.repmgrd_force_unpause,
+                 "standby switchover: unpause repmgrd on every node afterwards, also where it was "
+                 "paused before");
     app.add_option("--upstream-node-id", upstream_node_id, "node to clone from / stream from");
     app.add_option("--node-id,--node", node_id, "node the command applies to");
     app.add_option("--node-name", o.node_name, "node the command applies to, by name");
