@@ -67,15 +67,15 @@ constexpr CommandSpec kCommands[] = {
      "[-W/--no-wait] [--dry-run]", run_daemon_stop},
     {"cluster", "show", "show every registered node and its status",
      "[--csv [-t/--terse]] [--json] [--compact]", run_cluster_show},
-    {"cluster", "matrix", "every node's connection to every other node (asks each over ssh)",
-     "[--csv]", run_cluster_matrix},
-    {"cluster", "crosscheck", "cluster matrix run on every node, the views combined",
-     "[--csv]", run_cluster_crosscheck},
     {"cluster", "event", "list recorded events",
      "[--limit=N] [--all] [--event=NAME] [--node-id=N | --node-name=NAME] [--csv] [--json]",
      run_cluster_event},
     {"cluster", "cleanup", "prune monitoring history", "[-k/--keep-history=DAYS]",
      run_cluster_cleanup},
+    {"cluster", "matrix", "every node's connection to every other node (asks each over ssh)",
+     "[--csv]", run_cluster_matrix},
+    {"cluster", "crosscheck", "cluster matrix run on every node, the views combined",
+     "[--csv]", run_cluster_crosscheck},
 };
 
 // "standby, witness, ..." or "clone, follow, ...": the words valid after `group` ("" = top level).
