@@ -1,4 +1,5 @@
 // repmgr cluster matrix | crosscheck: every node's view of every other node
+#include <cctype>
 #include <future>
 #include <iostream>
 
@@ -14,6 +15,13 @@
 
 namespace repmgr {
 namespace {
+
+constexpr int kSshConnectTimeout = 10;  // seconds
+
+bool contains_ci(std::string text, std::string_view word) {
+    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text.find(word) != std::string::npos;
+}
 
 std::string who(const NodeRecord& n) { return fmt::format("node \"{}\" (ID: {})", n.name, n.id); }
 
@@ -63,8 +71,14 @@ std::vector<RemoteRun> run_everywhere(Context& ctx, const std::vector<const Node
                               ctx.config.ssh_timeout);
             std::string command = shown_command(remote_repmgr_argv(ctx.config, *targets[i], args));
             ctx.log.debug("running on {} over ssh: {}", shell.host(), command);
+            std::vector<std::string> argv = shell.ssh_argv(command);
+            // A host that drops packets would hold ssh in connect() for about
+            // two minutes; a status overview should say "unreachable" sooner.
+            // ssh takes the first value given, so one in ssh_options wins.
+            if (!contains_ci(ctx.config.ssh_options, "connecttimeout"))
+                argv.insert(argv.begin() + 1, {"-o", fmt::format("ConnectTimeout={}", kSshConnectTimeout)});
             pending[i] = std::async(std::launch::async,
-                                    [argv = shell.ssh_argv(command), t = ctx.config.ssh_timeout] {
+                                    [argv = std::move(argv), t = ctx.config.ssh_timeout] {
                                         return run_process(argv, RunOptions{.capture = true,
                                                                             .timeout_secs = t,
                                                                             .env = {}});
