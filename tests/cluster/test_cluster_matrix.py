@@ -2,6 +2,9 @@
 node asked in parallel with its own recorded repmgr.conf, repmgr 5's symbols
 and exit codes, a down node reported instead of waited for."""
 
+import os
+import signal
+
 import pytest
 
 from pylib.conf import ssh_extra
@@ -99,3 +102,19 @@ def test_ssh_failure_reported_and_crosscheck_fills_the_gaps(harness, sshd, trio)
     r = harness.repmgr("cluster", "crosscheck", conf=n1.conf, timeout=120)
     assert r.returncode == 0, r.stderr
     assert rows(r.stdout) == {f"node{i}": ["*", "*", "*"] for i in (1, 2, 3)}
+
+
+def test_host_that_never_answers_is_reported_not_waited_for(harness, sshd, trio):
+    n1 = trio[0]
+    # sshd frozen: connections are accepted by the kernel but never greeted,
+    # as with a hung host; ssh_timeout (900 s by default) would wait it out
+    os.kill(sshd.proc.pid, signal.SIGSTOP)
+    try:
+        # (the 120 s bound only stops a hung run: matrix must answer by itself)
+        r = harness.repmgr("cluster", "matrix", conf=n1.conf, timeout=120)
+    finally:
+        os.kill(sshd.proc.pid, signal.SIGCONT)
+    assert r.returncode == 12, r.stderr
+    assert rows(r.stdout) == {"node1": ["*", "*", "*"], "node2": ["?", "?", "?"],
+                              "node3": ["?", "?", "?"]}
+    assert "ssh failed" in r.stderr
