@@ -22,15 +22,19 @@ RemotePrimary::RemotePrimary(Context& ctx, NodeRecord node, std::string data_dir
              ctx.config.ssh_timeout) {}
 
 // As repmgr 5: the old primary's own repmgr stops and starts it, so that its
-// own service_stop_command / service_start_command (or its pg_ctl with its
-// data_directory) is used, never this node's.
+// own service_stop_command / service_start_command (or its pg_ctl) is used,
+// never this node's. -D is the directory the server reported: a seed-style
+// repmgr.conf there has no data_directory for pg_ctl.
 std::string RemotePrimary::stop_command() const {
-    return shown_command(
-        remote_repmgr_argv(ctx_.config, node_, {"node", "service", "--action=stop", "--checkpoint"}));
+    return shown_command(remote_repmgr_argv(
+        ctx_.config, node_,
+        {"-D", data_directory_, "node", "service", "--action=stop", "--checkpoint"}));
 }
 
 std::string RemotePrimary::start_command() const {
-    return shown_command(remote_repmgr_argv(ctx_.config, node_, {"node", "service", "--action=start"}));
+    return shown_command(remote_repmgr_argv(ctx_.config, node_,
+                                            {"-D", data_directory_, "node", "service",
+                                             "--action=start"}));
 }
 
 std::optional<ControlData> RemotePrimary::control_data() const {

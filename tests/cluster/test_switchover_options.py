@@ -78,7 +78,7 @@ def test_remote_stop_daemon_pause_options_and_cascade(harness, sshd):
     r = harness.repmgr("standby", "switchover", "--repmgrd-no-pause", "--dry-run", conf=n2.conf)
     assert r.returncode == 0, r.stderr
     assert "pause repmgrd" not in r.stderr
-    assert "node service --action=stop --checkpoint" in r.stderr
+    assert f"-D {n1.datadir} node service --action=stop --checkpoint" in r.stderr
 
     r = harness.repmgr("standby", "switchover", "--repmgrd-force-unpause", conf=n2.conf)
     assert r.returncode == 0, r.stderr + r.stdout
