@@ -42,5 +42,8 @@ int run_cluster_event(Context& ctx);
 int run_cluster_cleanup(Context& ctx);
 // cluster_import.cpp
 int run_cluster_import_repmgr5(Context& ctx);
+// cluster_matrix.cpp
+int run_cluster_matrix(Context& ctx);
+int run_cluster_crosscheck(Context& ctx);
 
 }  // namespace repmgr

@@ -1,11 +1,15 @@
 #include "actions/clone_checks.hpp"
 
+#include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
 #include "cluster/nodes.hpp"
 #include "config/conninfo.hpp"
+#include "pg/datadir.hpp"
 #include "pg/rsync_clone.hpp"
 #include "pg/standby_config.hpp"
 
@@ -124,6 +128,14 @@ void check_slot(Context& ctx, ClonePlan& plan) {
         fail(ExitCode::BadConfig, "use_replication_slots needs this node's id", {},
              "set \"node\" in repmgr.conf (the slot is named repmgr_slot_<node>)");
     std::string slot = fmt::format("repmgr_slot_{}", ctx.config.node_id);
+    if (!plan.create_slot) {
+        plan.slot_name = slot;
+        ctx.log.warning("replication slot \"{}\" is not created: --upstream-conninfo names an "
+                        "upstream this command does not connect to", slot);
+        ctx.log.hint(fmt::format("create it there before starting the standby: SELECT "
+                                 "pg_create_physical_replication_slot('{}', true);", slot));
+        return;
+    }
     Connection& upstream = plan.upstream_conn ? *plan.upstream_conn : *plan.source_conn;
     ServerFacts f = plan.upstream_conn ? read_server_facts(upstream) : plan.source;
     if (auto state = replication_slot_state(upstream, slot)) {
@@ -180,7 +192,8 @@ void read_external_files(Context& ctx, ClonePlan& plan, ExitCode copy_error) {
                                   : setting == "hba_file"  ? f.hba_file
                                                            : f.ident_file;
         if (path.empty() || inside(path, f.data_directory)) continue;
-        ExternalConfigFile file{.setting = setting, .source_path = path, .local_name = local_name, .content = {}};
+        ExternalConfigFile file{.setting = setting, .source_path = path, .local_name = local_name,
+                                .content = {}, .already_in_place = false};
         try {
             file.content = read_server_file(*plan.source_conn, path);
         } catch (const DbError& e) {
@@ -189,11 +202,67 @@ void read_external_files(Context& ctx, ClonePlan& plan, ExitCode copy_error) {
                  "connect as a superuser, or use --ignore-external-config-files and copy it "
                  "yourself");
         }
+        if (plan.external_files_to == ExternalFilesTo::SamePath && std::filesystem::exists(path)) {
+            // Checked before anything is copied: a different file at that
+            // path on this host is not ours to replace without -F.
+            std::ifstream in(path, std::ios::binary);
+            std::stringstream here;
+            here << in.rdbuf();
+            file.already_in_place = in && here.str() == file.content;
+            if (!file.already_in_place && !ctx.opts.force)
+                fail(ExitCode::BadConfig,
+                     fmt::format("\"{}\" exists on this host and differs from the source's {}",
+                                 path, setting),
+                     "--copy-external-config-files=samepath writes the source's file to the same "
+                     "path here; nothing was changed",
+                     "move it away, use -F/--force to replace it, or "
+                     "--copy-external-config-files=pgdata");
+        }
         plan.external_files.push_back(std::move(file));
     }
 }
 
 }  // namespace
+
+void check_clone_options(Context& ctx) {
+    const Options& o = ctx.opts;
+    if (o.copy_external_config_files) {
+        const std::string& to = *o.copy_external_config_files;
+        if (to != "samepath" && to != "pgdata")
+            fail(ExitCode::BadConfig,
+                 fmt::format("--copy-external-config-files takes samepath or pgdata, got \"{}\"", to),
+                 {}, "write --copy-external-config-files=samepath (the default) or =pgdata");
+        if (o.ignore_external_config_files)
+            fail(ExitCode::BadConfig,
+                 "--copy-external-config-files and --ignore-external-config-files contradict "
+                 "each other", {}, "give one of them");
+    }
+    if (o.replication_conf_only && o.rsync_only)
+        fail(ExitCode::BadConfig, "--replication-conf-only copies nothing: -r/--rsync-only makes "
+             "no sense with it", {}, "leave out -r");
+    if (!o.replication_user.empty()) {
+        if (o.replication_user.find_first_of(" \t\n'\"\\=") != std::string::npos)
+            fail(ExitCode::BadConfig,
+                 fmt::format("invalid user name \"{}\" for --replication-user", o.replication_user),
+                 {}, "give a plain user name");
+        ctx.config.replication_user = o.replication_user;
+    }
+    if (o.recovery_min_apply_delay) {
+        // PostgreSQL's own form: an integer, optionally with a time unit.
+        const std::string& v = *o.recovery_min_apply_delay;
+        size_t digits = 0;
+        while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+        std::string unit = v.substr(digits);
+        const char* units[] = {"", "ms", "s", "min", "h", "d"};
+        bool known = false;
+        for (const char* u : units) known = known || unit == u;
+        if (digits == 0 || !known)
+            fail(ExitCode::BadConfig,
+                 fmt::format("invalid --recovery-min-apply-delay \"{}\"", v), {},
+                 "give a whole number with an optional unit: ms, s, min, h or d (e.g. 5min)");
+        ctx.config.recovery_min_apply_delay = v;
+    }
+}
 
 TargetCheck check_clone_target(Context& ctx) {
     TargetCheck t;
@@ -208,6 +277,21 @@ TargetCheck check_clone_target(Context& ctx) {
              "use -D/--pgdata DIR, or set data_directory in repmgr.conf");
     }
     t.state = directory_state(t.path);
+    if (ctx.opts.replication_conf_only) {
+        // Only the standby settings are written, into a data directory that
+        // exists already (restored by a backup tool, say); nothing is copied.
+        if (t.state != DirState::NonEmpty || !std::filesystem::exists(t.path + "/PG_VERSION"))
+            fail(ExitCode::BadConfig,
+                 fmt::format("\"{}\" is not a PostgreSQL data directory", t.path),
+                 "--replication-conf-only writes the standby settings into an existing data "
+                 "directory (PG_VERSION missing)",
+                 "restore the data directory first, or clone without --replication-conf-only");
+        if (postmaster_running(t.path))
+            fail(ExitCode::BadConfig,
+                 fmt::format("a PostgreSQL server is running in data directory \"{}\"", t.path),
+                 {}, "stop it first: its standby settings are read at start");
+        return t;
+    }
     if (t.state != DirState::NonEmpty) return t;
     if (postmaster_running(t.path))
         fail(ExitCode::BadConfig,
@@ -263,25 +347,47 @@ ClonePlan plan_clone(Context& ctx, const TargetCheck& target) {
         }
     }
 
+    const bool conf_only = ctx.opts.replication_conf_only;
+    if (ctx.opts.copy_external_config_files == "samepath")
+        plan.external_files_to = ExternalFilesTo::SamePath;
+    if (!ctx.opts.upstream_conninfo.empty()) plan.create_slot = false;
     // pg_basebackup -X stream holds two WAL senders; the standby later needs one.
+    // (--replication-conf-only copies nothing: the standby needs its sender
+    // only once it starts.)
     if (rsync)
         require_free_wal_senders(plan.source, plan.upstream_is_source ? 1 : 0, "source server",
                                  "the new standby needs one");
-    else
+    else if (!conf_only)
         require_free_wal_senders(plan.source, 2, "source server",
                                  "pg_basebackup -X stream uses two");
-    if (!rsync) require_replication_connection(plan.source_conninfo, copy_error, "source server");
+    if (!rsync && !conf_only)
+        require_replication_connection(plan.source_conninfo, copy_error, "source server");
 
     std::string application_name = ctx.config.node_name;
+    // --upstream-conninfo: what the standby will stream from, e.g. a server
+    // that does not exist yet; application_name and user are still ours.
+    const std::string& stream_from =
+        ctx.opts.upstream_conninfo.empty() ? upstream_conninfo : ctx.opts.upstream_conninfo;
     plan.primary_conninfo =
-        build_primary_conninfo(upstream_conninfo, application_name, ctx.config.replication_user);
+        build_primary_conninfo(stream_from, application_name, ctx.config.replication_user);
     if (application_name.empty()) {
         Conninfo c = Conninfo::parse(plan.primary_conninfo);
         c.erase("application_name");
         plan.primary_conninfo = c.to_string();
     }
-    require_replication_connection(plan.primary_conninfo, ExitCode::BadConfig,
-                                   plan.upstream_is_source ? "source server" : "upstream node");
+    if (ctx.opts.upstream_conninfo.empty()) {
+        require_replication_connection(plan.primary_conninfo, ExitCode::BadConfig,
+                                       plan.upstream_is_source ? "source server" : "upstream node");
+    } else {
+        try {
+            require_replication_connection(plan.primary_conninfo, ExitCode::BadConfig,
+                                           "upstream given with --upstream-conninfo");
+        } catch (const Failure& f) {
+            ctx.log.warning("{}", f.what());
+            ctx.log.detail(f.detail());
+            ctx.log.hint("the standby streams once that server accepts it; written all the same");
+        }
+    }
 
     check_slot(ctx, plan);
     if (rsync) check_rsync(ctx, plan);
@@ -296,7 +402,7 @@ ClonePlan plan_clone(Context& ctx, const TargetCheck& target) {
             fail(ExitCode::BadConfig, "the destination is the source server's own data directory",
                  target.path, "give -D the new standby's directory");
     }
-    read_external_files(ctx, plan, copy_error);
+    if (!conf_only) read_external_files(ctx, plan, copy_error);
     return plan;
 }
 

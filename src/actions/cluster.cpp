@@ -40,6 +40,18 @@ int run_cluster_show(Context& ctx) {
     Connection conn = connect_metadata(ctx);
     std::vector<NodeStatus> statuses = probe_cluster(conn);
 
+    if (ctx.opts.csv && ctx.opts.terse) {
+        // repmgr 5's `cluster show --csv`: "id,connection_status,recovery_type"
+        // (0 connected, -1 not; 0 primary, 1 standby, -1 unknown), which
+        // `cluster matrix` reads from every node and scripts may parse.
+        bool issue = false;
+        for (const auto& s : statuses) {
+            std::cout << fmt::format("{},{},{}\n", s.node.id, s.reachable ? 0 : -1,
+                                     !s.reachable ? -1 : s.in_recovery ? 1 : 0);
+            issue = issue || s.issue().has_value();
+        }
+        return issue ? to_int(ExitCode::NodeStatus) : 0;
+    }
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> issues;
     for (const auto& s : statuses) {

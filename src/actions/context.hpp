@@ -58,6 +58,16 @@ struct Options {
     bool compact = false;                    // cluster show --compact
     bool detail = false;                     // daemon status --detail
     bool dump_config = false;                // --dump-config
+    // standby switchover, as repmgr 5
+    bool always_promote = false;             // --always-promote
+    bool repmgrd_no_pause = false;           // --repmgrd-no-pause
+    bool repmgrd_force_unpause = false;      // --repmgrd-force-unpause
+    // standby clone, as repmgr 5
+    bool replication_conf_only = false;      // --replication-conf-only
+    std::optional<std::string> copy_external_config_files;  // --copy-external-config-files[=samepath|pgdata]
+    std::string upstream_conninfo;           // --upstream-conninfo (primary_conninfo to write)
+    std::string replication_user;            // --replication-user
+    std::optional<std::string> recovery_min_apply_delay;  // --recovery-min-apply-delay
 };
 
 // What every action gets: options, configuration and logger. No globals.

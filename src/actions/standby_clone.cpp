@@ -20,6 +20,7 @@
 #include "pg/datadir.hpp"
 #include "pg/rsync_clone.hpp"
 #include "pg/standby_config.hpp"
+#include "util/mask.hpp"
 
 namespace repmgr {
 namespace {
@@ -49,7 +50,23 @@ private:
     bool committed_ = false;
 };
 
+// --copy-external-config-files=samepath: each file where the source has it,
+// so the settings naming it stay as they are.
+void write_at_same_paths(const ClonePlan& plan, Logger& log) {
+    for (const auto& file : plan.external_files) {
+        if (file.already_in_place) {
+            log.notice("\"{}\" is already in place on this host, identical", file.source_path);
+            continue;
+        }
+        std::error_code ec;
+        std::filesystem::create_directories(std::filesystem::path(file.source_path).parent_path(), ec);
+        write_text_file(file.source_path, file.content);
+        log.notice("copied the source's {} to \"{}\"", file.setting, file.source_path);
+    }
+}
+
 void write_external_config_files(const ClonePlan& plan, const std::string& target, Logger& log) {
+    if (plan.external_files_to == ExternalFilesTo::SamePath) return write_at_same_paths(plan, log);
     std::vector<std::string> now_local;  // settings that pointed outside the data directory
     for (const auto& file : plan.external_files) {
         write_text_file(target + "/" + file.local_name, file.content);
@@ -140,14 +157,50 @@ void record_slot_in_metadata(Context& ctx, PrimaryConnection& primary, const std
     }
 }
 
+StandbySettings standby_settings(const Context& ctx, const ClonePlan& plan) {
+    return StandbySettings{.primary_conninfo = plan.primary_conninfo,
+                           .primary_slot_name = plan.slot_name,
+                           .restore_command = ctx.config.restore_command,
+                           .recovery_min_apply_delay = ctx.config.recovery_min_apply_delay};
+}
+
+// --replication-conf-only: the checked data directory gets standby.signal and
+// the standby settings (and its slot on the upstream); nothing is copied.
+int write_replication_conf_only(Context& ctx, ClonePlan& plan, const TargetCheck& target) {
+    Connection& source = *plan.source_conn;
+    Connection& upstream = plan.upstream_conn ? *plan.upstream_conn : source;
+    if (ctx.opts.dry_run) {
+        ctx.log.notice("[dry run] all checks passed; would write the standby settings into \"{}\" "
+                       "(primary_conninfo '{}')", target.path, mask_passwords(plan.primary_conninfo));
+        ctx.log.notice("[dry run] nothing was changed");
+        return 0;
+    }
+    if (plan.slot_name && plan.create_slot && create_reserving_slot(upstream, *plan.slot_name))
+        ctx.log.notice("replication slot \"{}\" created on the upstream", *plan.slot_name);
+    write_standby_settings(target.path, standby_settings(ctx, plan));
+    auto primary = reach_primary(ctx, source);
+    if (primary && plan.slot_name && plan.create_slot && ctx.config.node_id > 0)
+        record_slot_in_metadata(ctx, *primary, *plan.slot_name);
+    ctx.record(primary ? &primary->conn : nullptr, "standby_clone", true,
+               fmt::format("standby settings written into existing data directory \"{}\" "
+                           "(--replication-conf-only); upstream: {}",
+                           target.path, plan.source_description),
+               plan.upstream_node_id);
+    ctx.log.notice("standby settings written into \"{}\"; nothing else was changed", target.path);
+    ctx.log.hint(fmt::format("start the server: pg_ctl -D {} start", target.path));
+    return 0;
+}
+
 }  // namespace
 
 int run_standby_clone(Context& ctx) {
     const bool rsync = ctx.opts.rsync_only;
     const std::string method = rsync ? "rsync" : "pg_basebackup";
 
+    check_clone_options(ctx);
     TargetCheck target = check_clone_target(ctx);
     ClonePlan plan = plan_clone(ctx, target);
+    if (ctx.opts.replication_conf_only) return write_replication_conf_only(ctx, plan, target);
 
     if (ctx.opts.dry_run) {
         ctx.log.notice("[dry run] all checks passed; would clone from {} using {} into \"{}\"",
@@ -170,7 +223,7 @@ int run_standby_clone(Context& ctx) {
         if (rsync && target.state == DirState::NonEmpty) remove_volatile_files(target.path);
 
         std::optional<SlotGuard> slot_guard;
-        if (plan.slot_name && create_reserving_slot(upstream, *plan.slot_name)) {
+        if (plan.slot_name && plan.create_slot && create_reserving_slot(upstream, *plan.slot_name)) {
             ctx.log.notice("replication slot \"{}\" created on the upstream", *plan.slot_name);
             slot_guard.emplace(upstream, *plan.slot_name, ctx.log);
         }
@@ -189,18 +242,15 @@ int run_standby_clone(Context& ctx) {
                 .show_progress = isatty(STDOUT_FILENO) != 0,
                 // pg_basebackup can stream through our slot only when it copies
                 // from the upstream itself.
-                .slot_name = plan.upstream_is_source ? plan.slot_name : std::nullopt,
+                .slot_name = plan.upstream_is_source && plan.create_slot ? plan.slot_name
+                                                                         : std::nullopt,
                 .tablespace_mapping = ctx.config.tablespace_mapping,
                 .extra_options = ctx.config.pg_basebackup_options};
             run_basebackup(request, ctx.log);
         }
 
         write_external_config_files(plan, target.path, ctx.log);
-        StandbySettings settings{.primary_conninfo = plan.primary_conninfo,
-                                 .primary_slot_name = plan.slot_name,
-                                 .restore_command = ctx.config.restore_command,
-                                 .recovery_min_apply_delay = ctx.config.recovery_min_apply_delay};
-        write_standby_settings(target.path, settings);
+        write_standby_settings(target.path, standby_settings(ctx, plan));
 
         destination.commit();
         if (slot_guard) slot_guard->commit();
@@ -216,7 +266,7 @@ int run_standby_clone(Context& ctx) {
     details = fmt::format("cloned from {}; backup method: {}; --force: {}",
                           plan.source_description, method, ctx.opts.force ? "Y" : "N");
     auto primary = reach_primary(ctx, source);
-    if (primary && plan.slot_name && ctx.config.node_id > 0)
+    if (primary && plan.slot_name && plan.create_slot && ctx.config.node_id > 0)
         record_slot_in_metadata(ctx, *primary, *plan.slot_name);
     ctx.record(primary ? &primary->conn : nullptr, "standby_clone", true, details,
                plan.upstream_node_id);

@@ -11,6 +11,7 @@
 #include "actions/actions.hpp"
 #include "actions/role_change.hpp"
 #include "actions/switchover_checks.hpp"
+#include "cluster/history.hpp"
 #include "cluster/replication.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
@@ -53,6 +54,11 @@ private:
             ctx_.log.hint("run \"repmgr standby follow\" on them, or use --siblings-follow");
             break;
         case SwitchoverStep::RecordSwitchover: record_switchover(); break;
+        case SwitchoverStep::UnpauseAllDaemons: {
+            std::vector<int> ids = set_daemon_paused(c_.local, false);
+            ctx_.log.notice("repmgrd unpaused on {} node(s) (--repmgrd-force-unpause)", ids.size());
+            break;
+        }
         }
     }
 
@@ -89,8 +95,17 @@ private:
 
     // This node must have everything the primary wrote.
     void wait_shutdown_replayed() {
-        if (wait_replayed_past(c_.local, shutdown_lsn(), ctx_.config.standby_catchup_timeout))
+        const bool paused = replay_state(c_.local).paused;  // only with --always-promote
+        if (!paused &&
+            wait_replayed_past(c_.local, shutdown_lsn(), ctx_.config.standby_catchup_timeout))
             return;
+        if (c_.facts.always_promote) {
+            ctx_.log.warning("this node has not replayed the primary's shutdown checkpoint ({}), "
+                             "replayed {}: promoting all the same (--always-promote); what it "
+                             "lacks is lost",
+                             format_lsn(shutdown_lsn()), format_lsn(replay_state(c_.local).replay));
+            return;
+        }
         ProcessResult restarted = remote_.start();
         std::string state = restarted.exit_status == 0
                                 ? fmt::format("node {} was started again as the primary; nothing "

@@ -21,18 +21,20 @@ RemotePrimary::RemotePrimary(Context& ctx, NodeRecord node, std::string data_dir
       shell_(ssh_host_of(node_.conninfo), ctx.config.ssh_options, ctx.log,
              ctx.config.ssh_timeout) {}
 
+// As repmgr 5: the old primary's own repmgr stops and starts it, so that its
+// own service_stop_command / service_start_command (or its pg_ctl) is used,
+// never this node's. -D is the directory the server reported: a seed-style
+// repmgr.conf there has no data_directory for pg_ctl.
 std::string RemotePrimary::stop_command() const {
-    if (!ctx_.config.service_stop_command.empty()) return ctx_.config.service_stop_command;
-    return shown_command({pg_binary_path(ctx_.config, "pg_ctl"), "-D", data_directory_, "-m", "fast", "-w",
-                  "-t", std::to_string(ctx_.config.shutdown_check_timeout), "stop"});
+    return shown_command(remote_repmgr_argv(
+        ctx_.config, node_,
+        {"-D", data_directory_, "node", "service", "--action=stop", "--checkpoint"}));
 }
 
 std::string RemotePrimary::start_command() const {
-    if (!ctx_.config.service_start_command.empty()) return ctx_.config.service_start_command;
-    std::string log_dir = data_directory_ + "/log";
-    return "mkdir -p " + shell_quote(log_dir) + " && " +
-           shown_command({pg_binary_path(ctx_.config, "pg_ctl"), "-D", data_directory_, "-w", "-l",
-                  log_dir + "/startup.log", "start"});
+    return shown_command(remote_repmgr_argv(ctx_.config, node_,
+                                            {"-D", data_directory_, "node", "service",
+                                             "--action=start"}));
 }
 
 std::optional<ControlData> RemotePrimary::control_data() const {
@@ -144,18 +146,31 @@ SwitchoverChecked check_switchover(Context& ctx) {
              fmt::format("this standby is not streaming from the primary node {}", old.id),
              "no walsender with application_name \"" + ctx.config.node_name + "\" on the primary",
              "check primary_conninfo and the server log of this node");
+    // --always-promote (repmgr 5): the operator accepts losing what this
+    // standby has not replayed; the refusals below become warnings.
+    const bool always = ctx.opts.always_promote;
     ReplayState rs = replay_state(c.local);
-    if (rs.paused)
+    if (rs.paused && !always)
         fail(ExitCode::SwitchoverFail, "WAL replay is paused on this standby",
              fmt::format("replayed up to {}", format_lsn(rs.replay)),
-             "resume it with \"SELECT pg_wal_replay_resume()\", then retry");
+             "resume it with \"SELECT pg_wal_replay_resume()\", then retry (or use "
+             "--always-promote to promote it as it is)");
+    if (rs.paused)
+        ctx.log.warning("WAL replay is paused on this standby at {}; --always-promote given",
+                        format_lsn(rs.replay));
     Lsn primary_lsn = current_flush_lsn(primary_conn);
-    if (!wait_replayed_to(c.local, primary_lsn, ctx.config.standby_catchup_timeout))
-        fail(ExitCode::SwitchoverFail, "this standby lags behind the primary",
-             fmt::format("primary at {}, this node replayed {} after {} seconds",
-                         format_lsn(primary_lsn), format_lsn(replay_state(c.local).replay),
-                         ctx.config.standby_catchup_timeout),
-             "retry when replication has caught up (or raise standby_catchup_timeout)");
+    if (!(rs.paused || wait_replayed_to(c.local, primary_lsn, ctx.config.standby_catchup_timeout))) {
+        std::string detail = fmt::format("primary at {}, this node replayed {} after {} seconds",
+                                         format_lsn(primary_lsn),
+                                         format_lsn(replay_state(c.local).replay),
+                                         ctx.config.standby_catchup_timeout);
+        if (!always)
+            fail(ExitCode::SwitchoverFail, "this standby lags behind the primary", detail,
+                 "retry when replication has caught up (or raise standby_catchup_timeout, or use "
+                 "--always-promote to accept losing what it lacks)");
+        ctx.log.warning("this standby lags behind the primary; --always-promote given");
+        ctx.log.detail(detail);
+    }
 
     c.siblings = standbys_of(repo, old.id, ctx.config.node_id);
     if (ctx.opts.siblings_follow)
@@ -179,7 +194,10 @@ SwitchoverChecked check_switchover(Context& ctx) {
     f.stop_command = c.remote->stop_command();
     f.rejoin_command = shown_command(c.rejoin_argv);
     f.catchup_timeout = ctx.config.standby_catchup_timeout;
-    f.pause_daemons = daemon_table_exists(primary_conn);
+    const bool daemon_table = daemon_table_exists(primary_conn);
+    f.pause_daemons = daemon_table && !ctx.opts.repmgrd_no_pause;
+    f.force_unpause = daemon_table && ctx.opts.repmgrd_force_unpause;
+    f.always_promote = always;
     f.siblings_follow = ctx.opts.siblings_follow;
     for (const auto& s : c.siblings) f.siblings.push_back(summary(s));
     return c;

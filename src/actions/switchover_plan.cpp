@@ -24,11 +24,18 @@ RolePlan<SwitchoverStep> plan_switchover(const SwitchoverFacts& f) {
     plan.add(SwitchoverStep::StopPrimary,
              fmt::format("stop the primary {} on host \"{}\" after a CHECKPOINT: {}",
                          named(f.old_primary), f.old_host, f.stop_command));
-    plan.add(SwitchoverStep::WaitShutdownReplayed,
-             fmt::format("wait up to {} seconds until this node has replayed the primary's "
-                         "shutdown checkpoint (nothing committed is lost; otherwise the primary "
-                         "is started again and the switchover stops)",
-                         f.catchup_timeout));
+    if (f.always_promote)
+        plan.add(SwitchoverStep::WaitShutdownReplayed,
+                 fmt::format("wait up to {} seconds until this node has replayed the primary's "
+                             "shutdown checkpoint; --always-promote: promote even if it has not "
+                             "(what it lacks is lost)",
+                             f.catchup_timeout));
+    else
+        plan.add(SwitchoverStep::WaitShutdownReplayed,
+                 fmt::format("wait up to {} seconds until this node has replayed the primary's "
+                             "shutdown checkpoint (nothing committed is lost; otherwise the "
+                             "primary is started again and the switchover stops)",
+                             f.catchup_timeout));
     plan.add(SwitchoverStep::Promote,
              fmt::format("promote {} (this node) and record it as the primary, {} as its "
                          "inactive standby",
@@ -48,6 +55,10 @@ RolePlan<SwitchoverStep> plan_switchover(const SwitchoverFacts& f) {
                                  names(f.siblings), named(f.old_primary)));
     }
     plan.add(SwitchoverStep::RecordSwitchover, "record the standby_switchover event");
+    if (f.force_unpause)
+        plan.add(SwitchoverStep::UnpauseAllDaemons,
+                 "unpause repmgrd on every node, also where it was paused before the switchover "
+                 "(--repmgrd-force-unpause)");
     return plan;
 }
 

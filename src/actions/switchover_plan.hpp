@@ -21,6 +21,7 @@ enum class SwitchoverStep {
     FollowSiblings,        // --siblings-follow
     LeaveSiblings,         // without it: they keep the old primary (now a standby)
     RecordSwitchover,      // the standby_switchover event
+    UnpauseAllDaemons,     // --repmgrd-force-unpause
 };
 
 struct SwitchoverNode {
@@ -35,7 +36,9 @@ struct SwitchoverFacts {
     std::string stop_command;    // as run there
     std::string rejoin_command;  // as run there
     int catchup_timeout = 0;     // standby_catchup_timeout
-    bool pause_daemons = false;  // the repmgrd table exists
+    bool pause_daemons = false;  // the repmgrd table exists, and no --repmgrd-no-pause
+    bool force_unpause = false;  // --repmgrd-force-unpause (and the repmgrd table exists)
+    bool always_promote = false; // --always-promote: promote even if not caught up
     bool siblings_follow = false;
     std::vector<SwitchoverNode> siblings;  // other standbys of the old primary
 };

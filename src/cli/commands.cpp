@@ -25,14 +25,18 @@ constexpr CommandSpec kCommands[] = {
      "[--node-id=N | --node-name=NAME] [--dry-run]", run_standby_unregister},
     {"standby", "clone", "clone a standby from the primary (or --upstream-node-id)",
      "-h HOST [-p PORT] -U USER -d DB -D DATADIR [-c] [-r] [-F] [--upstream-node-id=N] "
-     "[--ignore-external-config-files] [--dry-run]",
+     "[--ignore-external-config-files | --copy-external-config-files[=samepath|pgdata]] "
+     "[--replication-conf-only] [--upstream-conninfo=CONNINFO] [--replication-user=USER] "
+     "[--recovery-min-apply-delay=DELAY] [--dry-run]",
      run_standby_clone},
     {"standby", "promote", "promote this standby to primary", "[-F] [--siblings-follow] [--dry-run]",
      run_standby_promote},
     {"standby", "follow", "make this standby follow the primary (or --upstream-node-id)",
      "[--upstream-node-id=N] [-w/--wait] [--dry-run]", run_standby_follow},
     {"standby", "switchover", "promote this standby and demote the current primary",
-     "[--siblings-follow] [--dry-run]", run_standby_switchover},
+     "[--siblings-follow] [--always-promote] [--force-rewind] [--repmgrd-no-pause] "
+     "[--repmgrd-force-unpause] [--dry-run]",
+     run_standby_switchover},
     {"witness", "create", "initdb, start and register a witness server (-h: the primary)",
      "-h PRIMARY_HOST [-p PORT] [-U USER] [-d DB] [-D DATADIR] [--dry-run]", run_witness_create},
     {"witness", "register", "register this separate server as the cluster's witness",
@@ -61,8 +65,8 @@ constexpr CommandSpec kCommands[] = {
      "[-W/--no-wait] [--dry-run]", run_daemon_start},
     {"daemon", "stop", "stop repmgrd on this node (repmgrd_service_stop_command, else SIGTERM)",
      "[-W/--no-wait] [--dry-run]", run_daemon_stop},
-    {"cluster", "show", "show every registered node and its status", "[--csv] [--json]",
-     run_cluster_show},
+    {"cluster", "show", "show every registered node and its status",
+     "[--csv [-t/--terse]] [--json] [--compact]", run_cluster_show},
     {"cluster", "event", "list recorded events",
      "[--limit=N] [--all] [--event=NAME] [--node-id=N | --node-name=NAME] [--csv] [--json]",
      run_cluster_event},
@@ -71,6 +75,10 @@ constexpr CommandSpec kCommands[] = {
     {"cluster", "import-repmgr5",
      "register every node of a live repmgr 5 cluster from repmgr 5's own records",
      "[-h HOST -p PORT -U USER -d DB] [-F/--force] [--dry-run]", run_cluster_import_repmgr5},
+    {"cluster", "matrix", "every node's connection to every other node (asks each over ssh)",
+     "[--csv]", run_cluster_matrix},
+    {"cluster", "crosscheck", "cluster matrix run on every node, the views combined",
+     "[--csv]", run_cluster_crosscheck},
 };
 
 // "standby, witness, ..." or "clone, follow, ...": the words valid after `group` ("" = top level).
@@ -179,10 +187,34 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.add_flag("-r,--rsync-only", o.rsync_only, "clone with rsync instead of pg_basebackup");
     app.add_flag("--ignore-external-config-files", o.ignore_external_config_files,
                  "do not copy configuration files kept outside the data directory");
+    app.add_flag("--replication-conf-only,--recovery-conf-only", o.replication_conf_only,
+                 "standby clone: only write the standby settings into an existing data directory");
+    std::string copy_external;
+    CLI::Option* copy_external_opt =
+        app.add_option("--copy-external-config-files", copy_external,
+                       "standby clone: copy configuration files kept outside the data directory "
+                       "to the same path (samepath, the default) or into it (pgdata)")
+            ->expected(0, 1);
+    app.add_option("--upstream-conninfo", o.upstream_conninfo,
+                   "standby clone: primary_conninfo to write (the upstream need not exist yet)");
+    app.add_option("--replication-user", o.replication_user,
+                   "standby clone: user of the standby's replication connection");
+    std::string apply_delay;
+    CLI::Option* apply_delay_opt = app.add_option(
+        "--recovery-min-apply-delay", apply_delay,
+        "standby clone: recovery_min_apply_delay to write (e.g. 5min; overrides repmgr.conf)");
     app.add_flag("--csv", o.csv, "output as CSV");
     app.add_flag("--json", o.json, "output as JSON");
     app.add_flag("--siblings-follow", o.siblings_follow, "make sibling standbys follow too");
     app.add_flag("--force-rewind", o.force_rewind, "run pg_rewind if the timelines diverged");
+    app.add_flag("--always-promote", o.always_promote,
+                 "standby switchover: promote even when this standby has not replayed everything "
+                 "the primary wrote (what it lacks is lost)");
+    app.add_flag("--repmgrd-no-pause", o.repmgrd_no_pause,
+                 "standby switchover: leave repmgrd running unpaused during the switchover");
+    app.add_flag("--repmgrd-force-unpause", o.repmgrd_force_unpause,
+                 "standby switchover: unpause repmgrd on every node afterwards, also where it was "
+                 "paused before");
     app.add_option("--upstream-node-id", upstream_node_id, "node to clone from / stream from");
     app.add_option("--node-id,--node", node_id, "node the command applies to");
     app.add_option("--node-name", o.node_name, "node the command applies to, by name");
@@ -257,6 +289,9 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
         std::cerr << app.help();
         return 1;
     }
+    if (copy_external_opt->count() > 0)
+        o.copy_external_config_files = copy_external.empty() ? "samepath" : copy_external;
+    if (apply_delay_opt->count() > 0) o.recovery_min_apply_delay = apply_delay;
     if (!config_file.empty()) o.config_file = config_file;
     if (!log_level.empty()) o.log_level = log_level;
     if (!pg_bindir.empty()) o.pg_bindir = pg_bindir;

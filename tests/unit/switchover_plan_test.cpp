@@ -85,3 +85,18 @@ TEST(RolePlan, LinesNumberTheSteps) {
     EXPECT_EQ(lines[0].rfind("step 1/5: stop the primary", 0), 0u) << lines[0];
     EXPECT_EQ(lines[4], "step 5/5: record the standby_switchover event");
 }
+
+TEST(SwitchoverPlan, Repmgr5Options) {
+    SwitchoverFacts f = facts();
+    f.pause_daemons = false;  // --repmgrd-no-pause
+    f.force_unpause = true;
+    f.always_promote = true;
+    auto plan = plan_switchover(f);
+    EXPECT_EQ(plan.steps.front().kind, SwitchoverStep::StopPrimary);
+    EXPECT_EQ(plan.steps.back().kind, SwitchoverStep::UnpauseAllDaemons);
+    auto wait = std::find_if(plan.steps.begin(), plan.steps.end(), [](const auto& s) {
+        return s.kind == SwitchoverStep::WaitShutdownReplayed;
+    });
+    ASSERT_NE(wait, plan.steps.end());
+    EXPECT_NE(wait->sentence.find("--always-promote"), std::string::npos);
+}
