@@ -5,18 +5,10 @@ import os
 
 import pytest
 
+from pylib.clone_nodes import external_primary, new_node, registered_primary
 from pylib.harness import PG_BIN, run_as_user
 from pylib.queries import WITH_DETAILS, events
 from pylib.wait import wait_until
-
-
-def new_node(harness, name, node_id, extra=None):
-    """A node with its repmgr.conf but no data directory yet."""
-    n = harness.node(name)
-    os.makedirs(n.confdir, exist_ok=True)
-    harness.chown(n.confdir)
-    n.write_repmgr_conf(node_id, extra=extra)
-    return n
 
 
 def clone(harness, source, node, *extra, datadir=None):
@@ -34,14 +26,6 @@ def start_clone(node):
     node.set_port()
     node.start()
     return node
-
-
-def registered_primary(harness, extra=None):
-    primary = harness.primary("node1")
-    primary.write_repmgr_conf(1, extra=extra)
-    r = harness.repmgr("primary", "register", conf=primary.conf)
-    assert r.returncode == 0, r.stderr
-    return primary
 
 
 def test_seed_clone_walkthrough(harness):
@@ -232,17 +216,7 @@ def test_rsync_refuses_when_ssh_fails(harness, sshd):
 
 
 def test_external_config_files(harness):
-    primary = harness.node("node1").init_from_template()
-    etc = os.path.join(primary.confdir, "etc")
-    os.makedirs(etc)
-    harness.chown(etc)
-    for name in ("postgresql.conf", "pg_hba.conf"):
-        os.rename(os.path.join(primary.datadir, name), os.path.join(etc, name))
-    with open(os.path.join(etc, "postgresql.conf"), "a") as f:
-        f.write(f"hba_file = '{etc}/pg_hba.conf'\n# external marker\n")
-    run_as_user([f"{PG_BIN}/pg_ctl", "-D", primary.datadir, "-l", primary.logfile, "-w",
-                 "-o", f"-c config_file={etc}/postgresql.conf", "start"])
-    primary.create_repmgr_user()
+    primary, etc = external_primary(harness)
 
     node2 = new_node(harness, "node2", 2)
     r = clone(harness, primary, node2, "-c")

@@ -4,25 +4,10 @@
 
 import os
 
+from pylib.clone_nodes import external_primary, new_node, registered_primary
 from pylib.harness import PG_BIN, run_as_user
 from pylib.queries import WITH_DETAILS, events
 from pylib.wait import wait_until
-
-
-def new_node(harness, name, node_id, extra=None):
-    n = harness.node(name)
-    os.makedirs(n.confdir, exist_ok=True)
-    harness.chown(n.confdir)
-    n.write_repmgr_conf(node_id, extra=extra)
-    return n
-
-
-def registered_primary(harness):
-    primary = harness.primary("node1")
-    primary.write_repmgr_conf(1)
-    r = harness.repmgr("primary", "register", conf=primary.conf)
-    assert r.returncode == 0, r.stderr
-    return primary
 
 
 def auto_conf(node):
@@ -109,22 +94,6 @@ def test_upstream_conninfo_replication_user_and_apply_delay(harness):
                            conf=node4.conf)
         assert r.returncode == 1, (bad, r.stderr)
         assert not os.path.exists(node4.datadir)
-
-
-def external_primary(harness):
-    """A primary whose postgresql.conf and pg_hba.conf live outside its data directory."""
-    primary = harness.node("node1").init_from_template()
-    etc = os.path.join(primary.confdir, "etc")
-    os.makedirs(etc)
-    harness.chown(etc)
-    for name in ("postgresql.conf", "pg_hba.conf"):
-        os.rename(os.path.join(primary.datadir, name), os.path.join(etc, name))
-    with open(os.path.join(etc, "postgresql.conf"), "a") as f:
-        f.write(f"hba_file = '{etc}/pg_hba.conf'\n# external marker\n")
-    run_as_user([f"{PG_BIN}/pg_ctl", "-D", primary.datadir, "-l", primary.logfile, "-w",
-                 "-o", f"-c config_file={etc}/postgresql.conf", "start"])
-    primary.create_repmgr_user()
-    return primary, etc
 
 
 def test_copy_external_config_files(harness):
