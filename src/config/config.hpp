@@ -26,6 +26,12 @@ struct Config {
     std::string rsync_options;
     std::string ssh_options;
     int ssh_timeout = 0;
+    // Deadlines of the programs repmgr runs itself (seconds; 0 = none, see
+    // settings.cpp for why the copies have none by default).
+    int pg_ctl_timeout = 0;  // beyond pg_ctl's own -t wait
+    int pg_basebackup_timeout = 0;
+    int pg_rewind_timeout = 0;
+    int rsync_timeout = 0;
     std::string remote_config_file;  // %n/%a: path of other nodes' repmgr.conf (ssh)
     std::string pg_ctl_options;
     std::string tablespace_mapping;
