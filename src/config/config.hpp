@@ -61,6 +61,11 @@ struct Config {
     int election_rerun_interval = 0;
     int primary_restart_grace = 0;
     bool monitoring_history = false;
+    // zero data loss (docs/failover.md)
+    std::string synchronous;           // off|on|strict
+    int synchronous_standby_count = 0;
+    int failover_max_lag_bytes = 0;    // 0 = no bound
+    int failover_max_lag_secs = 0;     // 0 = no bound
     // service commands (used instead of pg_ctl when set)
     std::string service_start_command;
     std::string service_stop_command;

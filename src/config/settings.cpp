@@ -124,6 +124,13 @@ constexpr SettingDescriptor kSettings[] = {
     integer("election_rerun_interval", "", "5", 1, kMaxInt, true, "seconds between failover elections after one was aborted", &Config::election_rerun_interval),
     integer("witness_sync_interval", "witness_repl_nodes_sync_interval_secs", "15", 1, kMaxInt, true, "seconds between witness metadata syncs", &Config::witness_sync_interval),
     boolean("monitoring_history", "false", true, "write repl_monitor rows each interval", &Config::monitoring_history),
+    // Zero data loss: with on/strict the primary's repmgrd owns
+    // synchronous_standby_names and records who may have acknowledged commits,
+    // so that failover promotes only one of those (docs/failover.md).
+    choice("synchronous", "", "off", "off|on|strict", true, "off: asynchronous replication; on: the primary's repmgrd names synchronous standbys itself and failover promotes only one of them (falls back to asynchronous commits when no standby is eligible); strict: as on, but commits wait instead of falling back", &Config::synchronous),
+    integer("synchronous_standby_count", "", "1", 1, 64, true, "number of synchronous standbys repmgrd names with synchronous=on|strict", &Config::synchronous_standby_count),
+    integer("failover_max_lag_bytes", "", "0", 0, kMaxInt, true, "a standby that received more than this many bytes less WAL than the primary's last position it saw does not promote automatically (0 = no bound)", &Config::failover_max_lag_bytes),
+    integer("failover_max_lag_secs", "", "0", 0, kMaxInt, true, "a standby whose newest received primary heartbeat is older than this many seconds, relative to when it last saw the primary, does not promote automatically (0 = no bound)", &Config::failover_max_lag_secs),
     // service commands
     text("service_start_command", "", "", true, "command to start PostgreSQL instead of pg_ctl", &Config::service_start_command),
     text("service_stop_command", "", "", true, "command to stop PostgreSQL instead of pg_ctl", &Config::service_stop_command),
