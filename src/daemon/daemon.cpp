@@ -38,6 +38,7 @@ Tuning Daemon::tuning() const {
                                                       : Tuning::Fencing::Rejoin;
     t.isolation_fencing = c.primary_isolation_fencing && t.automatic_failover;
     t.primary_restart_grace = c.primary_restart_grace;
+    t.fence_demote_timeout = c.fence_demote_timeout;
     return t;
 }
 
@@ -183,6 +184,7 @@ int Daemon::run() {
     std::vector<ActionOutcome> outcomes;  // the effects' report, for the next snapshot
     while (true) {
         Snapshot s = observer_.observe(memory_, tuning());
+        guard_.feed(s.role == NodeRole::Primary && s.local.reachable && !s.local.in_recovery);
         s.outcomes = std::move(outcomes);
         if (first && s.local.reachable && s.role == NodeRole::Unknown)
             fail(ExitCode::BadConfig,

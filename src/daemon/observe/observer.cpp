@@ -218,6 +218,7 @@ Snapshot Observer::observe(const Memory& memory, const Tuning& tuning) {
     observe_crash_report(s, memory, r);
     observe_failover(s, memory, r);
     observe_primary_peers(s);
+    observe_demoted(s);
     return s;
 }
 

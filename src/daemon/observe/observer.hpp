@@ -36,6 +36,8 @@ private:
     void observe_crash_report(Snapshot& s, const Memory& memory, const Records& r);
     void observe_failover(Snapshot& s, const Memory& memory, const Records& r);
     void observe_primary_peers(Snapshot& s);
+    // observe_demoted.cpp: a primary restarted as a standby by its fence
+    void observe_demoted(Snapshot& s);
 
     Context& ctx_;
     ServerLinks& links_;
