@@ -269,9 +269,11 @@ Step decide(const Snapshot& s, const Memory& memory) {
                                    "server read-only until it answers, sees a majority and no "
                                    "other primary",
                                    s.node_id)});
-            // With another primary in place, a server that is not running
-            // starts as a demoted standby (the read-only default alone is no fence).
-            step.actions.back().node = s.primary_elsewhere.value_or(0);
+            // With another primary in place and primary_fencing=rejoin, a
+            // server that is not running starts as a demoted standby (the
+            // read-only default alone is no fence), which repmgrd rejoins.
+            if (s.tuning.primary_fencing == Tuning::Fencing::Rejoin)
+                step.actions.back().node = s.primary_elsewhere.value_or(0);
             step.actions.back().term = FailoverTerm{s.node_id, m.own_timeline.value_or(0)};
             m.prefenced = true;
             m.prefence_demoted = s.primary_elsewhere.has_value();

@@ -67,7 +67,10 @@ void Effects::pre_fence(const Action& a) {
     // A server that is frozen rather than down reloads as soon as it runs
     // again, before it takes new transactions.
     bool signalled = signal_postmaster(data_directory, SIGHUP);
-    if (a.node != 0 && !signalled) {
+    // Not signalled is not enough: a postmaster killed a moment ago is still a
+    // zombie that kill() reaches.
+    bool running = postmaster_state(data_directory) == PostmasterState::Running;
+    if (a.node != 0 && !running) {
         // Not running, and another node is primary: it starts as a standby
         // (demoted, as by the isolation fence), which no session can write to.
         write_fence_marker(data_directory, a.term.timeline);
