@@ -6,6 +6,7 @@ after the heal. A real network cut: the fault suite's namespaces (root only)."""
 
 import os
 import shutil
+import signal
 import sys
 import time
 
@@ -85,3 +86,40 @@ def test_isolated_primary_is_demoted_and_rejoins(ns_cluster):
     assert cl.wait_converged(90) == [], "the old primary did not rejoin the new one"
     assert not os.path.exists(os.path.join(p.datadir, "repmgr_fence_demoted"))
     assert any(ok for _, ok in events(new, "repmgrd_isolation_fence_restore"))
+
+
+@pytest.mark.slow
+def test_guard_fences_a_primary_whose_repmgrd_was_killed(ns_cluster):
+    """Issue 21: repmgrd of the primary killed with -9, then the primary cut
+    off. Its guard (guard_timeout=2 in the fault cluster) fences and demotes it
+    before a standby takes over; the restarted repmgrd rejoins it."""
+    cl = ns_cluster
+    p = cl.primary()
+    log = os.path.join(p.confdir, "repmgrd.log")
+    wait_until(lambda: "guard (pid" in open(log).read(), timeout=30, what="the guard to start")
+    d = cl.daemons[p.name]
+    d.signal(signal.SIGKILL)
+    d.wait(10)
+    time.sleep(3)  # the heartbeat is older than guard_timeout now
+    sampler = WritableSampler(cl.data)
+    cut = time.time()
+    cl.lab.isolate(p.host)
+    try:
+        wait_until(lambda: p.running() and p.sql_one("SELECT pg_is_in_recovery()"),
+                   timeout=30, interval=0.2, what="the guard to demote the isolated primary")
+        demoted_after = time.time() - cut
+        assert notified(p, "repmgrd_guard_fence")
+        assert notified(p, "repmgrd_isolation_fence_demote")
+        new = wait_until(lambda: next((n for n in cl.data if n is not p and writable(n, 2)), None),
+                         timeout=60, interval=0.2, what="a standby to take over")
+    finally:
+        cl.lab.heal()
+        sampler.stop()
+    assert sampler.overlaps() == [], "two writable primaries"
+    spans = sampler.writable_spans()
+    first_new = spans[new.name][0] - cut
+    assert demoted_after < first_new
+    print(f"guard: demoted +{demoted_after:.1f} s, new primary {new.name} writable "
+          f"+{first_new:.1f} s after the cut")
+    cl.start_repmgrd(p)  # systemd restarts it: it finds the marker and rejoins
+    assert cl.wait_converged(90) == [], "the old primary did not rejoin the new one"

@@ -136,6 +136,12 @@ int run_guard(Context& ctx) {
             std::optional<Connection> local;
             local.emplace(Connection::open(c.conninfo, 2));
             LocalState l = read_local(*local);
+            if (!l.writable) {
+                // A standby (demoted, rejoined, never promoted): nothing to
+                // guard. repmgrd starts a guard again once it runs a primary.
+                ctx.log.notice("guard: the local server is in recovery: exiting");
+                return 0;
+            }
             in.local_writable = l.writable;
             in.local_fenced = l.fenced;
             if (l.fenced && !fenced_since) fenced_since = Steady::now();
