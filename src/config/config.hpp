@@ -60,6 +60,8 @@ struct Config {
     bool primary_isolation_fencing = false;
     int election_rerun_interval = 0;
     int primary_restart_grace = 0;
+    int fence_demote_timeout = 0;  // seconds fenced before a restart as standby (0: never)
+    int guard_timeout = 0;         // repmgrd --guard: heartbeat age that arms it (0: no guard)
     bool monitoring_history = false;
     // zero data loss (docs/failover.md)
     std::string synchronous;           // off|on|strict

@@ -120,6 +120,8 @@ constexpr SettingDescriptor kSettings[] = {
     // 0: a crashed primary (its postmaster.pid left behind, its pid gone) is
     // reported at once; a supervisor that restarts PostgreSQL needs its
     // restart time here, or the standbys fail over while it restarts.
+    integer("fence_demote_timeout", "", "1", 0, kMaxInt, true, "seconds an isolated primary stays fenced read-only (a default any session can turn off) before repmgrd restarts it as a standby, read-only for every session, until it rejoins or comes back with a majority; 0 never demotes", &Config::fence_demote_timeout),
+    integer("guard_timeout", "", "0", 0, kMaxInt, false, "seconds without a heartbeat from repmgrd after which the guard process of a primary (repmgrd --guard) fences and demotes it when it sees no majority; 0 starts no guard (docs/failover.md, \"The guard\")", &Config::guard_timeout),
     integer("primary_restart_grace", "", "0", 0, kMaxInt, true, "seconds a primary's repmgrd waits for its crashed postmaster to come back before reporting the crash on the witness, so that the standbys fail over without waiting for reconnect_attempts", &Config::primary_restart_grace),
     integer("election_rerun_interval", "", "5", 1, kMaxInt, true, "seconds between failover elections after one was aborted", &Config::election_rerun_interval),
     integer("witness_sync_interval", "witness_repl_nodes_sync_interval_secs", "15", 1, kMaxInt, true, "seconds between witness metadata syncs", &Config::witness_sync_interval),

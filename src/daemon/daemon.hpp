@@ -4,6 +4,7 @@
 #include "daemon/arbiter/arbiters.hpp"
 #include "daemon/decide/decide.hpp"
 #include "daemon/effects/effects.hpp"
+#include "daemon/guard/guard.hpp"
 #include "daemon/http/http_publish.hpp"
 #include "daemon/observe/observer.hpp"
 #include "daemon/options.hpp"
@@ -45,6 +46,7 @@ private:
     Observer observer_;
     Effects effects_;
     StatusPublisher publisher_;
+    GuardFeeder guard_{ctx_};  // the heartbeat of the guard (guard_timeout)
     Memory memory_;
     bool looked_now_ = false;  // the current tick was a Watch::What::Now one (never twice in a row)
 };

@@ -21,6 +21,9 @@ std::optional<int> parse_daemon_options(int argc, char** argv, DaemonOptions& ou
     app.add_flag("-m,--monitoring-history", out.monitoring_history,
                  "write repl_monitor rows (as monitoring_history=true)");
     app.add_flag("-v,--verbose", out.verbose, "more output");
+    app.add_flag("--guard", out.guard,
+                 "run as this node's guard, which repmgrd starts itself when guard_timeout > 0: "
+                 "fences and demotes the primary when repmgrd stops feeding it");
     app.add_option("-L,--log-level", log_level, "DEBUG, INFO, NOTICE, WARNING, ERROR, ALERT, CRIT");
     try {
         app.parse(argc, argv);

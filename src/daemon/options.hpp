@@ -12,6 +12,7 @@ struct DaemonOptions {
     bool monitoring_history = false;         // -m/--monitoring-history
     bool verbose = false;                    // -v/--verbose
     std::optional<std::string> log_level;    // -L/--log-level
+    bool guard = false;                      // --guard: run as the node's guard (daemon/guard)
 };
 
 // Parses repmgrd's command line. Returns an exit code when parsing already

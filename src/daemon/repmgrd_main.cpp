@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "daemon/daemon.hpp"
+#include "daemon/guard/guard.hpp"
 #include "startup/startup.hpp"
 #include "daemon/options.hpp"
 #include "daemon/pidfile.hpp"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
         // After daemonizing the working directory is "/": keep paths usable
         // for SIGHUP reloads.
         ctx.config.source_file = std::filesystem::absolute(ctx.config.source_file).string();
+        if (options.guard) return run_guard(ctx);  // already detached by repmgrd
 
         std::optional<PidFile> pid_file;
         if (!options.pid_file.empty())

@@ -2,11 +2,13 @@
 witness, repmgrd on every node. Throughout each test a sampler checks that at
 most one server accepts writes at any moment."""
 
+import os
+
 import pytest
 
 from pylib.clusters import WritableSampler, make_cluster
 from pylib.conf import notified
-from pylib.queries import events, streams_from, writable
+from pylib.queries import events, read_only_by_default, streams_from, writable
 from pylib.wait import wait_until
 
 @pytest.mark.slow
@@ -123,10 +125,12 @@ def test_returning_old_primary_is_fenced_and_rejoined(harness):
     wait_until(lambda: streams_from(s2, s3.name), timeout=60, what="node3 to follow node2")
     sampler = WritableSampler([primary, s2, s3])
     try:
-        # the old primary comes back (its repmgrd kept running)
+        # its repmgrd (still running) saw node2 take over while its server was
+        # down: the server comes back in recovery, not as a read-only primary
+        wait_until(lambda: os.path.exists(os.path.join(primary.datadir, "standby.signal")),
+                   timeout=30, what="standby.signal in the old primary's data directory")
         primary.start()
-        wait_until(lambda: events(s2, "repmgrd_split_brain_detected"), timeout=60,
-                   what="split brain recorded on the new primary")
+        assert primary.in_recovery()
         wait_until(lambda: primary.running() and primary.in_recovery() and
                    streams_from(s2, primary.name), timeout=90,
                    what="the old primary to rejoin as a standby of node2")
@@ -138,9 +142,11 @@ def test_returning_old_primary_is_fenced_and_rejoined(harness):
         rows = s2.sql("SELECT id, type, active, upstream_node_id FROM repmgr_test.repl_nodes "
                       "WHERE id = 1", dbname="repmgr")
         assert rows == [(1, "standby", True, 2)]
-        # one split brain, one event
-        assert len(events(s2, "repmgrd_split_brain_detected")) == 1
-        # it came back read-only (fenced while down); as a standby the fence is lifted
+        # never a primary again, so no split brain; the way back is recorded
+        assert events(s2, "repmgrd_split_brain_detected") == []
+        assert (1, True) in events(s2, "repmgrd_isolation_fence_restore")
+        assert not os.path.exists(os.path.join(primary.datadir, "repmgr_fence_demoted"))
+        # fenced read-only while down as well; as a standby the fence is lifted
         assert ("default_transaction_read_only = 'on' written to" in daemons["node1"].log())
         wait_until(lambda: primary.sql_one("SELECT reset_val FROM pg_settings WHERE name = "
                                            "'default_transaction_read_only'") == "off",
@@ -164,12 +170,12 @@ def test_returning_old_primary_with_fencing_stop_is_stopped(harness):
 
 @pytest.mark.slow
 def test_isolated_primary_turns_read_only_and_back(harness):
-    primary, (s2, s3), witness, daemons = make_cluster(harness)
+    # The read-only fence alone (never demoted): test_fence_holds.py has the demotion.
+    primary, (s2, s3), witness, daemons = make_cluster(harness, fence_demote_timeout=0)
     # the primary loses sight of every standby and of the witness
     for s in (s2, s3, witness):
         s.stop()
-    wait_until(lambda: not writable(primary) and primary.running() and
-               primary.in_recovery() is False, timeout=60,
+    wait_until(lambda: primary.running() and read_only_by_default(primary), timeout=60,
                what="the isolated primary to become read-only")
     assert events(primary, "repmgrd_isolation_fence")[0][:2] == (1, True)
     assert "making it read-only before a standby can be promoted" in daemons["node1"].log()

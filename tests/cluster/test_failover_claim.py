@@ -14,7 +14,7 @@ import pytest
 
 from pylib.clusters import WritableSampler, make_cluster
 from pylib.harness import PG_BIN
-from pylib.queries import WITH_DETAILS, events, streams_from, writable
+from pylib.queries import WITH_DETAILS, events, read_only_by_default, streams_from, writable
 from pylib.wait import wait_until
 
 # with master_response_timeout=2 a claim must be confirmed within 7 s
@@ -176,7 +176,7 @@ def test_daemon_unpause_on_a_read_only_fenced_primary(harness):
     # the primary's only configuration says read-only (as an isolation fence leaves it)
     primary.sql("ALTER SYSTEM SET default_transaction_read_only = on")
     primary.sql("SELECT pg_reload_conf()")
-    wait_until(lambda: not writable(primary), what="the primary to be read-only")
+    wait_until(lambda: read_only_by_default(primary), what="the primary to be read-only")
     r = harness.repmgr("daemon", "unpause", conf=s2.conf)
     assert r.returncode == 0, r.stderr
     assert primary.sql_one("SELECT count(*) FROM repmgr_test.repl_daemon WHERE paused",

@@ -1,5 +1,6 @@
 """What the tests read back from the servers: repmgr's metadata (repl_nodes,
 repl_events) and server state (streaming, writable)."""
+import psycopg
 
 SCHEMA = "repmgr_test"  # the metadata schema of cluster "test"
 WITH_DETAILS = "node_id, successful, details"  # columns for events()
@@ -25,17 +26,42 @@ def streams_from(upstream, standby_name):
                             (standby_name,)) == 1
 
 
+# The strong writable probe (issue 15): a read-only default is no fence, since
+# any session can turn it off. A one-row table in the postgres database; the
+# upsert keeps it one row however often the fault suite samples.
+_PROBE_UPSERT = ("INSERT INTO writable_probe VALUES (1, clock_timestamp()) "
+                 "ON CONFLICT (id) DO UPDATE SET at = excluded.at")
+
+
 def writable(node, timeout=None):
-    """True when the server is up, out of recovery and not fenced read-only;
-    False when it is down, frozen or refusing. `timeout` (seconds) bounds both
-    connecting and the query; without it, connecting waits up to 5 s and the
-    query is not bounded."""
+    """True when a session on the server can commit a write: it turns
+    default_transaction_read_only off (as any client may) and commits an
+    INSERT (locally: a commit waiting for a synchronous standby is a write
+    clients of this server see). False when it is down, frozen, in recovery
+    or refusing. `timeout` (seconds) bounds both connecting and the
+    statements; without it, connecting waits up to 5 s and the statements
+    are not bounded."""
     try:
         with node.connect(timeout=timeout or 5) as conn:
             if timeout:
                 conn.execute(f"SET statement_timeout = {int(timeout * 1000)}")
-            return conn.execute("SELECT NOT pg_is_in_recovery() AND "
-                                "current_setting('default_transaction_read_only') = 'off'"
-                                ).fetchone()[0]
+            conn.execute("SET default_transaction_read_only = off")
+            conn.execute("SET synchronous_commit = local")
+            try:
+                conn.execute(_PROBE_UPSERT)
+            except psycopg.errors.UndefinedTable:
+                # A standby refuses the CREATE as it refuses the INSERT.
+                conn.execute("CREATE TABLE IF NOT EXISTS writable_probe "
+                             "(id int PRIMARY KEY, at timestamptz NOT NULL)")
+                conn.execute(_PROBE_UPSERT)
+            return True
     except Exception:  # noqa: BLE001 - down, frozen or refusing: not writable
         return False
+
+
+def read_only_by_default(node):
+    """True when the server is a primary whose new sessions start read-only
+    (the isolation fence's default_transaction_read_only, which a session can
+    still turn off: writable() says whether one can write)."""
+    return node.sql_one("SELECT NOT pg_is_in_recovery() AND "
+                        "current_setting('default_transaction_read_only') = 'on'")

@@ -190,6 +190,10 @@ std::string reason_for(const Snapshot& s, const Step& step) {
     std::string paused = s.paused ? " (paused)" : "";
     switch (s.role) {
         case NodeRole::Primary:
+            if (s.local.in_recovery && s.demoted)
+                return judge_demoted(s.node_id, *s.demoted,
+                                     s.tuning.primary_fencing == Tuning::Fencing::Rejoin)
+                           .reason + paused;
             if (s.local.in_recovery)
                 return "node is registered as primary but its server is in recovery" + paused;
             return fmt::format("primary is running; {} of {} registered standby(s) attached{}",
@@ -288,7 +292,9 @@ Step decide(const Snapshot& s, const Memory& memory) {
         // primary. The fence is lifted once it answers, sees a majority and no
         // other primary (fencing_step).
         bool guard = s.tuning.isolation_fencing && !s.paused;
-        if (s.role == NodeRole::Primary && !m.prefenced && (s.primary_elsewhere || guard)) {
+        bool demote = s.primary_elsewhere && !m.prefence_demoted;
+        if (s.role == NodeRole::Primary &&
+            ((!m.prefenced && (s.primary_elsewhere || guard)) || demote)) {
             step.actions.push_back(
                 {ActionKind::PreFence, {},
                  s.primary_elsewhere
@@ -299,10 +305,18 @@ Step decide(const Snapshot& s, const Memory& memory) {
                                    "server read-only until it answers, sees a majority and no "
                                    "other primary",
                                    s.node_id)});
+            // With another primary in place and primary_fencing=rejoin, a
+            // server that is not running starts as a demoted standby (the
+            // read-only default alone is no fence), which repmgrd rejoins.
+            if (s.tuning.primary_fencing == Tuning::Fencing::Rejoin)
+                step.actions.back().node = s.primary_elsewhere.value_or(0);
+            step.actions.back().term = FailoverTerm{s.node_id, m.own_timeline.value_or(0)};
             m.prefenced = true;
+            m.prefence_demoted = s.primary_elsewhere.has_value();
         }
     } else {
         m.prefenced = false;
+        m.prefence_demoted = false;
         if (s.local_fenced && s.local.in_recovery && !s.paused)
             // A standby takes no writes anyway; a fence left in its
             // configuration would only bite after a later promotion.
@@ -330,6 +344,7 @@ Step decide(const Snapshot& s, const Memory& memory) {
         }
         if (m.state == State::Promoting || (s.role == NodeRole::Standby && in_failover(m.state)))
             failover_step(s, step);
+        if (s.demoted && s.role == NodeRole::Primary && s.local.in_recovery) demoted_step(s, step);
         if (s.role == NodeRole::Primary && !s.local.in_recovery) {
             primary_standbys(s, step);
             fencing_step(s, step);
@@ -365,6 +380,8 @@ Step decide(const Snapshot& s, const Memory& memory) {
     }
 
     step.wait = crash_grace_wait(s, m, wait_for(m.state, s.tuning));
+    if (m.state == State::Isolated)
+        step.wait = fence_demote_wait(m.fenced_since, s.at, s.tuning.fence_demote_timeout, step.wait);
     step.reason = reason_for(s, step);
     step.reason_changed = step.reason != memory.reason && m.state != State::Monitoring;
     m.reason = step.reason;

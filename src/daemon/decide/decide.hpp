@@ -63,7 +63,9 @@ struct Memory {
     // primary
     bool split_brain_recorded = false;
     bool prefenced = false;             // read-only written into the stopped data directory
+    bool prefence_demoted = false;      // and, another node being primary, standby.signal
     std::optional<Clock::time_point> peers_lost_since;  // isolation: when the last peer vanished
+    std::optional<Clock::time_point> fenced_since;      // isolation: when the read-only fence went up
     std::optional<int> own_timeline;    // the timeline this primary writes on, last read
     std::optional<Clock::time_point> local_crashed_since;  // postmaster gone (pid check) since
     bool crash_reported = false;        // this crash was reported on the arbiter
@@ -88,6 +90,9 @@ enum class ActionKind {
     ReportCrash,         // primary: report the crash of its own server on the arbiter (`term`)
     RecordZeroLoss,      // primary: write the zero-loss candidates `ids` (local, then witness)
     SetSyncNames,        // primary: synchronous_standby_names := `value`
+    DemoteFenced,        // isolated primary still fenced: restart it as a standby (`term`: its own)
+    RestoreDemoted,      // demoted primary with a majority: claim `term` on the arbiter, promote
+    RejoinDemoted,       // demoted primary, `node` is primary: rejoin it (pg_rewind)
 };
 
 struct Action {

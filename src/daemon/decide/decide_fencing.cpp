@@ -45,10 +45,11 @@ void fencing_step(const Snapshot& s, Step& step) {
     }
     if (!pv || s.paused) return;
     // Voting members as the standbys count them: the standbys, the witness and this primary.
-    bool majority = (pv->peers_visible + 1) * 2 > pv->peers_total + 1;
+    bool majority = sees_majority(pv->peers_visible, pv->peers_total);
     if (pv->peers_visible > 0 || pv->peers_total == 0) {
         m.peers_lost_since.reset();
-        if (!majority) return;  // a fenced primary stays fenced until it sees a majority
+        if (!majority) return;
+        m.fenced_since.reset();  // a fenced primary stays fenced until it sees a majority
         if (m.state == State::Isolated) apply_trigger(step, Trigger::PeersBack);
         if (pv->fenced_read_only)
             step.actions.push_back({ActionKind::ReadOnlyFence, {},
@@ -75,6 +76,7 @@ void fencing_step(const Snapshot& s, Step& step) {
                              "read-only before a standby can be promoted",
                              s.node_id, pv->peers_total),
                  true, 0, true});
+        fence_demote_step(s, step);
     }
 }
 

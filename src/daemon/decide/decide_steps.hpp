@@ -19,6 +19,11 @@ void apply_trigger(Step& step, Trigger trigger);
 void failover_step(const Snapshot& s, Step& step);
 // Primary: split-brain and isolation fencing.
 void fencing_step(const Snapshot& s, Step& step);
+// Primary fenced by isolation: demoted once fence_demote_timeout has passed
+// (decide_fence_demote.cpp).
+void fence_demote_step(const Snapshot& s, Step& step);
+// A primary demoted by its fence: back as the primary, rejoined, or waiting.
+void demoted_step(const Snapshot& s, Step& step);
 // "upstream node N does not answer (...): check k/n, next in s": the reason
 // while counting reconnect attempts.
 std::string upstream_lost_sentence(const Snapshot& s, const Memory& m);

@@ -9,6 +9,7 @@
 #include "daemon/arbiter/term.hpp"
 #include "daemon/decide/election.hpp"
 #include "daemon/decide/zero_loss.hpp"
+#include "daemon/decide/fence_demote.hpp"
 
 namespace repmgr::repmgrd {
 
@@ -47,6 +48,7 @@ struct Tuning {
     int primary_restart_grace = 0;      // seconds a crashed local postmaster may take to return
     SyncMode synchronous = SyncMode::Off;  // zero data loss (docs/failover.md)
     int synchronous_standby_count = 1;
+    int fence_demote_timeout = 1;       // seconds fenced before restarting as a standby (0: never)
 };
 
 // What a standby sees when its upstream has failed: filled by observe() only
@@ -115,6 +117,9 @@ struct Snapshot {
     // writable primary (its server must not come back writable).
     std::optional<int> primary_elsewhere;
     bool local_fenced = false;          // default_transaction_read_only=on in the local config
+    // A registered primary demoted by its isolation fence (in recovery, marked
+    // in its data directory): what it needs to come back.
+    std::optional<DemotedView> demoted;
     // primary: the timeline it writes on (read while it answers), and what
     // its data directory says while it does not
     std::optional<int> local_timeline;

@@ -88,6 +88,15 @@ void Effects::run_action(const Snapshot& s, const Step& step, const Action& a,
         case ActionKind::PreFence:
             pre_fence(a);
             return;
+        case ActionKind::DemoteFenced:
+            demote_fenced(a);
+            return;
+        case ActionKind::RestoreDemoted:
+            restore_demoted(s, a);
+            return;
+        case ActionKind::RejoinDemoted:
+            rejoin_demoted(s, a);
+            return;
         case ActionKind::RecordOwnPromotion:
             record_own_promotion(a);
             return;

@@ -83,6 +83,10 @@ private:
     void read_only_fence(const Action& a);
     void pre_fence(const Action& a);
     void record_own_promotion(const Action& a);
+    // fence_demote.cpp
+    void demote_fenced(const Action& a);
+    void restore_demoted(const Snapshot& s, const Action& a);
+    void rejoin_demoted(const Snapshot& s, const Action& a);
 
     Context& ctx_;
     ServerLinks& links_;

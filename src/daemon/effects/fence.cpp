@@ -7,6 +7,7 @@
 
 #include "actions/role_change.hpp"
 #include "cluster/arbiter.hpp"
+#include "daemon/effects/demote.hpp"
 #include "daemon/effects/effects.hpp"
 #include "pg/control.hpp"
 #include "pg/datadir.hpp"
@@ -66,6 +67,19 @@ void Effects::pre_fence(const Action& a) {
     // A server that is frozen rather than down reloads as soon as it runs
     // again, before it takes new transactions.
     bool signalled = signal_postmaster(data_directory, SIGHUP);
+    // Not signalled is not enough: a postmaster killed a moment ago is still a
+    // zombie that kill() reaches.
+    bool running = postmaster_state(data_directory) == PostmasterState::Running;
+    if (a.node != 0 && !running) {
+        // Not running, and another node is primary: it starts as a standby
+        // (demoted, as by the isolation fence), which no session can write to.
+        write_fence_marker(data_directory, a.term.timeline);
+        write_standby_settings(data_directory, StandbySettings{});
+        ctx_.log.detail(fmt::format("standby.signal written to \"{}\": the server starts in "
+                                    "recovery and rejoins node {}",
+                                    data_directory, a.node));
+        ctx_.record(nullptr, "repmgrd_isolation_fence_demote", true, a.details);
+    }
     ctx_.log.detail(fmt::format("default_transaction_read_only = 'on' written to \"{}/"
                                 "postgresql.auto.conf\"{}; repmgrd lifts it when this node is a "
                                 "standby again or sees a majority and no other primary",

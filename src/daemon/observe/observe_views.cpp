@@ -19,7 +19,7 @@ void Observer::observe_local_fence(Snapshot& s, const Memory& memory) {
         return;
     }
     // A registered primary whose server is down: is someone else primary now?
-    if (s.local.reachable || s.role != NodeRole::Primary || memory.prefenced) return;
+    if (s.local.reachable || s.role != NodeRole::Primary || memory.prefence_demoted) return;
     std::vector<const NodeRecord*> others;
     for (const auto& n : s.nodes)
         if (n.id != s.node_id && n.type != NodeType::Witness) others.push_back(&n);

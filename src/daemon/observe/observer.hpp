@@ -40,6 +40,8 @@ private:
     void observe_zero_loss(Snapshot& s);
     void zero_loss_election(const Snapshot& s, const Memory& memory, Connection& local,
                             ElectionInput& e);
+    // observe_demoted.cpp: a primary restarted as a standby by its fence
+    void observe_demoted(Snapshot& s);
 
     Context& ctx_;
     ServerLinks& links_;

@@ -329,6 +329,40 @@ def slow_async_standby_then_kill_primary(cl, rng):
     return Fault(t, notes, True, f"{p.name} was killed", problems=problems)
 
 
+def silence_repmgrd_then_isolate_primary(how):
+    """Issue 21: the primary's repmgrd is killed (kill -9) or frozen (SIGSTOP),
+    then the primary is cut off from everybody for long enough that the
+    standbys must fail over. Only the guard (repmgrd --guard, guard_timeout)
+    can fence it now; the checkers see whether it did before a standby
+    promoted."""
+    def nemesis(cl, rng):
+        p = cl.primary()
+        d = cl.daemons[p.name]
+        if how == "kill9":
+            d.signal(signal.SIGKILL)
+            d.wait(10)
+        else:
+            d.signal(signal.SIGSTOP)
+        silent = rng.uniform(0.5, 3)
+        time.sleep(silent)
+        secs = rng.uniform(15, 26)
+        t = time.time()
+        cl.lab.isolate(p.host)
+        time.sleep(secs)
+        cl.lab.heal()
+        if how == "kill9":
+            cl.start_repmgrd(p)  # systemd (or a DBA) restarts it
+        else:
+            d.signal(signal.SIGCONT)
+        verb = "killed (kill -9)" if how == "kill9" else "frozen (SIGSTOP)"
+        notes = [f"repmgrd of {p.name} {verb}, {silent:.1f} s later {p.name} isolated for "
+                 f"{secs:.1f} s; repmgrd {'restarted' if how == 'kill9' else 'resumed'} "
+                 f"after the heal"]
+        return stall(cl, t, secs, notes, f"the primary {p.name} was isolated with its "
+                                         f"repmgrd {verb}")
+    return nemesis
+
+
 # name -> (nemesis, runs in the reduced CI set)
 NEMESES = {
     "kill9_primary": (kill9_primary, True),
@@ -348,4 +382,7 @@ NEMESES = {
     "isolate_sync_standby_then_kill_primary": (isolate_sync_standby_then_kill_primary, False),
     "strict_every_standby_isolated": (strict_every_standby_isolated, False),
     "slow_async_standby_then_kill_primary": (slow_async_standby_then_kill_primary, False),
+    "kill9_repmgrd_then_isolate_primary": (silence_repmgrd_then_isolate_primary("kill9"), True),
+    "sigstop_repmgrd_then_isolate_primary": (silence_repmgrd_then_isolate_primary("sigstop"),
+                                             False),
 }

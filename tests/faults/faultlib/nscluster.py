@@ -121,7 +121,10 @@ class FaultCluster:
         self.lab = lab
         # standby_reconnect_timeout: how long a follow waits for streaming to
         # start before repmgrd tries the rewind (60 s by default).
-        self.settings = dict(FAST_FAILOVER, standby_reconnect_timeout="10", **(settings or {}))
+        # guard_timeout: the guard of issue 21 fences a primary whose repmgrd
+        # is dead or frozen (the *_repmgrd_then_isolate_primary nemeses).
+        self.settings = dict(FAST_FAILOVER, standby_reconnect_timeout="10", guard_timeout="2",
+                             **(settings or {}))
         self.data = []
         self.witness = None
         self.daemons = {}

@@ -1,0 +1,125 @@
+"""A fence that holds (issue 15): an isolated primary ends the client sessions
+that were open when its fence went up, is restarted as a standby once
+fence_demote_timeout has passed (recovery refuses writes whatever a session
+sets), is never writable while the other side has a primary, and rejoins it
+after the heal. A real network cut: the fault suite's namespaces (root only)."""
+
+import os
+import shutil
+import signal
+import sys
+import time
+
+import pytest
+
+from pylib.conf import notified
+from pylib.harness import Harness
+from pylib.queries import events, writable
+from pylib.wait import wait_until
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "faults"))
+from faultlib.history import WritableSampler  # noqa: E402
+from faultlib.netlab import NetLab  # noqa: E402
+from faultlib.nscluster import FaultCluster  # noqa: E402
+
+
+@pytest.fixture
+def ns_cluster(prefix, template_cache):
+    if os.geteuid() != 0:
+        pytest.skip("a network cut needs root (network namespaces)")
+    harness = Harness(prefix, template_cache)
+    lab = NetLab().create()
+    cl = FaultCluster(harness, lab)
+    try:
+        cl.build()
+        yield cl
+    finally:
+        try:
+            harness.teardown()
+        finally:
+            cl.teardown()
+            lab.destroy()
+            shutil.rmtree(harness.base, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_isolated_primary_is_demoted_and_rejoins(ns_cluster):
+    cl = ns_cluster
+    p = cl.primary()
+    assert p is not None and p.name == "node1"
+    # A client that turned the read-only default off before the fence.
+    session = p.connect(dbname="repmgr")
+    session.execute("SET default_transaction_read_only = off")
+    session.execute("CREATE TABLE fence_session (i int)")
+    cut = time.time()
+    cl.lab.isolate(p.host)
+    sampler = WritableSampler(cl.data)  # every 100 ms, spans compared
+    try:
+        def session_ended():
+            try:
+                session.execute("INSERT INTO fence_session VALUES (1)")
+                return False
+            except Exception:  # noqa: BLE001 - terminated by the fence (or demoted)
+                return True
+        wait_until(session_ended, timeout=30, interval=0.2,
+                   what="the session opened before the fence to be ended")
+        wait_until(lambda: p.running() and p.sql_one("SELECT pg_is_in_recovery()"),
+                   timeout=30, interval=0.2, what="the isolated primary to be in recovery")
+        demoted_after = time.time() - cut
+        assert os.path.exists(os.path.join(p.datadir, "repmgr_fence_demoted"))
+        assert notified(p, "repmgrd_isolation_fence_demote")
+        new = wait_until(lambda: next((n for n in cl.data if n is not p and writable(n, 2)), None),
+                         timeout=60, interval=0.2, what="a standby to take over")
+        promoted_after = time.time() - cut
+        time.sleep(3)  # the other side has a primary: the old one stays in recovery
+        assert p.sql_one("SELECT pg_is_in_recovery()")
+    finally:
+        cl.lab.heal()
+        sampler.stop()
+    assert sampler.overlaps() == [], "two writable primaries"
+    spans = sampler.writable_spans()
+    last = spans[p.name][1] - cut if p.name in spans else None
+    first_new = spans[new.name][0] - cut
+    assert last is None or last < first_new
+    print(f"old primary last writable +{last:.1f} s, in recovery +{demoted_after:.1f} s; "
+          f"new primary {new.name} writable +{first_new:.1f} s after the cut")
+    assert cl.wait_converged(90) == [], "the old primary did not rejoin the new one"
+    assert not os.path.exists(os.path.join(p.datadir, "repmgr_fence_demoted"))
+    assert any(ok for _, ok in events(new, "repmgrd_isolation_fence_restore"))
+
+
+@pytest.mark.slow
+def test_guard_fences_a_primary_whose_repmgrd_was_killed(ns_cluster):
+    """Issue 21: repmgrd of the primary killed with -9, then the primary cut
+    off. Its guard (guard_timeout=2 in the fault cluster) fences and demotes it
+    before a standby takes over; the restarted repmgrd rejoins it."""
+    cl = ns_cluster
+    p = cl.primary()
+    log = os.path.join(p.confdir, "repmgrd.log")
+    wait_until(lambda: "guard (pid" in open(log).read(), timeout=30, what="the guard to start")
+    d = cl.daemons[p.name]
+    d.signal(signal.SIGKILL)
+    d.wait(10)
+    time.sleep(3)  # the heartbeat is older than guard_timeout now
+    sampler = WritableSampler(cl.data)
+    cut = time.time()
+    cl.lab.isolate(p.host)
+    try:
+        wait_until(lambda: p.running() and p.sql_one("SELECT pg_is_in_recovery()"),
+                   timeout=30, interval=0.2, what="the guard to demote the isolated primary")
+        demoted_after = time.time() - cut
+        assert notified(p, "repmgrd_guard_fence")
+        assert notified(p, "repmgrd_isolation_fence_demote")
+        new = wait_until(lambda: next((n for n in cl.data if n is not p and writable(n, 2)), None),
+                         timeout=60, interval=0.2, what="a standby to take over")
+    finally:
+        cl.lab.heal()
+        sampler.stop()
+    assert sampler.overlaps() == [], "two writable primaries"
+    spans = sampler.writable_spans()
+    first_new = spans[new.name][0] - cut
+    assert demoted_after < first_new
+    print(f"guard: demoted +{demoted_after:.1f} s, new primary {new.name} writable "
+          f"+{first_new:.1f} s after the cut")
+    cl.start_repmgrd(p)  # systemd restarts it: it finds the marker and rejoins
+    assert cl.wait_converged(90) == [], "the old primary did not rejoin the new one"
