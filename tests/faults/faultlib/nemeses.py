@@ -241,9 +241,15 @@ def kill_primary_and_sync_standby(cl, rng):
     s = sync_standby(cl, p)
     problems = [] if s else [f"{p.name} had no synchronous standby to kill"]
     t = time.time()
-    p.kill9()
-    if s:
-        s.kill9()
+    # One signal each, back to back: PgNode.kill9 waits for the pid to vanish
+    # (1-1.6 s), long enough for the synchronous standby to be promoted,
+    # rightly, before it is killed in turn.
+    pids = [n.pid() for n in (p, s) if n and n.pid()]
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    for pid in pids:
+        wait_until(lambda pid=pid: not os.path.exists(f"/proc/{pid}"), timeout=15,
+                   what=f"pid {pid} to vanish")
     new = wait_new_primary(cl, p, timeout=NO_FAILOVER_WATCH_S)
     notes = [f"{p.name} and its synchronous standby {s.name if s else 'NONE'} killed; "
              f"new primary within {NO_FAILOVER_WATCH_S} s: {new.name if new else 'none'}"]
@@ -280,11 +286,14 @@ def isolate_sync_standby_then_kill_primary(cl, rng):
     time.sleep(rng.uniform(1, 3))
     t = time.time()
     p.kill9()
+    # Healed at once: kept apart, the old synchronous standby would leave the
+    # new one without a majority (2 of 4 voting members) until the heal.
+    cl.lab.heal()
     new = wait_new_primary(cl, p)
-    notes.append(f"{p.name} killed; new primary {new.name if new else 'NONE'}")
+    notes.append(f"{p.name} killed, {s.name} reconnected; new primary "
+                 f"{new.name if new else 'NONE'}")
     if new is not None and new is not other:
         problems.append(f"{new.name} was promoted, not the synchronous standby {other.name}")
-    cl.lab.heal()
     time.sleep(rng.uniform(0, 2))
     restart_old_primary(cl, p, notes)
     return Fault(t, notes, True, f"{p.name} was killed", problems=problems)
