@@ -233,6 +233,29 @@ std::optional<ConfigTrustProblem> config_trust_problem(const std::string& path, 
     return std::nullopt;
 }
 
+std::optional<std::string> passfile_warning(const std::string& conninfo) {
+    std::optional<std::string> passfile;
+    try {
+        passfile = Conninfo::parse(conninfo).get("passfile");
+    } catch (const std::exception&) {
+        return std::nullopt;  // the conninfo's own error is reported where it is used
+    }
+    struct stat st {};
+    if (!passfile || passfile->empty() || stat(passfile->c_str(), &st) != 0) return std::nullopt;
+    // libpq's own rules: it skips such a file with a warning on stderr, which
+    // repmgrd (logging to a file) and pg_basebackup's captured output hide;
+    // the connection then fails with "no password supplied".
+    if (!S_ISREG(st.st_mode))
+        return fmt::format("passfile \"{}\" in conninfo is not a plain file: libpq ignores it",
+                           *passfile);
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+        return fmt::format("passfile \"{}\" in conninfo has group or world access (mode {:04o}): "
+                           "libpq ignores it, so connections needing its password fail; chmod "
+                           "0600 \"{}\"",
+                           *passfile, st.st_mode & 07777, *passfile);
+    return std::nullopt;
+}
+
 LoadedConfig load_config_file(const std::string& path) {
     // One descriptor for the check and the read: the file checked is the one read.
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -254,6 +277,7 @@ LoadedConfig load_config_file(const std::string& path) {
         fail(ExitCode::BadConfig, fmt::format("unable to read configuration file \"{}\"", path),
              std::strerror(errno), "check the file and its permissions");
     LoadedConfig loaded = parse_config(text, path);
+    if (auto w = passfile_warning(loaded.config.conninfo)) loaded.warnings.push_back(*w);
     if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
         for (const auto& d : setting_descriptors())
             if (d.type == SettingType::String && contains_password(loaded.config.*d.text))

@@ -130,6 +130,10 @@ struct ConfigTrustProblem {
 std::optional<ConfigTrustProblem> config_trust_problem(const std::string& path, unsigned mode,
                                                         unsigned owner, unsigned user);
 
+// A warning when `conninfo` names a passfile libpq will not use (group or
+// world access, not a plain file); nullopt when it names none or a good one.
+std::optional<std::string> passfile_warning(const std::string& conninfo);
+
 // The seed's search order: -f (strict), ./repmgr.conf, /etc/repmgr.conf,
 // $(pg_config --sysconfdir)/repmgr.conf. Returns nullopt when nothing is found
 // and no -f was given.

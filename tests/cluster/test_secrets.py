@@ -167,3 +167,27 @@ def test_no_password_on_any_command_line(harness, sshd, kind):
         spy.stop()
     assert spy.sweeps > 100, spy.sweeps  # the reader really read, many times
     assert not spy.hits, spy.hits
+
+
+def test_passfile_libpq_would_ignore_is_named(harness):
+    """A passfile with group or world access is skipped by libpq (its warning
+    goes to a stderr that repmgrd and captured tools hide): repmgr names the
+    file and the fix instead of leaving only "no password supplied"."""
+    n1 = harness.primary("node1")
+    n1.sql(sql.SQL("ALTER USER repmgr PASSWORD {}").format(sql.Literal(PASSWORD)))
+    with open(os.path.join(n1.datadir, "pg_hba.conf"), "w") as f:
+        f.write(HBA)
+    n1.sql("SELECT pg_reload_conf()")
+    credentials = Credentials(harness, "passfile")
+    os.chmod(credentials.passfile, 0o644)
+    n1.write_repmgr_conf(1, extra={"conninfo": conf_quote(credentials.conninfo(n1))})
+    r = harness.repmgr("primary", "register", conf=n1.conf)
+    assert r.returncode != 0
+    assert (f'passfile "{credentials.passfile}" in conninfo has group or world access '
+            "(mode 0644)") in r.stderr, r.stderr
+    assert f'chmod 0600 "{credentials.passfile}"' in r.stderr
+
+    os.chmod(credentials.passfile, 0o600)
+    r = harness.repmgr("primary", "register", conf=n1.conf)
+    assert r.returncode == 0, r.stderr
+    assert "group or world access" not in r.stderr

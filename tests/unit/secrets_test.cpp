@@ -65,6 +65,25 @@ TEST(OwnPassword, APassfileTravelsLikeAPassword) {
     EXPECT_FALSE(Conninfo::parse(with_own_password("host=o user=bob", own)).get("passfile"));
 }
 
+TEST(Passfile, OneLibpqWouldIgnoreIsWarnedAbout) {
+    char path[] = "/tmp/repmgr-passfile-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    const std::string conninfo = std::string("host=h user=repmgr passfile=") + path;
+    chmod(path, 0600);
+    EXPECT_FALSE(passfile_warning(conninfo));
+    chmod(path, 0640);
+    auto w = passfile_warning(conninfo);
+    ASSERT_TRUE(w);
+    EXPECT_NE(w->find("group or world access (mode 0640)"), std::string::npos) << *w;
+    EXPECT_NE(w->find("chmod 0600"), std::string::npos) << *w;
+    unlink(path);
+    EXPECT_FALSE(passfile_warning(conninfo));  // a missing one: libpq says nothing either
+    EXPECT_FALSE(passfile_warning("host=h user=repmgr"));
+    EXPECT_TRUE(passfile_warning("host=h passfile=/tmp"));  // not a plain file
+}
+
 TEST(ConfigTrust, WritableByGroupOrOthersOrForeignOwnerIsRefused) {
     EXPECT_FALSE(config_trust_problem("/f", 0100600, 1000, 1000));
     EXPECT_FALSE(config_trust_problem("/f", 0100644, 1000, 1000));
