@@ -25,7 +25,7 @@ import scenarios  # noqa: E402
 from pylib.harness import RUN_AS  # noqa: E402
 
 SCENARIOS = ["failover_default", "failover_tuned", "false_positive", "switchover", "clone",
-             "cluster_show", "footprint"]
+             "cluster_show", "footprint", "synchronous"]
 
 
 def emit(obj):
@@ -186,6 +186,29 @@ def scenario_footprint(env, name):
           "ratio_primary_cpu": ratio(ours, peer, "primary_server_cpu_s_per_min_median")})
 
 
+def scenario_synchronous(env, name):
+    """Ours with synchronous=on next to synchronous=off in the same run:
+    failover time (tuned settings, kill -9 -> first write), and the commit
+    rate cost (pgbench TPS with commits waiting for the synchronous standby
+    vs not)."""
+    runs = env.runs or (1 if env.quick else 3)
+    ours = env.tools["ours"]
+    results, errors = alternate(runs, ["on", "off"],
+                                lambda mode: scenarios.run_failover_synchronous(env, ours, mode),
+                                name)
+    on = summarize(f"{name}_failover", "ours synchronous=on", results["on"], errors["on"])
+    off = summarize(f"{name}_failover", "ours synchronous=off", results["off"], errors["off"])
+    seconds = 10 if env.quick else 30
+    tps, tps_errors = alternate(1, ["ours"],
+                                lambda t: scenarios.run_pgbench_sync_vs_async(env, ours, seconds),
+                                name)
+    summarize(f"{name}_tps", "ours synchronous=on", tps["ours"], tps_errors["ours"],
+              {"pgbench_seconds": seconds, "clients": 4})
+    emit({"scenario": name, "ratio_failover_on_to_off": ratio(on, off),
+          "ratio_tps_sync_to_async": tps["ours"][0]["tps_ratio_sync_to_async"]
+          if tps["ours"] else None})
+
+
 class LazySshd:
     def __init__(self):
         self.sshd = None
@@ -246,6 +269,7 @@ def main():
         "clone": lambda n: scenario_clone(env, n),
         "cluster_show": lambda n: scenario_cluster_show(env, n),
         "footprint": lambda n: scenario_footprint(env, n),
+        "synchronous": lambda n: scenario_synchronous(env, n),
     }
     try:
         for name in SCENARIOS:

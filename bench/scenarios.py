@@ -373,3 +373,68 @@ def run_footprint(env, tool, window_s):
                 "primary_server_cpu_s_per_min": pcpu * 60 / elapsed}
     finally:
         c.teardown()
+
+
+# --- synchronous=on vs off (docs/failover.md "Zero data loss") --------------
+def _wait_sync_standby(primary, timeout=30):
+    wait_until(lambda: primary.sql_one("SELECT count(*) FROM pg_stat_replication "
+                                       "WHERE sync_state = 'sync'") == 1,
+               timeout=timeout, what="repmgrd to name a synchronous standby")
+
+
+def run_failover_synchronous(env, tool, mode):
+    """Ours only: the tuned failover with repmgr.conf synchronous=`mode`."""
+    settings = dict(failover_settings(tool, True), synchronous=mode)
+    c = env.cluster(tool)
+    try:
+        c.build(standbys=2, witness=True, settings=settings)
+        c.primary.sql("CREATE TABLE bench_writes (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
+        for s in c.standbys:
+            wait_until(lambda s=s: streams_from(s, c.primary), timeout=30, what="streaming")
+        c.start_daemons()
+        _settle(c, 5)
+        if mode != "off":
+            _wait_sync_standby(c.primary)
+        pid = c.primary.pid()
+        t0 = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        t_write, attempts = _first_write(c.standbys, t0 + 90)
+        if t_write is None:
+            raise RuntimeError(f"no standby accepted a write within 90 s of kill -9; last log "
+                               f"lines: {_tail(c.daemon_log(c.standbys[0].name))}")
+        return {"seconds": t_write - t0, "write_attempts": attempts}
+    finally:
+        c.teardown()
+
+
+def run_pgbench_sync_vs_async(env, tool, seconds):
+    """Ours only: pgbench TPS (simple-update, 4 clients) on a primary whose
+    repmgrd (synchronous=on) named a synchronous standby, with
+    synchronous_commit=on (waits for it) and =local (does not), alternating
+    on the same cluster."""
+    c = env.cluster(tool)
+    try:
+        c.build(standbys=2, witness=False, settings=dict(failover_settings(tool, True),
+                                                         synchronous="on"))
+        p = c.primary
+        run_as_user([f"{PG_BIN}/pgbench", "-i", "-q", "-s", "4", "-h", "127.0.0.1",
+                     "-p", str(p.port), "-U", "repmgr", "repmgr"], timeout=600)
+        for s in c.standbys:
+            wait_until(lambda s=s: streams_from(s, p), timeout=60, what="streaming")
+        c.start_daemons()
+        _settle(c, 3)
+        _wait_sync_standby(p)
+        tps = {"on": [], "local": []}
+        for commit in ("on", "local", "local", "on"):
+            out = run_as_user([f"{PG_BIN}/pgbench", "-N", "-c", "4", "-j", "2", "-T", str(seconds),
+                               "-h", "127.0.0.1", "-p", str(p.port), "-U", "repmgr", "repmgr"],
+                              env={"PGOPTIONS": f"-c synchronous_commit={commit}"},
+                              timeout=seconds + 120).stdout
+            m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
+            tps[commit].append(float(m.group(1)) if m else None)
+        sync = sum(tps["on"]) / len(tps["on"])
+        asynchronous = sum(tps["local"]) / len(tps["local"])
+        return {"seconds": None, "tps_sync": round(sync, 1), "tps_async": round(asynchronous, 1),
+                "tps_ratio_sync_to_async": round(sync / asynchronous, 3)}
+    finally:
+        c.teardown()

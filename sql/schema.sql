@@ -131,3 +131,20 @@ CREATE TABLE IF NOT EXISTS repl_crash_report (
   reporter_node_id INTEGER     NOT NULL,
   reported_at      TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+
+-- Schema version 8: zero data loss (synchronous=on|strict, docs/failover.md).
+-- The primary's repmgrd records here the standbys that may have acknowledged
+-- a commit (zero-loss candidates): it widens the set before it changes
+-- synchronous_standby_names and narrows it only once the new names are in
+-- effect and the new synchronous standbys hold everything acknowledged
+-- before. A failover in these modes promotes only a node of this set. One
+-- row; version grows with every write, so a reader holding two copies (its
+-- replica of the primary's metadata and the witness's) takes the newer one.
+-- Written with synchronous_commit=local so that it never waits for a standby.
+CREATE TABLE IF NOT EXISTS repl_zero_loss (
+  id              INTEGER     PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  candidate_ids   INTEGER[]   NOT NULL,
+  primary_node_id INTEGER     NOT NULL,
+  version         BIGINT      NOT NULL,
+  recorded_at     TIMESTAMPTZ NOT NULL DEFAULT now()
+);

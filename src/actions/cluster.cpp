@@ -1,5 +1,7 @@
 // repmgr cluster show | event | cleanup
+#include <chrono>
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -10,6 +12,7 @@
 #include "cluster/events.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/status.hpp"
+#include "cluster/zero_loss.hpp"
 #include "util/json_text.hpp"
 #include "util/mask.hpp"
 #include "util/table.hpp"
@@ -34,6 +37,24 @@ void print_rows(const Context& ctx, const std::vector<std::string>& headers,
     }
 }
 
+// sync_state per standby name, as the reachable primary's pg_stat_replication
+// shows it; empty when no primary answers.
+std::map<std::string, std::string> sync_states(const std::vector<NodeStatus>& statuses) {
+    std::map<std::string, std::string> out;
+    for (const auto& s : statuses) {
+        if (s.node.type != NodeType::Master || !s.reachable || s.in_recovery) continue;
+        try {
+            Connection p = Connection::open(s.node.conninfo);
+            p.set_query_timeout(std::chrono::seconds(5));
+            for (const auto& r : read_replication_rows(p)) out[r.application_name] = r.sync_state;
+        } catch (const Failure&) {
+            // The table already reports what answers; the synchronous column is best effort.
+        }
+        break;
+    }
+    return out;
+}
+
 }  // namespace
 
 int run_cluster_show(Context& ctx) {
@@ -52,6 +73,11 @@ int run_cluster_show(Context& ctx) {
         }
         return issue ? to_int(ExitCode::NodeStatus) : 0;
     }
+    std::map<std::string, std::string> sync = sync_states(statuses);
+    auto sync_of = [&](const NodeRecord& n) -> std::string {
+        auto it = sync.find(n.name);
+        return it == sync.end() || n.type != NodeType::Standby ? std::string{} : it->second;
+    };
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> issues;
     for (const auto& s : statuses) {
@@ -74,6 +100,8 @@ int run_cluster_show(Context& ctx) {
                            {"upstream", s.upstream_name},
                            {"location", s.node.location},
                            {"priority", s.node.priority},
+                           {"sync_state", sync_of(s.node).empty() ? nlohmann::json(nullptr)
+                                                                  : nlohmann::json(sync_of(s.node))},
                            {"conninfo", mask_passwords(s.node.conninfo)}});
         std::cout << json_text(out) << "\n";
     } else {
@@ -86,6 +114,14 @@ int run_cluster_show(Context& ctx) {
             for (auto& row : rows) row.pop_back();
         }
         print_rows(ctx, headers, rows);
+        // The seed's columns stay as they are: synchronous standbys are a footnote.
+        std::string synchronous;
+        for (const auto& s : statuses)
+            if (std::string st = sync_of(s.node); st == "sync" || st == "quorum")
+                synchronous += fmt::format("{}node {} (\"{}\", {})", synchronous.empty() ? "" : ", ",
+                                           s.node.id, s.node.name, st);
+        if (!synchronous.empty() && !ctx.opts.csv)
+            std::cout << "\nSynchronous standbys: " << synchronous << "\n";
     }
     if (issues.empty()) return 0;
     if (!ctx.opts.csv && !ctx.opts.json) {

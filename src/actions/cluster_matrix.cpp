@@ -81,7 +81,9 @@ std::vector<RemoteRun> run_everywhere(Context& ctx, const std::vector<const Node
                                     [argv = std::move(argv), t = ctx.config.ssh_timeout] {
                                         return run_process(argv, RunOptions{.capture = true,
                                                                             .timeout_secs = t,
-                                                                            .env = {}});
+                                                                            .env = {},
+                                                                            .timeout_setting =
+                                                                                "ssh_timeout"});
                                     });
         } catch (const Failure& f) {
             runs[i].ssh_failed = true;

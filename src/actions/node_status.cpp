@@ -70,6 +70,7 @@ nlohmann::json to_json(const Context& ctx, const CheckInputs& in,
         downstream.push_back({{"application_name", d.application_name},
                               {"client_addr", d.client_addr},
                               {"state", d.state},
+                              {"sync_state", d.sync_state},
                               {"lag_bytes", opt_json(d.replay_lag_bytes)}});
     nlohmann::json slots = nlohmann::json::array();
     for (const auto& sl : s.slots)
@@ -150,8 +151,11 @@ std::vector<std::pair<std::string, std::string>> status_lines(const Context& ctx
                      fmt::format("{} (of maximal {})", s.downstream.size(), s.max_wal_senders));
     for (const auto& d : s.downstream)
         out.emplace_back(fmt::format("  Downstream \"{}\"", d.application_name),
-                         fmt::format("{} from {}, {} bytes behind", d.state, d.client_addr,
-                                     d.replay_lag_bytes.value_or(0)));
+                         fmt::format("{} from {}, {} bytes behind{}", d.state, d.client_addr,
+                                     d.replay_lag_bytes.value_or(0),
+                                     d.sync_state == "sync" || d.sync_state == "quorum"
+                                         ? fmt::format(", synchronous ({})", d.sync_state)
+                                         : std::string{}));
     size_t inactive = 0;
     for (const auto& sl : s.slots) inactive += sl.active ? 0 : 1;
     out.emplace_back("Replication slots",

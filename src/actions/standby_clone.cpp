@@ -104,7 +104,8 @@ void copy_with_rsync(Context& ctx, const ClonePlan& plan, Connection& source,
                    .data_directory = plan.source.data_directory,
                    .ssh_options = ctx.config.ssh_options,
                    .rsync_options = ctx.config.rsync_options,
-                   .ssh_timeout = ctx.config.ssh_timeout};
+                   .ssh_timeout = ctx.config.ssh_timeout,
+                   .rsync_timeout = ctx.config.rsync_timeout};
     std::string start_lsn;
     try {
         start_lsn = backup_start(source, "repmgr standby clone", ctx.opts.fast_checkpoint);
@@ -245,7 +246,8 @@ int run_standby_clone(Context& ctx) {
                 .slot_name = plan.upstream_is_source && plan.create_slot ? plan.slot_name
                                                                          : std::nullopt,
                 .tablespace_mapping = ctx.config.tablespace_mapping,
-                .extra_options = ctx.config.pg_basebackup_options};
+                .extra_options = ctx.config.pg_basebackup_options,
+                .timeout_secs = ctx.config.pg_basebackup_timeout};
             run_basebackup(request, ctx.log);
         }
 

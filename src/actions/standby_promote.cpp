@@ -1,6 +1,8 @@
 // repmgr standby promote: turn this standby into the cluster's primary.
 // Check -> plan -> execute: the checks refuse early and gather what the plan
 // needs; --dry-run prints the plan; execute runs its steps in order.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "actions/actions.hpp"
@@ -8,6 +10,7 @@
 #include "actions/role_plan.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/topology.hpp"
+#include "cluster/zero_loss.hpp"
 
 namespace repmgr {
 namespace {
@@ -50,6 +53,43 @@ void check_already_primary(Context& ctx, PromoteChecked& c) {
     }
 }
 
+std::string ids_text(const std::vector<int>& ids) {
+    std::string out;
+    for (int id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
+    return out.empty() ? "none" : out;
+}
+
+// synchronous=on|strict: only a recorded zero-loss candidate may be promoted
+// without losing acknowledged commits (docs/failover.md "Zero data loss").
+// The record is read from this standby's replica and from the witness; the
+// newer copy counts.
+void check_zero_loss(Context& ctx, Connection& local) {
+    if (ctx.config.synchronous != "on" && ctx.config.synchronous != "strict") return;
+    std::optional<ZeroLossRecord> rec = read_zero_loss_record(local);
+    for (const auto& n : NodeRepository(local).all()) {
+        if (n.type != NodeType::Witness || !n.active) continue;
+        try {
+            Connection w = Connection::open(n.conninfo);
+            use_metadata_schema(w, schema_name(ctx.config));
+            rec = newer_record(rec, read_zero_loss_record(w));
+        } catch (const Failure& f) {
+            ctx.log.warning("unable to read the zero-loss candidates on witness node {}: {}", n.id,
+                            f.what());
+        }
+    }
+    std::vector<int> ids = rec ? rec->candidate_ids : std::vector<int>{};
+    if (std::find(ids.begin(), ids.end(), ctx.config.node_id) != ids.end()) return;
+    std::string what = fmt::format(
+        "synchronous={}: node {} is not a recorded zero-loss candidate (recorded: node(s) {}); "
+        "commits acknowledged by those standbys but not received by this node would be lost",
+        ctx.config.synchronous, ctx.config.node_id, ids_text(ids));
+    if (!ctx.opts.force)
+        fail(ExitCode::Promoted, "this node may lack acknowledged commits: " + what, {},
+             "promote one of the recorded candidates, or use -F/--force to promote this node "
+             "and accept the loss");
+    ctx.log.warning("{}; promoting anyway (-F/--force)", what);
+}
+
 PromoteChecked check_promote(Context& ctx) {
     require_node_identity(ctx.config);
     const std::string schema = schema_name(ctx.config);
@@ -76,6 +116,7 @@ PromoteChecked check_promote(Context& ctx) {
         ctx.log.warning("{} is still running as a primary; promoting anyway (-F/--force)", who);
         c.old_primary = live->node;
     }
+    check_zero_loss(ctx, c.local);
     c.data_directory = local_data_directory(ctx, &c.local);
     if (ctx.opts.siblings_follow && c.old_primary)
         c.siblings = standbys_of(local_repo, c.old_primary->id, ctx.config.node_id);

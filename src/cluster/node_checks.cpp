@@ -56,13 +56,14 @@ std::vector<DownstreamFacts> read_downstream(Connection& conn) {
     Result r = conn.exec(fmt::format(
         "SELECT COALESCE(application_name, '') AS name, "
         "COALESCE(host(client_addr), 'local') AS addr, COALESCE(state, '') AS state, "
+        "COALESCE(sync_state, '') AS sync_state, "
         "pg_wal_lsn_diff({}, replay_lsn)::bigint AS lag "
         "FROM pg_stat_replication ORDER BY application_name",
         "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() "
         "ELSE pg_current_wal_lsn() END"));
     for (const auto& row : r.all())
         out.push_back(DownstreamFacts{row.text("name"), row.text("addr"), row.text("state"),
-                                      row.opt_int("lag")});
+                                      row.opt_int("lag"), row.text("sync_state")});
     return out;
 }
 

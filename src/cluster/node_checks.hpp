@@ -51,6 +51,7 @@ struct DownstreamFacts {
     std::string client_addr;
     std::string state;
     std::optional<long long> replay_lag_bytes;
+    std::string sync_state;  // pg_stat_replication.sync_state: sync, potential, quorum, async
 };
 
 struct NodeServerFacts {

@@ -26,6 +26,12 @@ struct Config {
     std::string rsync_options;
     std::string ssh_options;
     int ssh_timeout = 0;
+    // Deadlines of the programs repmgr runs itself (seconds; 0 = none, see
+    // settings.cpp for why the copies have none by default).
+    int pg_ctl_timeout = 0;  // beyond pg_ctl's own -t wait
+    int pg_basebackup_timeout = 0;
+    int pg_rewind_timeout = 0;
+    int rsync_timeout = 0;
     std::string remote_config_file;  // %n/%a: path of other nodes' repmgr.conf (ssh)
     std::string pg_ctl_options;
     std::string tablespace_mapping;
@@ -57,6 +63,11 @@ struct Config {
     int fence_demote_timeout = 0;  // seconds fenced before a restart as standby (0: never)
     int guard_timeout = 0;         // repmgrd --guard: heartbeat age that arms it (0: no guard)
     bool monitoring_history = false;
+    // zero data loss (docs/failover.md)
+    std::string synchronous;           // off|on|strict
+    int synchronous_standby_count = 0;
+    int failover_max_lag_bytes = 0;    // 0 = no bound
+    int failover_max_lag_secs = 0;     // 0 = no bound
     // service commands (used instead of pg_ctl when set)
     std::string service_start_command;
     std::string service_stop_command;

@@ -73,11 +73,16 @@ SplitConninfo split_password(const std::string& conninfo) {
 std::string with_own_password(const std::string& conninfo, const std::string& own) {
     if (conninfo.empty() || own.empty()) return conninfo;
     Conninfo target = Conninfo::parse(conninfo);
-    if (target.has("password")) return conninfo;
+    if (target.has("password") || target.has("passfile")) return conninfo;
     Conninfo mine = Conninfo::parse(own);
+    if (target.get("user") != mine.get("user")) return conninfo;
+    // A passfile too: without it libpq would look in ~/.pgpass, not where
+    // this node's conninfo says its password is.
     auto password = mine.get("password");
-    if (!password || target.get("user") != mine.get("user")) return conninfo;
-    target.set("password", *password);
+    auto passfile = mine.get("passfile");
+    if (!password && !passfile) return conninfo;
+    if (password) target.set("password", *password);
+    if (passfile) target.set("passfile", *passfile);
     return target.to_string();
 }
 

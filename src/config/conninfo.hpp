@@ -42,10 +42,11 @@ struct SplitConninfo {
 };
 SplitConninfo split_password(const std::string& conninfo);
 
-// `conninfo` with the password of `own` (this node's conninfo) added when it
-// names none and both connect as the same user: a command started on this
-// node over ssh (switchover's remote rejoin) gets no password on its command
-// line and authenticates like this node does. Otherwise unchanged.
+// `conninfo` with the password and passfile of `own` (this node's conninfo)
+// added when it names neither and both connect as the same user: a command
+// started on this node over ssh (switchover's remote rejoin) gets no password
+// on its command line and authenticates like this node does. Otherwise
+// unchanged.
 std::string with_own_password(const std::string& conninfo, const std::string& own);
 
 // The conninfo a command should use: the user's string with connect_timeout

@@ -74,6 +74,14 @@ constexpr SettingDescriptor kSettings[] = {
     text("rsync_options", "", "", true, "extra options passed to rsync", &Config::rsync_options),
     text("ssh_options", "", "-q -o ConnectTimeout=10", true, "options passed to ssh", &Config::ssh_options),
     integer("ssh_timeout", "", "900", 1, kMaxInt, true, "seconds a command run over ssh may take (a remote rejoin runs pg_rewind) before ssh and its children are killed", &Config::ssh_timeout),
+    // A copy of a large cluster takes hours and its length is the size of
+    // the data, not a sign of a hang: the copies have no deadline unless the
+    // DBA sets one (with one, the child runs in its own process group and a
+    // Ctrl-C on the terminal no longer reaches it).
+    integer("pg_ctl_timeout", "", "60", 1, kMaxInt, true, "seconds pg_ctl may run beyond its own -t wait (shutdown_check_timeout, standby_reconnect_timeout or promote_check_timeout; reload and status have none) before it is killed with its process group", &Config::pg_ctl_timeout),
+    integer("pg_basebackup_timeout", "", "0", 0, kMaxInt, true, "seconds pg_basebackup may run before it is killed with its process group (0 = no limit: a copy of a large cluster takes hours)", &Config::pg_basebackup_timeout),
+    integer("pg_rewind_timeout", "", "0", 0, kMaxInt, true, "seconds pg_rewind may run before it is killed with its process group (0 = no limit; a rejoin run over ssh is still bounded by ssh_timeout)", &Config::pg_rewind_timeout),
+    integer("rsync_timeout", "", "0", 0, kMaxInt, true, "seconds each rsync of a clone may run before it is killed with its process group (0 = no limit: a copy of a large cluster takes hours)", &Config::rsync_timeout),
     text("remote_config_file", "", "", true, "repmgr.conf path on other nodes for commands run over ssh (%n = node id, %a = node name); overrides the path each node recorded at registration (repl_nodes.config_file)", &Config::remote_config_file),
     text("pg_ctl_options", "", "", true, "extra options passed to pg_ctl", &Config::pg_ctl_options),
     text("tablespace_mapping", "", "", true, "OLDDIR=NEWDIR tablespace mapping for clone", &Config::tablespace_mapping),
@@ -118,6 +126,13 @@ constexpr SettingDescriptor kSettings[] = {
     integer("election_rerun_interval", "", "5", 1, kMaxInt, true, "seconds between failover elections after one was aborted", &Config::election_rerun_interval),
     integer("witness_sync_interval", "witness_repl_nodes_sync_interval_secs", "15", 1, kMaxInt, true, "seconds between witness metadata syncs", &Config::witness_sync_interval),
     boolean("monitoring_history", "false", true, "write repl_monitor rows each interval", &Config::monitoring_history),
+    // Zero data loss: with on/strict the primary's repmgrd owns
+    // synchronous_standby_names and records who may have acknowledged commits,
+    // so that failover promotes only one of those (docs/failover.md).
+    choice("synchronous", "", "off", "off|on|strict", true, "off: asynchronous replication; on: the primary's repmgrd names synchronous standbys itself and failover promotes only one of them (falls back to asynchronous commits when no standby is eligible); strict: as on, but commits wait instead of falling back", &Config::synchronous),
+    integer("synchronous_standby_count", "", "1", 1, 64, true, "number of synchronous standbys repmgrd names with synchronous=on|strict", &Config::synchronous_standby_count),
+    integer("failover_max_lag_bytes", "", "0", 0, kMaxInt, true, "a standby that received more than this many bytes less WAL than the primary's last position it saw does not promote automatically (0 = no bound)", &Config::failover_max_lag_bytes),
+    integer("failover_max_lag_secs", "", "0", 0, kMaxInt, true, "a standby whose newest received primary heartbeat is older than this many seconds, relative to when it last saw the primary, does not promote automatically (0 = no bound)", &Config::failover_max_lag_secs),
     // service commands
     text("service_start_command", "", "", true, "command to start PostgreSQL instead of pg_ctl", &Config::service_start_command),
     text("service_stop_command", "", "", true, "command to stop PostgreSQL instead of pg_ctl", &Config::service_stop_command),

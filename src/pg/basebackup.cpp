@@ -45,9 +45,15 @@ void run_basebackup(const BasebackupRequest& r, Logger& log) {
     log.info("running \"{}\"", shown_command(argv));
     // On a terminal pg_basebackup talks to the user directly (its progress
     // bar); otherwise we keep its output and show it only when it failed.
-    RunOptions options{.capture = !r.show_progress};
+    RunOptions options{.capture = !r.show_progress,
+                       .timeout_secs = r.timeout_secs,
+                       .timeout_setting = "pg_basebackup_timeout"};
     if (source.password) options.env = {{"PGPASSWORD", *source.password}};
     ProcessResult result = run_process(argv, options);
+    fail_if_timed_out(result, ExitCode::BadBasebackup, "pg_basebackup",
+                      fmt::format("the clone is abandoned: the partial copy in \"{}\" is removed "
+                                  "as after any failed clone; run the clone again",
+                                  r.target));
     if (result.exit_status == 0) {
         if (!result.output.empty()) log.debug("pg_basebackup said: {}", result.output);
         return;

@@ -16,11 +16,13 @@ struct BasebackupRequest {
     std::optional<std::string> slot_name;  // -S: stream the backup's WAL through our slot
     std::string tablespace_mapping;        // OLDDIR=NEWDIR -> -T
     std::string extra_options;             // pg_basebackup_options from repmgr.conf
+    int timeout_secs = 0;                  // pg_basebackup_timeout (0 = none)
 };
 
 // Runs pg_basebackup -X stream (unless the user's options pick another WAL
 // method). Without a terminal its output is captured and shown only on failure.
-// Throws Failure(ERR_BAD_BASEBACKUP) with pg_basebackup's own words as DETAIL.
+// Throws Failure(ERR_BAD_BASEBACKUP) with pg_basebackup's own words as DETAIL,
+// also when it was killed at pg_basebackup_timeout.
 void run_basebackup(const BasebackupRequest& request, Logger& log);
 
 }  // namespace repmgr

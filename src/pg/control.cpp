@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include <fmt/format.h>
 
@@ -66,7 +67,7 @@ void ServerControl::run_or_fail(const std::vector<std::string>& argv,
         std::string shown;
         for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
         log_.info("{}: running \"{}\"", what, shown);
-        r = run_argv(argv, true);
+        r = run_pg_ctl(argv, code);
     }
     if (r.exit_status != 0)
         fail(code, fmt::format("unable to {} PostgreSQL in \"{}\"", what, data_directory_),
@@ -170,8 +171,46 @@ void ServerControl::promote(Connection& conn) {
 }
 
 bool ServerControl::is_running() const {
-    std::vector<std::string> argv = pg_ctl("status");
-    return run_argv(argv, true).exit_status == 0;
+    return run_pg_ctl(pg_ctl("status"), ExitCode::LocalCommand).exit_status == 0;
+}
+
+int pg_ctl_deadline(const std::vector<std::string>& argv, int margin) {
+    // pg_ctl takes the last -t, and ours come before pg_ctl_options.
+    int wait = 0;
+    for (size_t i = 0; i < argv.size(); ++i) {
+        std::string_view value;
+        if ((argv[i] == "-t" || argv[i] == "--timeout") && i + 1 < argv.size())
+            value = argv[i + 1];
+        else if (argv[i].starts_with("--timeout="))
+            value = std::string_view(argv[i]).substr(10);
+        else
+            continue;
+        int parsed = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+        if (ec == std::errc() && end == value.data() + value.size() && parsed >= 0) wait = parsed;
+    }
+    // restart waits up to -t for the stop and again for the start.
+    int phases = !argv.empty() && argv.back() == "restart" ? 2 : 1;
+    long long total = static_cast<long long>(wait) * phases + margin;
+    return static_cast<int>(std::min<long long>(total, 2147483647));
+}
+
+ProcessResult ServerControl::run_pg_ctl(const std::vector<std::string>& argv,
+                                        ExitCode code) const {
+    ProcessResult r = run_process(
+        argv, RunOptions{.capture = true,
+                         .timeout_secs = pg_ctl_deadline(argv, config_.pg_ctl_timeout),
+                         .timeout_setting = "pg_ctl_timeout"});
+    const std::string& action = argv.back();
+    std::string state = action == "status" || action == "reload"
+                            ? fmt::format("nothing is known of PostgreSQL in \"{}\" from it",
+                                          data_directory_)
+                            : fmt::format("pg_ctl was ended, not the server: PostgreSQL in \"{}\" "
+                                          "may still be in the middle of its {} (check it with "
+                                          "\"pg_ctl status\" and its log before retrying)",
+                                          data_directory_, action);
+    fail_if_timed_out(r, code, fmt::format("\"pg_ctl {}\"", action), state);
+    return r;
 }
 
 }  // namespace repmgr

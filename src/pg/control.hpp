@@ -7,10 +7,16 @@
 #include "config/config.hpp"
 #include "db/connection.hpp"
 #include "util/log.hpp"
+#include "util/process.hpp"
 
 namespace repmgr {
 
 enum class StopMode { Smart, Fast, Immediate };
+
+// Seconds a pg_ctl command line may run: the wait it was given (its last
+// -t; twice for restart, which waits for the stop and then the start) plus
+// `margin` (pg_ctl_timeout) for what pg_ctl does outside that wait.
+int pg_ctl_deadline(const std::vector<std::string>& argv, int margin);
 
 // The actions of "repmgr node service --action=..." (repmgr 5's names).
 enum class ServiceAction { Start, Stop, Restart, Reload, Promote };
@@ -53,6 +59,8 @@ private:
     const std::string& service_command(ServiceAction action) const;
     // pg_ctl start/restart without -l in pg_ctl_options log to <datadir>/log.
     void make_log_directory() const;
+    // pg_ctl with its deadline (pg_ctl_deadline); a timeout throws Failure(`code`).
+    ProcessResult run_pg_ctl(const std::vector<std::string>& argv, ExitCode code) const;
     void run_or_fail(const std::vector<std::string>& argv, const std::string& service_command,
                      const std::string& what, ExitCode code);
 

@@ -119,11 +119,18 @@ std::string rewind_data_directory(const Config& config, Logger& log,
                                   data_directory, "--source-server", source.conninfo,
                                   "--progress"};
     log.notice("running pg_rewind on \"{}\" from \"{}\"", data_directory, source.conninfo);
-    RunOptions options{.capture = true};
+    RunOptions options{.capture = true,
+                       .timeout_secs = config.pg_rewind_timeout,
+                       .timeout_setting = "pg_rewind_timeout"};
     if (source.password) options.env = {{"PGPASSWORD", *source.password}};
     ProcessResult r = run_process(argv, options);
     // Whatever happened, the node must keep its own port and settings.
     backup.restore();
+    fail_if_timed_out(r, ExitCode::RejoinFail, "pg_rewind",
+                      fmt::format("\"{}\" may be partly rewound and must not be started as it "
+                                  "is: run the rejoin with --force-rewind again, or clone the "
+                                  "node again with \"repmgr standby clone -F\"",
+                                  data_directory));
     if (r.exit_status != 0)
         fail(ExitCode::RejoinFail, "pg_rewind failed", r.output,
              "read pg_rewind's message above; if the data directory cannot be rewound, clone "

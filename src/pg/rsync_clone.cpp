@@ -67,7 +67,12 @@ void run_rsync(const std::vector<std::string>& options, const std::vector<std::s
     std::string shown;
     for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + shell_quote(a);
     log.info("{}: running {}", what, shown);
-    ProcessResult r = run_argv(argv, true);
+    ProcessResult r = run_process(argv, RunOptions{.capture = true,
+                                                   .timeout_secs = s.rsync_timeout,
+                                                   .timeout_setting = "rsync_timeout"});
+    fail_if_timed_out(r, ExitCode::BadRsync, fmt::format("rsync of the {}", what),
+                      "the clone is abandoned: its partial copy is removed as after any failed "
+                      "clone (the source ends its backup when repmgr disconnects); run the clone again");
     // 24: files vanished during the copy: normal for a live data directory,
     // the WAL replayed from the backup start makes the copy consistent.
     if (r.exit_status == 0 || (vanished_ok && r.exit_status == 24)) return;
@@ -85,7 +90,8 @@ void check_rsync_source(const RsyncSource& s, Logger& log) {
     std::string cmd = "test -d " + shell_quote(s.data_directory) + " && command -v rsync >/dev/null";
     log.info("checking ssh access to \"{}\"", s.host);
     ProcessResult r =
-        run_process(ssh_argv(s, cmd), RunOptions{.capture = true, .timeout_secs = s.ssh_timeout});
+        run_process(ssh_argv(s, cmd), RunOptions{.capture = true, .timeout_secs = s.ssh_timeout,
+                               .timeout_setting = "ssh_timeout"});
     if (r.exit_status == 255 || r.exit_status == 127)
         fail(ExitCode::BadSsh, fmt::format("unable to connect to \"{}\" with ssh", s.host),
              trim_trailing(r.output),
@@ -129,7 +135,8 @@ void copy_backup_wal(const RsyncSource& s, const std::string& target,
     std::string wal_dir = s.data_directory + "/pg_wal";
     ProcessResult listing =
         run_process(ssh_argv(s, "ls -1 " + shell_quote(wal_dir)),
-                    RunOptions{.capture = true, .timeout_secs = s.ssh_timeout});
+                    RunOptions{.capture = true, .timeout_secs = s.ssh_timeout,
+                               .timeout_setting = "ssh_timeout"});
     if (listing.exit_status != 0)
         fail(ExitCode::BadRsync, fmt::format("unable to list \"{}\" on \"{}\"", wal_dir, s.host),
              trim_trailing(listing.output), "check ssh access and permissions of the source's pg_wal");

@@ -14,6 +14,7 @@ struct RsyncSource {
     std::string ssh_options;
     std::string rsync_options;
     int ssh_timeout = 0;  // seconds for each ssh command (0 = none); not for rsync itself
+    int rsync_timeout = 0;  // seconds for each rsync (0 = none)
 };
 
 // Logs in with ssh and checks that the data directory is there.

@@ -57,7 +57,9 @@ ProcessResult RemoteShell::run(const std::vector<std::string>& argv) const {
 ProcessResult RemoteShell::run_command_line(const std::string& command_line) const {
     log_.debug("running on {} over ssh: {}", host_, command_line);
     ProcessResult r = run_process(ssh_argv(command_line),
-                                  RunOptions{.capture = true, .timeout_secs = timeout_secs_});
+                                  RunOptions{.capture = true,
+                                             .timeout_secs = timeout_secs_,
+                                             .timeout_setting = "ssh_timeout"});
     if (r.timed_out) {
         log_.error("the command run on \"{}\" over ssh did not finish within {} seconds: ssh was "
                    "killed", host_, timeout_secs_);

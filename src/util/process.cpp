@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "util/error.hpp"
+
 namespace repmgr {
 namespace {
 
@@ -118,6 +120,7 @@ std::string BoundedOutput::str() const {
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& options) {
     ProcessResult result;
     result.timeout_secs = options.timeout_secs;
+    result.timeout_setting = options.timeout_setting;
     if (argv.empty()) return result;
     const bool capture = options.capture;
     int pipe_fds[2] = {-1, -1};
@@ -216,8 +219,27 @@ std::optional<std::string> run_capture(const std::string& command) {
 
 std::string describe_exit(const ProcessResult& r) {
     if (r.timed_out)
-        return fmt::format("killed after {} seconds without finishing (timeout)", r.timeout_secs);
+        return fmt::format("killed after {} seconds without finishing ({})", r.timeout_secs,
+                           r.timeout_setting.empty() ? "timeout" : r.timeout_setting);
     return fmt::format("exit status {}", r.exit_status);
+}
+
+void fail_if_timed_out(const ProcessResult& r, ExitCode code, std::string_view what,
+                       std::string_view left_behind) {
+    if (!r.timed_out) return;
+    std::string setting = r.timeout_setting.empty() ? "the timeout" : r.timeout_setting;
+    std::string detail(left_behind);
+    std::string output = r.output;
+    while (!output.empty() && output.back() == '\n') output.pop_back();
+    if (!output.empty()) detail += (detail.empty() ? "" : "\n") + fmt::format("its output:\n{}", output);
+    fail(code,
+         fmt::format("{} did not finish within {} seconds ({}) and was killed with its process "
+                     "group",
+                     what, r.timeout_secs, setting),
+         detail,
+         fmt::format("find out why it hangs (run it by hand, check the server and the network); "
+                     "if it only needs longer, raise {} in repmgr.conf",
+                     setting));
 }
 
 std::string shell_quote(const std::string& value) {

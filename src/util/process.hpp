@@ -2,9 +2,12 @@
 
 #include <cstddef>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "util/exit_codes.hpp"
 
 namespace repmgr {
 
@@ -13,6 +16,7 @@ struct ProcessResult {
     std::string output;      // stdout (and stderr when merged), bounded: see RunOptions
     bool timed_out = false;  // killed (with its process group) at the deadline
     int timeout_secs = 0;    // the deadline it had, for messages
+    std::string timeout_setting;  // the repmgr.conf setting that gave it
 };
 
 // What a child's captured output keeps: the first and the last `kOutputKeep`
@@ -47,6 +51,9 @@ struct RunOptions {
     // Added to (or replacing in) the child's environment, e.g. PGPASSWORD:
     // /proc/<pid>/environ is readable by the process owner only, unlike argv.
     std::vector<std::pair<std::string, std::string>> env;
+    // The repmgr.conf setting `timeout_secs` came from: the message of a
+    // timeout names it, so the DBA knows what to raise.
+    std::string timeout_setting;
 };
 
 // Runs argv directly (no shell). With `capture`, stdout and stderr are collected
@@ -64,6 +71,13 @@ std::optional<std::string> run_capture(const std::string& command);
 
 // "exit status N", or "killed after N seconds (timeout)" when it timed out.
 std::string describe_exit(const ProcessResult& r);
+
+// When `r` was cut at its deadline, throws Failure(`code`): "<what> did not
+// finish within N seconds (<setting>) and was killed with its process group",
+// DETAIL `left_behind` (the state the cut leaves), HINT to find the hang or
+// raise the setting. Every program with a deadline reports through here.
+void fail_if_timed_out(const ProcessResult& r, ExitCode code, std::string_view what,
+                       std::string_view left_behind);
 
 // Single-quotes a value for /bin/sh so that it is always one literal word.
 std::string shell_quote(const std::string& value);

@@ -53,9 +53,17 @@ def sshd():
 
 
 @pytest.fixture
-def ssh_trio(harness, sshd):
-    """node1 primary, node2 and node3 standbys; every repmgr.conf set up for ssh."""
-    extra = ssh_extra(harness, sshd)
+def ssh_settings(harness, sshd):
+    """The ssh settings of ssh_trio's repmgr.conf files (remote_config_file
+    included); a module overrides this fixture to use other ones."""
+    return ssh_extra(harness, sshd)
+
+
+@pytest.fixture
+def ssh_trio(harness, ssh_settings):
+    """node1 primary, node2 and node3 standbys; every repmgr.conf set up for
+    ssh with `ssh_settings`."""
+    extra = ssh_settings
     primary = harness.primary("node1")
     primary.write_repmgr_conf(1, extra=extra)
     assert harness.repmgr("primary", "register", conf=primary.conf).returncode == 0

@@ -12,27 +12,10 @@ from pylib.conf import ssh_extra
 pytestmark = pytest.mark.ssh
 
 
-def ssh_settings(harness, sshd):
-    extra = ssh_extra(harness, sshd)
-    # the path each node recorded at registration is the one used remotely
-    del extra["remote_config_file"]
-    return extra
-
-
 @pytest.fixture
-def trio(harness, sshd):
-    extra = ssh_settings(harness, sshd)
-    primary = harness.primary("node1")
-    primary.write_repmgr_conf(1, extra=extra)
-    assert harness.repmgr("primary", "register", conf=primary.conf).returncode == 0
-    nodes = [primary]
-    for node_id, name in ((2, "node2"), (3, "node3")):
-        s = harness.standby_of(primary, name)
-        s.write_repmgr_conf(node_id, extra=extra)
-        r = harness.repmgr("standby", "register", conf=s.conf)
-        assert r.returncode == 0, r.stderr
-        nodes.append(s)
-    return nodes
+def ssh_settings(harness, sshd):
+    # the path each node recorded at registration is the one used remotely
+    return ssh_extra(harness, sshd, remote_config_file=False)
 
 
 def rows(stdout):
@@ -44,8 +27,8 @@ def rows(stdout):
     return out
 
 
-def test_all_up(harness, trio):
-    n1, _, n3 = trio
+def test_all_up(harness, ssh_trio):
+    n1, _, n3 = ssh_trio
     r = harness.repmgr("cluster", "matrix", conf=n1.conf, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0].split("|")[1].strip() == "ID"
@@ -65,8 +48,8 @@ def test_all_up(harness, trio):
     assert r.stdout.split() == ["1,0,0", "2,0,1", "3,0,1"]
 
 
-def test_node_down(harness, trio):
-    n1, n2, n3 = trio
+def test_node_down(harness, ssh_trio):
+    n1, n2, n3 = ssh_trio
     n3.stop()
     r = harness.repmgr("cluster", "matrix", conf=n1.conf, timeout=120)
     assert r.returncode == 25, r.stderr
@@ -85,9 +68,9 @@ def test_node_down(harness, trio):
     assert "node3" in r.stderr
 
 
-def test_ssh_failure_reported_and_crosscheck_fills_the_gaps(harness, sshd, trio):
-    n1, n2, _ = trio
-    extra = ssh_settings(harness, sshd)
+def test_ssh_failure_reported_and_crosscheck_fills_the_gaps(harness, ssh_settings, ssh_trio):
+    n1, n2, _ = ssh_trio
+    extra = dict(ssh_settings)
     extra["ssh_options"] = "'-p 1 -o BatchMode=yes -o ConnectTimeout=3'"
     n2.write_repmgr_conf(2, extra=extra)
 
@@ -104,8 +87,8 @@ def test_ssh_failure_reported_and_crosscheck_fills_the_gaps(harness, sshd, trio)
     assert rows(r.stdout) == {f"node{i}": ["*", "*", "*"] for i in (1, 2, 3)}
 
 
-def test_host_that_never_answers_is_reported_not_waited_for(harness, sshd, trio):
-    n1 = trio[0]
+def test_host_that_never_answers_is_reported_not_waited_for(harness, sshd, ssh_trio):
+    n1 = ssh_trio[0]
     # sshd frozen: connections are accepted by the kernel but never greeted,
     # as with a hung host; ssh_timeout (900 s by default) would wait it out
     os.kill(sshd.proc.pid, signal.SIGSTOP)

@@ -2,7 +2,9 @@
 argv to every user): with password authentication and the password in every
 node's conninfo, a background reader of every /proc/*/cmdline never sees it
 during clone, switchover (its remote rejoin over ssh) and node rejoin
---force-rewind (pg_rewind)."""
+--force-rewind (pg_rewind). The same with the password in a 0600 passfile
+that every conninfo names (passfile=): it reaches pg_basebackup, pg_rewind,
+the standbys' primary_conninfo and the remote commands run over ssh."""
 
 import os
 import threading
@@ -31,8 +33,25 @@ def plain(node):
     return f"host=127.0.0.1 port={node.port} user=repmgr dbname=repmgr"
 
 
-def with_password(node):
-    return f"{plain(node)} password={PASSWORD}"
+class Credentials:
+    """How every conninfo carries the password: `password=` in it, or
+    `passfile=` naming a 0600 file of the OS user."""
+
+    def __init__(self, harness, kind):
+        self.kind = kind
+        self.passfile = None
+        if kind == "passfile":
+            self.passfile = os.path.join(harness.base, "repmgr.pgpass")
+            with open(self.passfile, "w") as f:
+                f.write(f"*:*:*:repmgr:{PASSWORD}\n")
+            os.chmod(self.passfile, 0o600)
+            harness.chown(self.passfile)
+
+    def words(self):
+        return f"password={PASSWORD}" if self.passfile is None else f"passfile={self.passfile}"
+
+    def conninfo(self, node):
+        return f"{plain(node)} {self.words()}"
 
 
 class CmdlineSpy:
@@ -74,21 +93,23 @@ class CmdlineSpy:
         self._thread.join(10)
 
 
-def configure(harness, sshd, node, node_id):
+def configure(harness, sshd, node, node_id, credentials):
     os.makedirs(node.confdir, exist_ok=True)
     harness.chown(node.confdir)
     extra = ssh_extra(harness, sshd)
-    extra["conninfo"] = conf_quote(with_password(node))
+    extra["conninfo"] = conf_quote(credentials.conninfo(node))
     node.write_repmgr_conf(node_id, extra=extra)
 
 
-def test_no_password_on_any_command_line(harness, sshd):
+@pytest.mark.parametrize("kind", ["password", "passfile"])
+def test_no_password_on_any_command_line(harness, sshd, kind):
+    credentials = Credentials(harness, kind)
     n1 = harness.primary("node1")
     n1.sql(sql.SQL("ALTER USER repmgr PASSWORD {}").format(sql.Literal(PASSWORD)))
     with open(os.path.join(n1.datadir, "pg_hba.conf"), "w") as f:
         f.write(HBA)
     n1.sql("SELECT pg_reload_conf()")
-    configure(harness, sshd, n1, 1)
+    configure(harness, sshd, n1, 1, credentials)
     r = harness.repmgr("primary", "register", conf=n1.conf)
     assert r.returncode == 0, r.stderr
 
@@ -97,11 +118,12 @@ def test_no_password_on_any_command_line(harness, sshd):
         nodes = {}
         for node_id in (2, 3):
             node = harness.node(f"node{node_id}")
-            configure(harness, sshd, node, node_id)
+            configure(harness, sshd, node, node_id, credentials)
             args = ["-h", "127.0.0.1", "-p", str(n1.port), "-U", "repmgr",
-                    "-d", f"dbname=repmgr password={PASSWORD}", "-D", node.datadir,
+                    "-d", f"dbname=repmgr {credentials.words()}", "-D", node.datadir,
                     "standby", "clone"]
-            spy.allow = [os.path.join(harness.prefix, "bin", "repmgr"), "-f", node.conf] + args
+            if kind == "password":
+                spy.allow = [os.path.join(harness.prefix, "bin", "repmgr"), "-f", node.conf] + args
             r = harness.repmgr(*args, conf=node.conf)
             spy.allow = None
             assert r.returncode == 0, r.stderr
@@ -112,6 +134,13 @@ def test_no_password_on_any_command_line(harness, sshd):
             nodes[node_id] = node
         n2, n3 = nodes[2], nodes[3]
         assert not spy.hits, spy.hits
+        if credentials.passfile:
+            # the standbys stream with the passfile (and nothing else holds the password)
+            with open(os.path.join(n2.datadir, "postgresql.auto.conf")) as f:
+                auto = f.read()
+            assert f"passfile={credentials.passfile}" in auto or \
+                f"passfile=''{credentials.passfile}''" in auto, auto
+            assert PASSWORD not in auto
 
         # switchover: node1 is stopped, rewound and rejoined over ssh
         r = harness.repmgr("standby", "switchover", "--siblings-follow", conf=n2.conf)

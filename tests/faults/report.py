@@ -90,7 +90,9 @@ def failed_runs(runs):
     out = []
     for r in runs:
         if r["problems"]:
-            mode = "sync" if r.get("synchronous") else "async"
+            sync = r.get("synchronous")
+            mode = (f"synchronous={sync}" if isinstance(sync, str)
+                    else "sync" if sync else "async")
             out.append(f"- {r['nemesis']} run {r['run']} ({mode}): "
                        + "; ".join(r["problems"]) + " — " + "; ".join(r.get("notes", [])))
     return (["Failed runs:", ""] + out + [""]) if out else []

@@ -44,7 +44,15 @@ def one_run(cluster, name, nemesis, rng, synchronous):
         problems = cluster.repair()
         if problems:
             raise RuntimeError(f"cluster beyond repair before the run: {problems}")
-    cluster.set_synchronous(synchronous)
+    # A zero-loss nemesis runs with repmgrd managing synchronous replication
+    # (repmgr.conf synchronous=on|strict); the others alternate a fixed
+    # synchronous_standby_names with none, repmgrd leaving it alone.
+    mode = getattr(nemesis, "repmgr_synchronous", "off")
+    cluster.set_repmgr_synchronous(mode)
+    if mode != "off":
+        synchronous = result["synchronous"] = mode
+    else:
+        cluster.set_synchronous(synchronous)
     before = cluster.primary()
     sampler = WritableSampler(cluster.data)
     writer = Writer(cluster, run_id).start()
@@ -59,6 +67,7 @@ def one_run(cluster, name, nemesis, rng, synchronous):
         fault_time = fault.start
         result["notes"] += fault.notes
         result["must_fail_over"] = fault.must_fail_over
+        result["problems"] += fault.problems
         healed = time.time()
         problems = cluster.wait_converged(CONVERGE_S)
         converged = time.time()

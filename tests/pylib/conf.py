@@ -42,8 +42,12 @@ def notified(node, event):
         return []
 
 
-def ssh_extra(harness, sshd):
-    """repmgr.conf settings for commands run on other nodes over the private sshd."""
-    return {"ssh_options": f"'{sshd.ssh_options()}'",
-            "repmgr_bindir": f"'{harness.prefix}/bin'",
-            "remote_config_file": f"'{harness.base}/%a/repmgr.conf'"}
+def ssh_extra(harness, sshd, remote_config_file=True):
+    """repmgr.conf settings for commands run on other nodes over the private
+    sshd. Without `remote_config_file` the path each node recorded at
+    registration (repl_nodes.config_file) is the one used remotely."""
+    extra = {"ssh_options": f"'{sshd.ssh_options()}'",
+             "repmgr_bindir": f"'{harness.prefix}/bin'"}
+    if remote_config_file:
+        extra["remote_config_file"] = f"'{harness.base}/%a/repmgr.conf'"
+    return extra

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <set>
 #include <sstream>
@@ -175,4 +176,23 @@ TEST(HttpStatus, LsnDistance) {
     EXPECT_EQ(lsn_distance("0/10", "0/10"), 0);
     EXPECT_EQ(lsn_distance("0/0", "0/10"), -16);
     EXPECT_FALSE(lsn_distance("junk", "0/10"));
+}
+
+TEST(HttpStatus, SynchronousStandbysInJsonAndMetrics) {
+    DaemonStatus s = standby_status();
+    s.role = "primary";
+    s.synchronous = "on";
+    s.sync_standbys = {{2, "node2", "sync"}, {3, "node3", "async"}};
+    s.zero_loss_candidates = std::vector<int>{2};
+    auto j = nlohmann::json::parse(render_status_json(s, t0()));
+    EXPECT_EQ(j["synchronous"]["mode"], "on");
+    EXPECT_EQ(j["synchronous"]["standbys"][0]["sync_state"], "sync");
+    EXPECT_EQ(j["synchronous"]["standbys"][1]["node_id"], 3);
+    EXPECT_EQ(j["synchronous"]["zero_loss_candidates"], nlohmann::json::array({2}));
+    std::string text = render_metrics(&s, t0());
+    EXPECT_NE(text.find("repmgr_synchronous_standby{node_id=\"2\",node_name=\"node2\"} 1\n"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("repmgr_synchronous_standby{node_id=\"3\",node_name=\"node3\"} 0\n"),
+              std::string::npos) << text;
+    EXPECT_NE(text.find("repmgr_zero_loss_candidate{node_id=\"2\"} 1\n"), std::string::npos);
 }

@@ -51,6 +51,20 @@ TEST(WithOwnPassword, AddsThisNodesPasswordForTheSameUserOnly) {
     EXPECT_EQ(with_own_password("", own), "");
 }
 
+TEST(OwnPassword, APassfileTravelsLikeAPassword) {
+    const std::string own = "host=me user=repmgr passfile=/etc/repmgr/pgpass";
+    Conninfo c = Conninfo::parse(with_own_password("host=other user=repmgr", own));
+    EXPECT_EQ(c.get("passfile"), "/etc/repmgr/pgpass");
+    EXPECT_FALSE(c.get("password"));
+    // the caller's own choice wins: a password or a passfile of its own
+    EXPECT_FALSE(Conninfo::parse(with_own_password("host=o user=repmgr password=x", own))
+                     .get("passfile"));
+    EXPECT_EQ(Conninfo::parse(with_own_password("host=o user=repmgr passfile=/p", own))
+                  .get("passfile"),
+              "/p");
+    EXPECT_FALSE(Conninfo::parse(with_own_password("host=o user=bob", own)).get("passfile"));
+}
+
 TEST(ConfigTrust, WritableByGroupOrOthersOrForeignOwnerIsRefused) {
     EXPECT_FALSE(config_trust_problem("/f", 0100600, 1000, 1000));
     EXPECT_FALSE(config_trust_problem("/f", 0100644, 1000, 1000));

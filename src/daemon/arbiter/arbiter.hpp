@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "cluster/zero_loss.hpp"
 #include "daemon/arbiter/term.hpp"
 
 namespace repmgr::repmgrd {
@@ -58,6 +59,12 @@ public:
     // connection broke and was dropped).
     virtual int report_socket() = 0;
     virtual bool report_arrived() = 0;
+
+    // Zero data loss: the copy of the recorded zero-loss candidates kept
+    // where every standby looks during a failover. Writing it is best effort
+    // (the primary's own metadata is the first copy); an error says why not.
+    virtual std::string write_zero_loss(const ZeroLossRecord& record) = 0;
+    virtual std::optional<ZeroLossRecord> read_zero_loss() = 0;
 };
 
 // No arbiter: every claim is granted at once (without a witness, the
@@ -83,6 +90,8 @@ public:
     std::optional<CrashReport> read_crash_report() override { return std::nullopt; }
     int report_socket() override { return -1; }
     bool report_arrived() override { return false; }
+    std::string write_zero_loss(const ZeroLossRecord&) override { return {}; }
+    std::optional<ZeroLossRecord> read_zero_loss() override { return std::nullopt; }
 
 private:
     static ArbiterAnswer granted(int candidate) {

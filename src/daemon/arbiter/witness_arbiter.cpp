@@ -113,6 +113,25 @@ std::optional<CrashReport> WitnessArbiter::read_crash_report() {
     }
 }
 
+std::string WitnessArbiter::write_zero_loss(const ZeroLossRecord& record) {
+    ArbiterAnswer a = ask([&](Connection& w) {
+        write_zero_loss_record(w, record);
+        return ArbiterAnswer{ArbiterAnswer::Result::Granted, 0, {}};
+    });
+    return a.granted() ? std::string{} : a.error;
+}
+
+std::optional<ZeroLossRecord> WitnessArbiter::read_zero_loss() {
+    Connection* w = connection();
+    if (!w) return std::nullopt;
+    try {
+        return read_zero_loss_record(*w);
+    } catch (const Failure& f) {
+        link_.drop(failure_text(f));
+        return std::nullopt;
+    }
+}
+
 int WitnessArbiter::report_socket() {
     Connection* w = link_.current();
     if (!w || !listening_ || !w->ok()) return -1;

@@ -30,6 +30,8 @@ public:
     std::optional<CrashReport> read_crash_report() override;
     int report_socket() override;
     bool report_arrived() override;
+    std::string write_zero_loss(const ZeroLossRecord& record) override;
+    std::optional<ZeroLossRecord> read_zero_loss() override;
 
 private:
     Connection* connection();

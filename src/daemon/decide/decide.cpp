@@ -128,6 +128,40 @@ void correct_upstream(const Snapshot& s, const Memory& before, Step& step) {
     step.actions.push_back(std::move(a));
 }
 
+// Zero data loss: one step of the plan per tick (decide/zero_loss.hpp).
+void zero_loss_step(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    if (s.tuning.synchronous == SyncMode::Off || !s.zero_loss || s.paused ||
+        m.state != State::Monitoring)
+        return;
+    ZeroLossPlan plan = plan_zero_loss(s.tuning.synchronous, s.tuning.synchronous_standby_count,
+                                       s.node_id, s.location, *s.zero_loss, m.zero_loss_mark);
+    m.zero_loss_mark = plan.mark;
+    switch (plan.kind) {
+        case ZeroLossPlan::Kind::None:
+            if (!plan.reason.empty() && plan.reason != m.zero_loss_reason)
+                step.actions.push_back({ActionKind::LogWarning, {}, plan.reason});
+            break;
+        case ZeroLossPlan::Kind::WidenRecord:
+        case ZeroLossPlan::Kind::NarrowRecord: {
+            Action a{ActionKind::RecordZeroLoss, {}, plan.reason};
+            a.ids = plan.record;
+            step.actions.push_back(std::move(a));
+            break;
+        }
+        case ZeroLossPlan::Kind::SetNames: {
+            Action a{ActionKind::SetSyncNames, {}, plan.reason};
+            a.value = plan.names;
+            step.actions.push_back(std::move(a));
+            if (plan.fallback)
+                record(step, "repmgrd_synchronous_fallback",
+                       fmt::format("node {}: {}", s.node_id, plan.reason));
+            break;
+        }
+    }
+    m.zero_loss_reason = plan.reason;
+}
+
 bool witness_sync_due(const Snapshot& s, const Memory& m) {
     return !m.last_witness_sync ||
            s.at - *m.last_witness_sync >= std::chrono::seconds(s.tuning.witness_sync_interval);
@@ -239,6 +273,8 @@ Step decide(const Snapshot& s, const Memory& memory) {
     if (s.upstream_id && s.upstream_timeline)
         m.primary_timeline = TimelineSeen{*s.upstream_id, *s.upstream_timeline};
     if (s.local_timeline) m.own_timeline = *s.local_timeline;
+    if (s.role == NodeRole::Standby && s.upstream.reachable && s.positions.primary_lsn)
+        if (auto lsn = parse_lsn(*s.positions.primary_lsn)) m.primary_last_lsn = *lsn;
 
     if (!m.start_recorded) {
         record(step, "repmgrd_start",
@@ -327,6 +363,7 @@ Step decide(const Snapshot& s, const Memory& memory) {
         if (s.role == NodeRole::Primary && !s.local.in_recovery) {
             primary_standbys(s, step);
             fencing_step(s, step);
+            zero_loss_step(s, step);
         } else if (m.state == State::SplitBrain || m.state == State::Isolated) {
             // No longer a primary (rejoined as a standby, or demoted by hand).
             apply(step, m.state == State::SplitBrain ? Trigger::RivalGone : Trigger::PeersBack);

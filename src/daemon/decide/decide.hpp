@@ -70,6 +70,9 @@ struct Memory {
     std::optional<int> own_timeline;    // the timeline this primary writes on, last read
     std::optional<Clock::time_point> local_crashed_since;  // postmaster gone (pid check) since
     bool crash_reported = false;        // this crash was reported on the arbiter
+    std::optional<Lsn> primary_last_lsn;  // standby: the primary's position, last read
+    std::optional<NarrowMark> zero_loss_mark;  // zero loss: waiting to narrow the record
+    std::string zero_loss_reason;       // the last zero-loss sentence logged
 };
 
 enum class ActionKind {
@@ -90,6 +93,8 @@ enum class ActionKind {
     RestoreDemoted,      // demoted primary with a majority: claim `term` on the arbiter, promote
     RejoinDemoted,       // demoted primary, `node` is primary: rejoin it (pg_rewind)
     StartDemoted,        // a frozen primary stopped by its fence: start it (as a standby)
+    RecordZeroLoss,      // primary: write the zero-loss candidates `ids` (local, then witness)
+    SetSyncNames,        // primary: synchronous_standby_names := `value`
 };
 
 struct Action {
@@ -105,6 +110,8 @@ struct Action {
     FailoverTerm term;
     std::optional<int> take_over_from;
     FailoverTimes times;  // PromoteSelf: the episode so far, for the promotion's timeline
+    std::vector<int> ids; // RecordZeroLoss: the candidates
+    std::string value;    // SetSyncNames: the new synchronous_standby_names
 };
 
 // decide()'s answer: what to do now, what to remember, when to look again,

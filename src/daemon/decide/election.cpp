@@ -13,6 +13,80 @@ bool ranks_before(const CandidateView& a, const CandidateView& b) {
     return a.node_id < b.node_id;
 }
 
+std::string nodes_text(const std::vector<int>& ids) {
+    std::string out;
+    for (int id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
+    return out;
+}
+
+bool listed(const std::vector<int>& ids, int id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// Zero loss and the lag bounds: who of the eligible may promote without
+// losing what the primary acknowledged (or more than the bounds allow).
+std::vector<const CandidateView*> zero_loss_filter(const ElectionInput& in,
+                                                   const std::vector<const CandidateView*>& visible,
+                                                   const std::vector<const CandidateView*>& eligible,
+                                                   std::vector<std::string>& excluded) {
+    std::vector<const CandidateView*> out;
+    if (in.zero_loss_candidates) {
+        const std::vector<int>& rec = *in.zero_loss_candidates;
+        for (const auto* s : eligible)
+            if (listed(rec, s->node_id)) out.push_back(s);
+        if (out.empty()) {
+            // Name the recorded nodes this node cannot see (or cannot promote).
+            std::vector<int> unseen;
+            for (int id : rec) {
+                if (id == in.failed_primary_id) continue;
+                bool seen = false;
+                for (const auto* s : visible)
+                    if (s->node_id == id) seen = true;
+                if (!seen) unseen.push_back(id);
+            }
+            if (rec.empty())
+                excluded.insert(excluded.begin(),
+                                "synchronous mode is on but no zero-loss candidate was ever "
+                                "recorded");
+            else if (!unseen.empty())
+                excluded.insert(excluded.begin(),
+                                fmt::format("the standbys that acknowledged commits, node {}, are "
+                                            "unreachable",
+                                            nodes_text(unseen)));
+            else
+                excluded.insert(excluded.begin(),
+                                fmt::format("the standbys that acknowledged commits, node {}, may "
+                                            "not be promoted",
+                                            nodes_text(rec)));
+            return out;
+        }
+    } else {
+        out = eligible;
+    }
+    std::vector<const CandidateView*> bounded;
+    for (const auto* s : out) {
+        if (in.max_lag_bytes > 0 && in.primary_last_lsn > s->received_lsn &&
+            static_cast<long long>(in.primary_last_lsn - s->received_lsn) > in.max_lag_bytes) {
+            excluded.push_back(fmt::format(
+                "node {} may miss {} bytes of the primary's WAL (it received up to {}, the "
+                "primary was last seen at {}), over failover_max_lag_bytes ({})",
+                s->node_id, in.primary_last_lsn - s->received_lsn, format_lsn(s->received_lsn),
+                format_lsn(in.primary_last_lsn), in.max_lag_bytes));
+            continue;
+        }
+        if (in.max_lag_secs > 0 && s->heartbeat_lag_s && *s->heartbeat_lag_s > in.max_lag_secs) {
+            excluded.push_back(fmt::format(
+                "node {} may miss {:.1f} s of the primary's writes (its newest primary heartbeat "
+                "is that much older than its last contact with the primary), over "
+                "failover_max_lag_secs ({})",
+                s->node_id, *s->heartbeat_lag_s, in.max_lag_secs));
+            continue;
+        }
+        bounded.push_back(s);
+    }
+    return bounded;
+}
+
 }  // namespace
 
 ElectionResult elect(const ElectionInput& in) {
@@ -31,6 +105,27 @@ ElectionResult elect(const ElectionInput& in) {
                     fmt::format("I will not fail over because node {} still receives WAL from "
                                 "primary node {}",
                                 s->node_id, in.failed_primary_id)};
+    }
+
+    // Zero loss: with no recorded candidate in sight there is nobody to
+    // promote, whatever the quorum; say so first, it is what the DBA must fix.
+    if (in.zero_loss_candidates && !in.zero_loss_candidates->empty()) {
+        std::vector<int> unseen;
+        bool any_seen = false;
+        for (int id : *in.zero_loss_candidates) {
+            if (id == in.failed_primary_id) continue;
+            bool seen = false;
+            for (const auto* s : visible)
+                if (s->node_id == id) seen = true;
+            any_seen = any_seen || seen;
+            if (!seen) unseen.push_back(id);
+        }
+        if (!any_seen)
+            return {ElectionOutcome::NoCandidate, std::nullopt,
+                    fmt::format("I will not fail over because the standbys that acknowledged "
+                                "commits, node {}, are unreachable",
+                                unseen.empty() ? std::string("(none recorded)")
+                                               : nodes_text(unseen))};
     }
 
     // Voting members: every sibling standby, the witness, and the lost primary.
@@ -64,6 +159,7 @@ ElectionResult elect(const ElectionInput& in) {
         }
         eligible.push_back(s);
     }
+    eligible = zero_loss_filter(in, visible, eligible, excluded);
     if (eligible.empty()) {
         std::string why = excluded.empty() ? "no standby is visible" : excluded.front();
         for (size_t i = 1; i < excluded.size(); ++i) why += "; " + excluded[i];

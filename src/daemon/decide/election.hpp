@@ -18,6 +18,9 @@ struct CandidateView {
     bool sees_primary = false;  // its WAL receiver still streams from the primary
     bool in_recovery = true;    // false: it is (already) a primary
     Lsn received_lsn = 0;  // last WAL received (or replayed, if higher)
+    // Seconds between the newest primary heartbeat it received and its last
+    // contact with the primary (failover_max_lag_secs); unknown for siblings.
+    std::optional<double> heartbeat_lag_s;
 };
 
 struct ElectionInput {
@@ -28,6 +31,15 @@ struct ElectionInput {
     bool has_witness = false;
     bool witness_reachable = false;
     std::string witness_location = "default";
+    // synchronous=on|strict: only these recorded zero-loss candidates may be
+    // promoted (empty: none recorded); nullopt with synchronous=off.
+    std::optional<std::vector<int>> zero_loss_candidates;
+    // Bounds for an asynchronous failover (0 = none): the primary's last
+    // position this node saw minus a candidate's received position, and the
+    // candidate's heartbeat_lag_s.
+    Lsn primary_last_lsn = 0;
+    long long max_lag_bytes = 0;
+    int max_lag_secs = 0;
 };
 
 enum class ElectionOutcome {
@@ -36,7 +48,7 @@ enum class ElectionOutcome {
     PrimaryStillSeen,   // a sibling still streams from the primary: not failed
     NewPrimaryExists,   // a sibling is already a primary: follow it
     NoQuorum,           // cannot see a majority of the voting members
-    NoCandidate,        // nobody may promote (priority 0, wrong location ...)
+    NoCandidate,        // nobody may promote (priority 0, wrong location, zero loss, lag bound)
 };
 
 struct ElectionResult {

@@ -9,6 +9,7 @@
 #include "daemon/arbiter/term.hpp"
 #include "daemon/decide/election.hpp"
 #include "daemon/decide/fence_demote.hpp"
+#include "daemon/decide/zero_loss.hpp"
 
 namespace repmgr::repmgrd {
 
@@ -46,6 +47,8 @@ struct Tuning {
     bool isolation_fencing = false;     // primary_isolation_fencing, only with failover=automatic
     int primary_restart_grace = 0;      // seconds a crashed local postmaster may take to return
     int fence_demote_timeout = 1;       // seconds fenced before restarting as a standby (0: never)
+    SyncMode synchronous = SyncMode::Off;  // zero data loss (docs/failover.md)
+    int synchronous_standby_count = 1;
 };
 
 // What a standby sees when its upstream has failed: filled by observe() only
@@ -72,7 +75,7 @@ struct PrimaryView {
 // What the effects of the previous tick reported: the next decide() reads
 // it (a promotion vetoed at the last moment becomes the reason of the tick).
 struct ActionOutcome {
-    enum class Kind { Promote, Follow, CrashReport } kind = Kind::Promote;
+    enum class Kind { Promote, Follow, CrashReport, ZeroLoss } kind = Kind::Promote;
     bool ok = false;
     int node = 0;        // Promote: the failed primary; Follow: the node followed; CrashReport: self
     std::string reason;  // a sentence: what happened, or why not
@@ -104,6 +107,10 @@ struct Snapshot {
     // application_names streaming now (pg_stat_replication)
     std::vector<std::string> expected_standbys;
     std::vector<std::string> attached_standbys;
+    // primary with synchronous=on|strict: synchronous_standby_names, the
+    // zero-loss record and the standbys' replication state
+    std::optional<ZeroLossView> zero_loss;
+    std::string location = "default";   // this node's location
     std::optional<FailoverView> failover;
     std::optional<PrimaryView> primary_view;
     // A registered primary whose server is down: another node answering as a

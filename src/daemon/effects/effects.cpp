@@ -106,6 +106,12 @@ void Effects::run_action(const Snapshot& s, const Step& step, const Action& a,
         case ActionKind::RecordUpstream:
             record_upstream(s, a);
             return;
+        case ActionKind::RecordZeroLoss:
+            record_zero_loss(s, a);
+            return;
+        case ActionKind::SetSyncNames:
+            set_sync_names(a);
+            return;
         case ActionKind::LogWarning:
             ctx_.log.warning("{}", a.details);
             return;

@@ -65,6 +65,9 @@ private:
     void write_history(const Snapshot& s);
     void record_upstream(const Snapshot& s, const Action& a);
     ActionOutcome report_crash(const Snapshot& s, const Action& a);
+    // zero_loss.cpp
+    void record_zero_loss(const Snapshot& s, const Action& a);
+    void set_sync_names(const Action& a);
     // promote.cpp
     ActionOutcome promote(const Snapshot& s, const PromoteParams& p);
     std::optional<std::string> claim_term(const Snapshot& s, Arbiter& arbiter,

@@ -118,6 +118,14 @@ void StatusPublisher::publish(const Snapshot& s, const Step& step, State before)
         d.not_legitimate_because = doubt_about_primary(s, after, links_.primary_record);
         d.legitimate_primary = d.not_legitimate_because.empty();
     }
+    d.synchronous = s.tuning.synchronous == SyncMode::On       ? "on"
+                    : s.tuning.synchronous == SyncMode::Strict ? "strict"
+                                                               : "off";
+    if (s.zero_loss) {
+        for (const auto& sb : s.zero_loss->standbys)
+            d.sync_standbys.push_back({sb.node_id, sb.name, sb.sync_state});
+        d.zero_loss_candidates = s.zero_loss->record;
+    }
     d.checked_at = std::chrono::system_clock::now();
     board_.publish(std::move(d));
 }

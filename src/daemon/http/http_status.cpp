@@ -196,6 +196,13 @@ std::string render_status_json(const DaemonStatus& s, SystemClock::time_point no
                      {"last_check_age_seconds", age_seconds(s, now)}}},
         {"last_events", events},
     };
+    json standbys = json::array();
+    for (const auto& sb : s.sync_standbys)
+        standbys.push_back({{"node_id", sb.node_id}, {"node_name", sb.name},
+                            {"sync_state", sb.sync_state.empty() ? json(nullptr) : json(sb.sync_state)}});
+    j["synchronous"] = {{"mode", s.synchronous},
+                        {"standbys", standbys},
+                        {"zero_loss_candidates", opt(s.zero_loss_candidates)}};
     return json_text(j) + "\n";
 }
 
@@ -226,6 +233,18 @@ std::string render_metrics(const DaemonStatus* s, SystemClock::time_point now) {
     m.family("repmgr_failovers_total", "counter",
              "failovers this repmgrd completed (promoted this node or followed a new primary)");
     m.sample("repmgr_failovers_total", static_cast<double>(s->failovers));
+    m.family("repmgr_synchronous_standby", "gauge",
+             "primary with synchronous=on|strict: 1 for each standby pg_stat_replication shows "
+             "as synchronous (sync_state sync or quorum), 0 for the others");
+    for (const auto& sb : s->sync_standbys)
+        m.sample("repmgr_synchronous_standby",
+                 sb.sync_state == "sync" || sb.sync_state == "quorum" ? 1 : 0,
+                 fmt::format("node_id=\"{}\",node_name=\"{}\"", sb.node_id, label_value(sb.name)));
+    m.family("repmgr_zero_loss_candidate", "gauge",
+             "1 for each node recorded as a zero-loss candidate (may have acknowledged commits)");
+    if (s->zero_loss_candidates)
+        for (int id : *s->zero_loss_candidates)
+            m.sample("repmgr_zero_loss_candidate", 1, fmt::format("node_id=\"{}\"", id));
     m.family("repmgr_paused", "gauge", "1 while \"repmgr daemon pause\" is in effect");
     m.sample("repmgr_paused", s->paused ? 1 : 0);
     m.family("repmgr_daemon_state", "gauge", "repmgrd's current state (1 for the current one)");

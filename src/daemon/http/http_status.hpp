@@ -23,6 +23,13 @@ struct PublishedEvent {
     std::chrono::system_clock::time_point at{};
 };
 
+// A standby of this primary as pg_stat_replication shows it (synchronous=on|strict).
+struct SyncStandbyStatus {
+    int node_id = 0;
+    std::string name;
+    std::string sync_state;  // sync | potential | quorum | async | "" (not streaming)
+};
+
 struct DaemonStatus {
     int node_id = 0;
     std::string node_name;
@@ -50,6 +57,9 @@ struct DaemonStatus {
     std::int64_t failovers = 0;  // failovers this repmgrd completed (promoted or followed)
     std::chrono::system_clock::time_point checked_at{};
     std::vector<PublishedEvent> last_events;  // newest last
+    std::string synchronous = "off";          // the synchronous setting
+    std::vector<SyncStandbyStatus> sync_standbys;        // primary with synchronous=on|strict
+    std::optional<std::vector<int>> zero_loss_candidates;  // as recorded on the primary
 };
 
 // The latest published status, shared between the two threads.

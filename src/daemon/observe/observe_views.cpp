@@ -78,6 +78,7 @@ void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records
         self.in_recovery = mine.in_recovery;
         self.received_lsn = mine.received_lsn;
         e.standbys.push_back(self);
+        zero_loss_election(s, memory, local, e);
 
         std::vector<const NodeRecord*> others;
         const NodeRecord* witness = nullptr;

@@ -219,6 +219,7 @@ Snapshot Observer::observe(const Memory& memory, const Tuning& tuning) {
     observe_failover(s, memory, r);
     observe_primary_peers(s);
     observe_demoted(s);
+    observe_zero_loss(s);
     return s;
 }
 

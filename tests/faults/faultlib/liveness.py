@@ -29,6 +29,7 @@ class Fault:
     notes: list = field(default_factory=list)
     must_fail_over: bool = False
     why: str = ""
+    problems: list = field(default_factory=list)  # rules the nemesis itself saw broken
 
 
 def _setting(settings, name, default):

@@ -243,6 +243,122 @@ def silence_repmgrd_then_isolate_primary(how):
         return stall(cl, t, secs, notes, f"the primary {p.name} was isolated with its "
                                          f"repmgrd {verb}")
     return nemesis
+# --- zero data loss (repmgr.conf synchronous=on|strict) -----------------------
+# Each runs with repmgrd managing synchronous_standby_names (the attribute
+# repmgr_synchronous, read by test_faults.py), and with the commit checker's
+# synchronous rule: no acknowledged commit may be lost.
+
+NO_FAILOVER_WATCH_S = 20
+
+
+def zero_loss(mode):
+    def mark(fn):
+        fn.repmgr_synchronous = mode
+        return fn
+    return mark
+
+
+def sync_standby(cl, p):
+    """The standby the primary p's pg_stat_replication shows as synchronous."""
+    rows = p.sql("SELECT application_name FROM pg_stat_replication "
+                 "WHERE sync_state IN ('sync', 'quorum') ORDER BY 1")
+    return cl.by_name(rows[0][0]) if rows else None
+
+
+@zero_loss("on")
+def kill_primary_and_sync_standby(cl, rng):
+    """The primary and its synchronous standby die together: the asynchronous
+    standby may lack acknowledged commits and must never be promoted."""
+    p = cl.primary()
+    s = sync_standby(cl, p)
+    problems = [] if s else [f"{p.name} had no synchronous standby to kill"]
+    t = time.time()
+    p.kill9()
+    if s:
+        s.kill9()
+    new = wait_new_primary(cl, p, timeout=NO_FAILOVER_WATCH_S)
+    notes = [f"{p.name} and its synchronous standby {s.name if s else 'NONE'} killed; "
+             f"new primary within {NO_FAILOVER_WATCH_S} s: {new.name if new else 'none'}"]
+    if new is not None:
+        problems.append(f"{new.name} was promoted although only {s.name if s else '?'} "
+                        "(killed) may have acknowledged commits")
+    time.sleep(rng.uniform(0, 2))
+    if s and not s.running():
+        s.start(wait=False)
+        notes.append(f"restarted {s.name}'s server")
+    restart_old_primary(cl, p, notes)
+    return Fault(t, notes, False, problems=problems)
+
+
+@zero_loss("on")
+def isolate_sync_standby_then_kill_primary(cl, rng):
+    """The synchronous standby is cut off; repmgrd names the other standby once
+    it has caught up, writes go on, then the primary is killed: the new
+    synchronous standby is promoted and nothing acknowledged is lost."""
+    p = cl.primary()
+    s = sync_standby(cl, p)
+    other = next((n for n in cl.data if n is not p and n is not s), None)
+    notes, problems = [], []
+    t0 = time.time()
+    cl.lab.isolate(s.host)
+    try:
+        wait_until(lambda: sync_standby(cl, p) is other, timeout=30, interval=0.5,
+                   what=f"{other.name} to become the synchronous standby")
+        notes.append(f"{s.name} (synchronous) isolated; {other.name} synchronous after "
+                     f"{time.time() - t0:.1f} s")
+    except AssertionError:
+        problems.append(f"{other.name} was not made synchronous within 30 s of {s.name}'s "
+                        "isolation")
+    time.sleep(rng.uniform(1, 3))
+    t = time.time()
+    p.kill9()
+    new = wait_new_primary(cl, p)
+    notes.append(f"{p.name} killed; new primary {new.name if new else 'NONE'}")
+    if new is not None and new is not other:
+        problems.append(f"{new.name} was promoted, not the synchronous standby {other.name}")
+    cl.lab.heal()
+    time.sleep(rng.uniform(0, 2))
+    restart_old_primary(cl, p, notes)
+    return Fault(t, notes, True, f"{p.name} was killed", problems=problems)
+
+
+@zero_loss("strict")
+def strict_every_standby_isolated(cl, rng):
+    """strict with every standby cut off: commits wait (none is acknowledged
+    and then lost), nobody is promoted, and they complete once healed."""
+    p = cl.primary()
+    secs = rng.uniform(5, 10)
+    t = time.time()
+    for n in cl.data:
+        if n is not p:
+            cl.lab.block(n.host, [h for h in cl.lab.hosts.values() if h is not n.host])
+    time.sleep(secs)
+    cl.lab.heal()
+    return Fault(t, [f"both standbys of {p.name} isolated for {secs:.1f} s (strict: commits "
+                     "wait)"])
+
+
+@zero_loss("on")
+def slow_async_standby_then_kill_primary(cl, rng):
+    """A slow link to the asynchronous standby, then the primary is killed:
+    the synchronous standby is promoted, never the lagging one."""
+    p = cl.primary()
+    s = sync_standby(cl, p)
+    slow = next((n for n in cl.data if n is not p and n is not s), None)
+    cl.lab.rate_limit(slow.host, "128kbit")
+    time.sleep(rng.uniform(3, 6))
+    t = time.time()
+    p.kill9()
+    new = wait_new_primary(cl, p)
+    notes = [f"{slow.name}'s link limited to 128kbit; {p.name} killed; new primary "
+             f"{new.name if new else 'NONE'}"]
+    problems = []
+    if new is slow:
+        problems.append(f"the lagging asynchronous standby {slow.name} was promoted")
+    cl.lab.heal()
+    time.sleep(rng.uniform(0, 2))
+    restart_old_primary(cl, p, notes)
+    return Fault(t, notes, True, f"{p.name} was killed", problems=problems)
 
 
 # name -> (nemesis, runs in the reduced CI set)
@@ -263,4 +379,8 @@ NEMESES = {
     "kill9_repmgrd_then_isolate_primary": (silence_repmgrd_then_isolate_primary("kill9"), True),
     "sigstop_repmgrd_then_isolate_primary": (silence_repmgrd_then_isolate_primary("sigstop"),
                                              False),
+    "kill_primary_and_sync_standby": (kill_primary_and_sync_standby, False),
+    "isolate_sync_standby_then_kill_primary": (isolate_sync_standby_then_kill_primary, False),
+    "strict_every_standby_isolated": (strict_every_standby_isolated, False),
+    "slow_async_standby_then_kill_primary": (slow_async_standby_then_kill_primary, False),
 }

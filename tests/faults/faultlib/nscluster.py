@@ -9,6 +9,7 @@ through its Unix socket (a file: no network, unaffected by partitions)."""
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 
@@ -17,6 +18,7 @@ import psycopg
 from pylib.conf import FAST_FAILOVER, configure
 from pylib.harness import PG_BIN, PgNode, RepmgrdProcess, initdb_with_test_settings, user_env
 from pylib.queries import SCHEMA, writable
+from pylib.wait import wait_until
 
 from faultlib.netlab import sh
 
@@ -257,6 +259,30 @@ class FaultCluster:
                 return []
             time.sleep(0.5)
         return problems
+
+    def set_repmgr_synchronous(self, mode):
+        """repmgr.conf synchronous=`mode` on every node (repmgrd reloads it on
+        SIGHUP). Turning it on clears the suite's own synchronous_standby_names
+        and waits until the primary's repmgrd has named and recorded a
+        synchronous standby; turning it off leaves the names to set_synchronous."""
+        if self.settings.get("synchronous", "off") == mode:
+            return
+        if mode != "off":
+            self.set_synchronous(False)  # before repmgrd takes the names over
+        self.settings["synchronous"] = mode
+        for n in self.data + [self.witness]:
+            self.write_conf(n)
+        for d in self.daemons.values():
+            if d.alive():
+                d.signal(signal.SIGHUP)
+        if mode == "off":
+            return
+        p = self.primary()
+        wait_until(lambda: p.sql_one("SELECT count(*) FROM pg_stat_replication "
+                                     "WHERE sync_state = 'sync'") == 1 and
+                   p.sql_one(f"SELECT count(*) FROM {SCHEMA}.repl_zero_loss",
+                             dbname="repmgr") == 1,
+                   timeout=30, what="repmgrd to name and record a synchronous standby")
 
     def set_synchronous(self, on):
         # ALTER SYSTEM takes no parameters; the value is this constant.

@@ -1,0 +1,99 @@
+"""The programs repmgr runs itself have deadlines: a pg_basebackup or pg_ctl
+that hangs (a stuck source, a stuck file system) is killed with its whole
+process group at pg_basebackup_timeout / pg_ctl_timeout (plus pg_ctl's own
+-t wait), and repmgr fails with the action's exit code and a message that
+says what timed out, after how long, which setting to raise and what is left.
+
+The hang is a fake program in a pg_bindir whose other programs are the real
+ones: a shell that starts a child and waits, so both must end."""
+
+import os
+import signal
+import time
+
+from pylib.clone_nodes import new_node, registered_primary
+from pylib.harness import PG_BIN
+
+SLEEP = "3131"  # seconds the fake sleeps; also its mark in /proc/*/cmdline
+
+
+def hung_bindir(harness, program):
+    """A pg_bindir where `program` hangs and everything else is PostgreSQL's."""
+    bindir = os.path.join(harness.base, f"bin-hung-{program}")
+    os.makedirs(bindir)
+    for name in os.listdir(PG_BIN):
+        if name != program:
+            os.symlink(os.path.join(PG_BIN, name), os.path.join(bindir, name))
+    path = os.path.join(bindir, program)
+    with open(path, "w") as f:
+        f.write(f"#!/bin/sh\nsleep {SLEEP} &\nsleep {SLEEP}\nwait\n")
+    os.chmod(path, 0o755)
+    os.chmod(bindir, 0o755)
+    return bindir
+
+
+def sleepers():
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read() == b"sleep\0" + SLEEP.encode() + b"\0":
+                    pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
+def kill_sleepers():
+    for pid in sleepers():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_hung_pg_basebackup_is_cut_at_its_deadline(harness):
+    primary = registered_primary(harness)
+    bindir = hung_bindir(harness, "pg_basebackup")
+    node = new_node(harness, "node2", 2,
+                    extra={"pg_bindir": f"'{bindir}'", "pg_basebackup_timeout": "3"})
+    try:
+        start = time.monotonic()
+        r = harness.repmgr("-h", "127.0.0.1", "-p", str(primary.port), "-U", "repmgr",
+                           "-d", "repmgr", "-D", node.datadir, "standby", "clone",
+                           conf=node.conf, timeout=60)
+        took = time.monotonic() - start
+        assert r.returncode == 14, r.stderr  # ERR_BAD_BASEBACKUP
+        assert ("pg_basebackup did not finish within 3 seconds (pg_basebackup_timeout) and was "
+                "killed with its process group") in r.stderr, r.stderr
+        assert "raise pg_basebackup_timeout in repmgr.conf" in r.stderr
+        assert f'the partial copy in "{node.datadir}" is removed' in r.stderr
+        assert took < 30, took
+        assert not sleepers(), "the fake pg_basebackup's child survived"
+        assert not os.path.exists(os.path.join(node.datadir, "PG_VERSION"))
+    finally:
+        kill_sleepers()
+
+
+def test_hung_pg_ctl_is_cut_after_its_wait_and_margin(harness):
+    primary = harness.primary("node1")
+    bindir = hung_bindir(harness, "pg_ctl")
+    primary.write_repmgr_conf(1, extra={"pg_bindir": f"'{bindir}'", "pg_ctl_timeout": "2",
+                                        "shutdown_check_timeout": "2"})
+    try:
+        start = time.monotonic()
+        r = harness.repmgr("node", "service", "--action=stop", conf=primary.conf, timeout=60)
+        took = time.monotonic() - start
+        assert r.returncode == 5, r.stderr  # node service's failure: ERR_LOCAL_COMMAND
+        # the deadline is pg_ctl's own -t wait (shutdown_check_timeout) + pg_ctl_timeout
+        assert ('"pg_ctl stop" did not finish within 4 seconds (pg_ctl_timeout) and was killed '
+                "with its process group") in r.stderr, r.stderr
+        assert "raise pg_ctl_timeout in repmgr.conf" in r.stderr
+        assert "may still be in the middle of its stop" in r.stderr
+        assert took < 30, took
+        assert not sleepers(), "the fake pg_ctl's child survived"
+        assert primary.running()  # the fake never touched the server
+    finally:
+        kill_sleepers()
