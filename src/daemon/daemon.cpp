@@ -38,11 +38,11 @@ Tuning Daemon::tuning() const {
                                                       : Tuning::Fencing::Rejoin;
     t.isolation_fencing = c.primary_isolation_fencing && t.automatic_failover;
     t.primary_restart_grace = c.primary_restart_grace;
+    t.fence_demote_timeout = c.fence_demote_timeout;
     t.synchronous = c.synchronous == "on"       ? SyncMode::On
                     : c.synchronous == "strict" ? SyncMode::Strict
                                                 : SyncMode::Off;
     t.synchronous_standby_count = c.synchronous_standby_count;
-    t.fence_demote_timeout = c.fence_demote_timeout;
     return t;
 }
 

@@ -186,3 +186,36 @@ TEST(Guard, TimingRelationToTheStandbys) {
     // A guard_timeout as long as the detection cannot beat it.
     EXPECT_GE(guard_fence_bound_seconds(10, 2), standby_promote_earliest_seconds(3, 2, 10));
 }
+
+TEST(FenceDemote, FrozenPrimaryReplacedMeanwhileIsStoppedAndStartedAsAStandby) {
+    Snapshot s;
+    s.node_id = 1;
+    s.role = NodeRole::Primary;
+    s.local = {false, false, "timeout"};
+    s.local_postmaster = LocalPostmaster::Running;  // frozen: the pid is there
+    s.primary_elsewhere = 2;
+    Step step = decide(s, in_state(State::Monitoring));
+    const Action* pre = find(step, ActionKind::PreFence);
+    ASSERT_NE(pre, nullptr);
+    EXPECT_EQ(pre->node, 2);
+    EXPECT_TRUE(pre->on);  // an immediate stop queued
+    EXPECT_EQ(find(step, ActionKind::StartDemoted), nullptr);
+
+    s.local_postmaster = LocalPostmaster::Running;  // still frozen: nothing more
+    Step frozen = decide(s, step.next);
+    EXPECT_EQ(find(frozen, ActionKind::PreFence), nullptr);
+    EXPECT_EQ(find(frozen, ActionKind::StartDemoted), nullptr);
+
+    s.local_postmaster = LocalPostmaster::Stopped;  // thawed, and the stop went through
+    Step start = decide(s, frozen.next);
+    EXPECT_NE(find(start, ActionKind::StartDemoted), nullptr);
+    EXPECT_EQ(find(decide(s, start.next), ActionKind::StartDemoted), nullptr);  // once
+
+    // A server that is down rather than frozen is only demoted on disk.
+    Snapshot down = s;
+    down.local_postmaster = LocalPostmaster::Crashed;
+    Step d = decide(down, in_state(State::Monitoring));
+    ASSERT_NE(find(d, ActionKind::PreFence), nullptr);
+    EXPECT_FALSE(find(d, ActionKind::PreFence)->on);
+    EXPECT_EQ(find(d, ActionKind::StartDemoted), nullptr);
+}

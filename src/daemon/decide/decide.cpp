@@ -308,15 +308,30 @@ Step decide(const Snapshot& s, const Memory& memory) {
             // With another primary in place and primary_fencing=rejoin, a
             // server that is not running starts as a demoted standby (the
             // read-only default alone is no fence), which repmgrd rejoins.
-            if (s.tuning.primary_fencing == Tuning::Fencing::Rejoin)
-                step.actions.back().node = s.primary_elsewhere.value_or(0);
+            bool rejoin = s.tuning.primary_fencing == Tuning::Fencing::Rejoin;
+            if (rejoin) step.actions.back().node = s.primary_elsewhere.value_or(0);
             step.actions.back().term = FailoverTerm{s.node_id, m.own_timeline.value_or(0)};
+            // Frozen (SIGSTOP, a stalled disk): its sessions would write the
+            // moment it runs again. An immediate stop is queued instead.
+            bool frozen = s.local_postmaster == LocalPostmaster::Running;
+            step.actions.back().on = rejoin && s.primary_elsewhere && frozen;
             m.prefenced = true;
             m.prefence_demoted = s.primary_elsewhere.has_value();
+            m.demote_quit_queued = step.actions.back().on;
+        }
+        bool stopped = s.local_postmaster == LocalPostmaster::Stopped ||
+                       s.local_postmaster == LocalPostmaster::Crashed;
+        if (m.demote_quit_queued && stopped && !s.paused) {
+            step.actions.push_back({ActionKind::StartDemoted, {},
+                                    fmt::format("node {} was stopped by its fence after another "
+                                                "node became primary: starting it as a standby",
+                                                s.node_id)});
+            m.demote_quit_queued = false;
         }
     } else {
         m.prefenced = false;
         m.prefence_demoted = false;
+        m.demote_quit_queued = false;
         if (s.local_fenced && s.local.in_recovery && !s.paused)
             // A standby takes no writes anyway; a fence left in its
             // configuration would only bite after a later promotion.

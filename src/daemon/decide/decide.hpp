@@ -64,6 +64,7 @@ struct Memory {
     bool split_brain_recorded = false;
     bool prefenced = false;             // read-only written into the stopped data directory
     bool prefence_demoted = false;      // and, another node being primary, standby.signal
+    bool demote_quit_queued = false;    // and, the server being frozen, an immediate stop queued
     std::optional<Clock::time_point> peers_lost_since;  // isolation: when the last peer vanished
     std::optional<Clock::time_point> fenced_since;      // isolation: when the read-only fence went up
     std::optional<int> own_timeline;    // the timeline this primary writes on, last read
@@ -88,11 +89,12 @@ enum class ActionKind {
     RecordOwnPromotion,  // a registered standby runs as primary: record it in the metadata
     RecordUpstream,      // the metadata names another upstream than the one streamed from: record `node`
     ReportCrash,         // primary: report the crash of its own server on the arbiter (`term`)
-    RecordZeroLoss,      // primary: write the zero-loss candidates `ids` (local, then witness)
-    SetSyncNames,        // primary: synchronous_standby_names := `value`
     DemoteFenced,        // isolated primary still fenced: restart it as a standby (`term`: its own)
     RestoreDemoted,      // demoted primary with a majority: claim `term` on the arbiter, promote
     RejoinDemoted,       // demoted primary, `node` is primary: rejoin it (pg_rewind)
+    StartDemoted,        // a frozen primary stopped by its fence: start it (as a standby)
+    RecordZeroLoss,      // primary: write the zero-loss candidates `ids` (local, then witness)
+    SetSyncNames,        // primary: synchronous_standby_names := `value`
 };
 
 struct Action {
@@ -103,7 +105,7 @@ struct Action {
     // RecordEvent: the node to record it on (0: the primary); PromoteSelf: the
     // failed primary; Follow/FencePrimary: the new primary; RecordUpstream: the upstream
     int node = 0;
-    bool on = false;  // ReadOnlyFence
+    bool on = false;  // ReadOnlyFence; PreFence: the server is frozen, queue an immediate stop
     // PromoteSelf: the term, and the holder of an expired claim to take over
     FailoverTerm term;
     std::optional<int> take_over_from;

@@ -8,8 +8,8 @@
 #include "cluster/node_record.hpp"
 #include "daemon/arbiter/term.hpp"
 #include "daemon/decide/election.hpp"
-#include "daemon/decide/zero_loss.hpp"
 #include "daemon/decide/fence_demote.hpp"
+#include "daemon/decide/zero_loss.hpp"
 
 namespace repmgr::repmgrd {
 
@@ -46,9 +46,9 @@ struct Tuning {
     enum class Fencing { Rejoin, Stop, None } primary_fencing = Fencing::Rejoin;
     bool isolation_fencing = false;     // primary_isolation_fencing, only with failover=automatic
     int primary_restart_grace = 0;      // seconds a crashed local postmaster may take to return
+    int fence_demote_timeout = 1;       // seconds fenced before restarting as a standby (0: never)
     SyncMode synchronous = SyncMode::Off;  // zero data loss (docs/failover.md)
     int synchronous_standby_count = 1;
-    int fence_demote_timeout = 1;       // seconds fenced before restarting as a standby (0: never)
 };
 
 // What a standby sees when its upstream has failed: filled by observe() only

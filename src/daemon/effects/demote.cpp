@@ -1,6 +1,9 @@
 #include "daemon/effects/demote.hpp"
 
+#include <signal.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -45,6 +48,31 @@ std::optional<int> read_fence_marker(const std::string& data_directory) {
 
 void remove_fence_marker(const std::string& data_directory) {
     std::remove(marker_path(data_directory).c_str());
+}
+
+int queue_immediate_stop(const std::string& data_directory) {
+    std::ifstream pidfile(data_directory + "/postmaster.pid");
+    long postmaster = 0;
+    if (!(pidfile >> postmaster) || postmaster <= 1) return 0;
+    int n = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line)) continue;
+        // pid (comm) state ppid ...: comm may hold spaces, so after the last ')'.
+        auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 1));
+        std::string state;
+        long ppid = 0;
+        rest >> state >> ppid;
+        if (ppid == postmaster && kill(static_cast<pid_t>(std::stol(name)), SIGQUIT) == 0) ++n;
+    }
+    if (kill(static_cast<pid_t>(postmaster), SIGQUIT) == 0) ++n;
+    return n;
 }
 
 bool demote_local_server(const Config& config, Logger& log, const std::string& data_directory,

@@ -26,6 +26,12 @@ void remove_fence_marker(const std::string& data_directory);
 // standbys to confirm the shutdown checkpoint, up to wal_sender_timeout),
 // standby.signal with an empty primary_conninfo, start. Recovery then
 // refuses every write, whatever a session sets. False with `why` on failure.
+// SIGQUIT (immediate shutdown) to the postmaster of `data_directory` and to
+// each of its children directly: on a frozen server, a backend that runs
+// again before the postmaster passes the signal on must not commit first.
+// Returns the number of processes signalled.
+int queue_immediate_stop(const std::string& data_directory);
+
 bool demote_local_server(const Config& config, Logger& log, const std::string& data_directory,
                          int timeline, std::string& why);
 

@@ -97,6 +97,9 @@ void Effects::run_action(const Snapshot& s, const Step& step, const Action& a,
         case ActionKind::RejoinDemoted:
             rejoin_demoted(s, a);
             return;
+        case ActionKind::StartDemoted:
+            start_demoted(a);
+            return;
         case ActionKind::RecordOwnPromotion:
             record_own_promotion(a);
             return;

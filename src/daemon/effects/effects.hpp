@@ -87,6 +87,7 @@ private:
     void demote_fenced(const Action& a);
     void restore_demoted(const Snapshot& s, const Action& a);
     void rejoin_demoted(const Snapshot& s, const Action& a);
+    void start_demoted(const Action& a);
 
     Context& ctx_;
     ServerLinks& links_;

@@ -70,7 +70,7 @@ void Effects::pre_fence(const Action& a) {
     // Not signalled is not enough: a postmaster killed a moment ago is still a
     // zombie that kill() reaches.
     bool running = postmaster_state(data_directory) == PostmasterState::Running;
-    if (a.node != 0 && !running) {
+    if (a.node != 0 && (!running || a.on)) {
         // Not running, and another node is primary: it starts as a standby
         // (demoted, as by the isolation fence), which no session can write to.
         write_fence_marker(data_directory, a.term.timeline);
@@ -78,6 +78,14 @@ void Effects::pre_fence(const Action& a) {
         ctx_.log.detail(fmt::format("standby.signal written to \"{}\": the server starts in "
                                     "recovery and rejoins node {}",
                                     data_directory, a.node));
+        if (running && a.on) {
+            // Frozen: the stop is delivered before it runs again; repmgrd
+            // then starts it as a standby.
+            int n = queue_immediate_stop(data_directory);
+            ctx_.log.detail(fmt::format("an immediate stop queued for its postmaster and {} "
+                                        "server process(es)",
+                                        n > 0 ? n - 1 : 0));
+        }
         ctx_.record(nullptr, "repmgrd_isolation_fence_demote", true, a.details);
     }
     ctx_.log.detail(fmt::format("default_transaction_read_only = 'on' written to \"{}/"

@@ -6,6 +6,7 @@
 #include "cluster/nodes.hpp"
 #include "daemon/effects/demote.hpp"
 #include "daemon/effects/effects.hpp"
+#include "pg/control.hpp"
 
 namespace repmgr::repmgrd {
 
@@ -30,6 +31,16 @@ void Effects::demote_fenced(const Action& a) {
     // Nowhere to write: this node's server is a standby now and the others
     // are out of reach. The log and the notification command get it.
     ctx_.record(nullptr, a.event, ok, ok ? a.details : a.details + ": " + why);
+}
+
+void Effects::start_demoted(const Action& a) {
+    ctx_.log.notice("{}", a.details);
+    try {
+        std::string data_directory = local_data_directory(ctx_, nullptr);
+        ServerControl(ctx_.config, ctx_.log, data_directory).start();
+    } catch (const Failure& f) {
+        ctx_.log.error("unable to start this node's server as a standby: {}", failure_text(f));
+    }
 }
 
 void Effects::restore_demoted(const Snapshot& s, const Action& a) {

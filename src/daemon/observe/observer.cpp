@@ -218,8 +218,8 @@ Snapshot Observer::observe(const Memory& memory, const Tuning& tuning) {
     observe_crash_report(s, memory, r);
     observe_failover(s, memory, r);
     observe_primary_peers(s);
-    observe_zero_loss(s);
     observe_demoted(s);
+    observe_zero_loss(s);
     return s;
 }
 

@@ -36,12 +36,12 @@ private:
     void observe_crash_report(Snapshot& s, const Memory& memory, const Records& r);
     void observe_failover(Snapshot& s, const Memory& memory, const Records& r);
     void observe_primary_peers(Snapshot& s);
+    // observe_demoted.cpp: a primary restarted as a standby by its fence
+    void observe_demoted(Snapshot& s);
     // observe_zero_loss.cpp: synchronous mode and the lag bounds
     void observe_zero_loss(Snapshot& s);
     void zero_loss_election(const Snapshot& s, const Memory& memory, Connection& local,
                             ElectionInput& e);
-    // observe_demoted.cpp: a primary restarted as a standby by its fence
-    void observe_demoted(Snapshot& s);
 
     Context& ctx_;
     ServerLinks& links_;
