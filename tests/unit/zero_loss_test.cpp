@@ -266,6 +266,8 @@ TEST(LagBounds, SecondsBoundExcludesAStaleCandidate) {
     auto r = elect(in);
     EXPECT_EQ(r.outcome, ElectionOutcome::FollowOther);  // node 2 (lag unknown) wins
     EXPECT_EQ(r.winner_id, 2);
+    // The log line says who was passed over and by how much.
+    EXPECT_NE(r.reason.find("not eligible: node 3 may miss 7.5 s"), std::string::npos) << r.reason;
     in.standbys[0].heartbeat_lag_s = 6.0;
     r = elect(in);
     EXPECT_EQ(r.outcome, ElectionOutcome::NoCandidate);

@@ -123,7 +123,6 @@ bool contains(const std::vector<int>& ids, int id) {
 // it. Everything the decision needs to be safe is re-checked on the witness
 // by the takeover itself (still unconfirmed, still expired, same winner).
 void take_over_election(const Snapshot& s, Step& step) {
-    Memory& m = step.next;
     const FailoverView& f = *s.failover;
     const TermClaim& claim = *term_claim(s);
     const int stale = claim.holder;

@@ -171,6 +171,8 @@ ElectionResult elect(const ElectionInput& in) {
         [](const CandidateView* a, const CandidateView* b) { return ranks_before(*a, *b); });
     std::string basis = fmt::format("received LSN {}, priority {}", format_lsn(best->received_lsn),
                                     best->priority);
+    // Who was passed over, and why, belongs in the log line the DBA reads.
+    for (const auto& why : excluded) basis += "; not eligible: " + why;
     if (best->node_id == in.self_id)
         return {ElectionOutcome::PromoteSelf, best->node_id,
                 fmt::format("this node ranks first among {} candidate(s) ({}): promoting",

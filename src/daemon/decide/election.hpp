@@ -18,9 +18,12 @@ struct CandidateView {
     bool sees_primary = false;  // its WAL receiver still streams from the primary
     bool in_recovery = true;    // false: it is (already) a primary
     Lsn received_lsn = 0;  // last WAL received (or replayed, if higher)
-    // Seconds between the newest primary heartbeat it received and its last
-    // contact with the primary (failover_max_lag_secs); unknown for siblings.
+    // Seconds between the newest primary heartbeat it received and the
+    // electing node's last contact with the primary (failover_max_lag_secs).
     std::optional<double> heartbeat_lag_s;
+    // A sibling's newest primary heartbeat as read by the observer, turned
+    // into heartbeat_lag_s once this node's last contact is known.
+    std::optional<double> heartbeat_epoch;
 };
 
 struct ElectionInput {

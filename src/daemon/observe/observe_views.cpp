@@ -78,7 +78,6 @@ void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records
         self.in_recovery = mine.in_recovery;
         self.received_lsn = mine.received_lsn;
         e.standbys.push_back(self);
-        zero_loss_election(s, memory, local, e);
 
         std::vector<const NodeRecord*> others;
         const NodeRecord* witness = nullptr;
@@ -91,7 +90,8 @@ void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records
             others.push_back(&n);
         }
         int best_timeline = 0;
-        for (const auto& p : probe_nodes(others, ctx_.config)) {
+        int heartbeat_of = ctx_.config.failover_max_lag_secs > 0 ? failed.id : 0;
+        for (const auto& p : probe_nodes(others, ctx_.config, heartbeat_of)) {
             const NodeRecord& n = *p.node;
             bool sibling = n.type == NodeType::Standby && n.active &&
                            n.upstream_node_id.value_or(failed.id) == failed.id;
@@ -105,6 +105,7 @@ void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records
                     v.sees_primary = p.state->streaming;
                     v.in_recovery = p.state->in_recovery;
                     v.received_lsn = p.state->received_lsn;
+                    v.heartbeat_epoch = p.heartbeat_epoch;
                 }
                 e.standbys.push_back(v);
             }
@@ -113,6 +114,7 @@ void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records
                 f.running_primary_id = n.id;
             }
         }
+        zero_loss_election(s, memory, local, e);
         Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
         f.arbiter = arbiter.read(f.term);
         if (witness) {

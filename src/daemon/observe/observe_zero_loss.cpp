@@ -52,13 +52,17 @@ void Observer::zero_loss_election(const Snapshot& s, const Memory& memory, Conne
     e.primary_last_lsn = memory.primary_last_lsn.value_or(0);
     if (c.failover_max_lag_secs > 0 && memory.times.last_contact) {
         // Both instants are wall clocks of two hosts: the error is their
-        // skew plus up to one monitor_interval_secs between heartbeats.
-        if (auto beat = read_heartbeat_epoch(local, e.failed_primary_id)) {
-            double contact = std::chrono::duration<double>(
-                                 memory.times.last_contact->time_since_epoch())
-                                 .count();
-            for (auto& v : e.standbys)
-                if (v.node_id == s.node_id) v.heartbeat_lag_s = std::max(0.0, contact - *beat);
+        // skew plus up to one monitor_interval_secs between heartbeats. A
+        // sibling is measured against this node's last contact too (it saw
+        // the same primary fail, within one monitor interval): each standby
+        // must judge every candidate, or two lagging standbys each wait for
+        // the other and the second election forgets why.
+        double contact =
+            std::chrono::duration<double>(memory.times.last_contact->time_since_epoch()).count();
+        auto mine = read_heartbeat_epoch(local, e.failed_primary_id);
+        for (auto& v : e.standbys) {
+            auto beat = v.node_id == s.node_id ? mine : v.heartbeat_epoch;
+            if (beat) v.heartbeat_lag_s = std::max(0.0, contact - *beat);
         }
     }
     if (s.tuning.synchronous == SyncMode::Off) return;

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "cluster/history.hpp"
+#include "cluster/nodes.hpp"
+#include "cluster/zero_loss.hpp"
 #include "db/probe.hpp"
 
 namespace repmgr::repmgrd {
@@ -11,7 +13,8 @@ int receiver_freshness_s(const Config& c) {
     return std::max(10, c.reconnect_attempts * c.reconnect_interval + c.master_response_timeout);
 }
 
-std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, const Config& config) {
+std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, const Config& config,
+                                int heartbeat_of) {
     std::vector<std::string> conninfos;
     for (const auto* n : nodes) conninfos.push_back(n->conninfo);
     int timeout_s = std::max(1, config.master_response_timeout);
@@ -23,6 +26,10 @@ std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, con
             try {
                 set_statement_timeout(*results[i].connection, timeout_s * 1000);
                 p.state = read_peer_state(*results[i].connection, receiver_freshness_s(config));
+                if (heartbeat_of && p.state->in_recovery) {
+                    use_metadata_schema(*results[i].connection, schema_name(config));
+                    p.heartbeat_epoch = read_heartbeat_epoch(*results[i].connection, heartbeat_of);
+                }
             } catch (const Failure&) {
                 // Connected but could not answer in time (a server shutting
                 // down, a frozen one): for an election that is unreachable.

@@ -16,10 +16,15 @@ int receiver_freshness_s(const Config& c);
 struct Probed {
     const NodeRecord* node;
     std::optional<PeerState> state;  // nullopt: unreachable
+    // When asked (heartbeat_of): that node's newest heartbeat in this node's
+    // copy of the metadata (epoch seconds, written by the primary's clock).
+    std::optional<double> heartbeat_epoch;
 };
 
 // Connects to every node at once (one timeout in total, not one per dead
-// node) and asks each what it is.
-std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, const Config& config);
+// node) and asks each what it is; with heartbeat_of, also how fresh its copy
+// of that node's heartbeat is (failover_max_lag_secs for siblings).
+std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, const Config& config,
+                                int heartbeat_of = 0);
 
 }  // namespace repmgr::repmgrd
