@@ -47,6 +47,7 @@ def one_run(cluster, name, nemesis, rng, synchronous):
     # A zero-loss nemesis runs with repmgrd managing synchronous replication
     # (repmgr.conf synchronous=on|strict); the others alternate a fixed
     # synchronous_standby_names with none, repmgrd leaving it alone.
+    cluster.set_repmgr_overrides(getattr(nemesis, "repmgr_settings", {}))
     mode = getattr(nemesis, "repmgr_synchronous", "off")
     cluster.set_repmgr_synchronous(mode)
     if mode != "off":
@@ -62,7 +63,9 @@ def one_run(cluster, name, nemesis, rng, synchronous):
             result["problems"].append(f"no commit acknowledged before the fault (the writer "
                                       f"had none within {WRITE_WAIT_S} s)")
         time.sleep(rng.uniform(1.0, 2.5))
-        lag = replication_lag_s(before)
+        # A nemesis that builds up lag itself says how much loss its rules
+        # allow (the lag-bound nemesis: failover_max_lag_secs plus its error).
+        lag = max(replication_lag_s(before), getattr(nemesis, "loss_allowed_s", 0.0))
         fault = nemesis(cluster, rng)
         fault_time = fault.start
         result["notes"] += fault.notes

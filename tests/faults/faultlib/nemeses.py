@@ -338,6 +338,65 @@ def slow_async_standby_then_kill_primary(cl, rng):
     return Fault(t, notes, True, f"{p.name} was killed", problems=problems)
 
 
+# --- the asynchronous lag bound (repmgr.conf failover_max_lag_secs) ----------
+
+LAG_BOUND_S = 3
+
+
+def walreceiver_pids(n):
+    """n's WAL receiver (a child of its postmaster titled walreceiver)."""
+    out = []
+    for pid in n.server_pids()[1:]:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"walreceiver" in f.read():
+                    out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def lag_bound_mentions(cl):
+    return sum(cl.daemons[n.name].log().count("over failover_max_lag_secs")
+               for n in cl.data if n.name in cl.daemons)
+
+
+def lagging_standbys_then_kill_primary(cl, rng):
+    """Issue 17's bound on an asynchronous failover: both standbys stop
+    receiving WAL (their WAL receivers frozen) while their repmgrd still sees
+    the primary, for longer than failover_max_lag_secs, then the primary is
+    killed. Either nobody is promoted and a standby names the bound as the
+    reason, or the promoted standby lost nothing older than the bound plus
+    its error (one monitor_interval_secs): the commit checker is given that
+    window. A run where neither shows fails: the bound was not exercised."""
+    p = cl.primary()
+    standbys = [n for n in cl.data if n is not p]
+    frozen = [pid for n in standbys for pid in walreceiver_pids(n)]
+    problems = [] if frozen else ["no WAL receiver found to freeze"]
+    mentions = lag_bound_mentions(cl)
+    secs = rng.uniform(LAG_BOUND_S + 4, LAG_BOUND_S + 9)
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    time.sleep(secs)
+    t = time.time()
+    p.kill9()
+    thaw(frozen)
+    new = wait_new_primary(cl, p, timeout=NO_FAILOVER_WATCH_S)
+    named = lag_bound_mentions(cl) - mentions
+    notes = [f"WAL receivers of {', '.join(n.name for n in standbys)} frozen {secs:.1f} s, then "
+             f"{p.name} killed; new primary within {NO_FAILOVER_WATCH_S} s: "
+             f"{new.name if new else 'none'}; the bound named {named} time(s)"]
+    if new is None and named == 0:
+        problems.append("no standby was promoted and none named failover_max_lag_secs: the "
+                        "bound was not what held the failover")
+    restart_old_primary(cl, p, notes)
+    return Fault(t, notes, None, problems=problems)
+
+
+lagging_standbys_then_kill_primary.repmgr_settings = {"failover_max_lag_secs": str(LAG_BOUND_S)}
+lagging_standbys_then_kill_primary.loss_allowed_s = LAG_BOUND_S + 1.0
+
+
 def silence_repmgrd_then_isolate_primary(how):
     """Issue 21: the primary's repmgrd is killed (kill -9) or frozen (SIGSTOP),
     then the primary is cut off from everybody for long enough that the
@@ -391,6 +450,7 @@ NEMESES = {
     "isolate_sync_standby_then_kill_primary": (isolate_sync_standby_then_kill_primary, False),
     "strict_every_standby_isolated": (strict_every_standby_isolated, False),
     "slow_async_standby_then_kill_primary": (slow_async_standby_then_kill_primary, False),
+    "lagging_standbys_then_kill_primary": (lagging_standbys_then_kill_primary, False),
     "kill9_repmgrd_then_isolate_primary": (silence_repmgrd_then_isolate_primary("kill9"), True),
     "sigstop_repmgrd_then_isolate_primary": (silence_repmgrd_then_isolate_primary("sigstop"),
                                              False),

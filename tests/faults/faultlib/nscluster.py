@@ -125,6 +125,7 @@ class FaultCluster:
         # is dead or frozen (the *_repmgrd_then_isolate_primary nemeses).
         self.settings = dict(FAST_FAILOVER, standby_reconnect_timeout="10", guard_timeout="2",
                              **(settings or {}))
+        self._base_settings = dict(self.settings)
         self.data = []
         self.witness = None
         self.daemons = {}
@@ -259,6 +260,27 @@ class FaultCluster:
                 return []
             time.sleep(0.5)
         return problems
+
+    def set_repmgr_overrides(self, overrides):
+        """repmgr.conf settings one nemesis runs with (its attribute
+        repmgr_settings), on every node, reloaded with SIGHUP; the settings of
+        the previous nemesis's overrides go back to the suite's own."""
+        overrides = dict(overrides)
+        applied = getattr(self, "_overrides", {})
+        if overrides == applied:
+            return
+        for key in applied:
+            if key in self._base_settings:
+                self.settings[key] = self._base_settings[key]
+            else:
+                self.settings.pop(key, None)
+        self.settings.update(overrides)
+        self._overrides = overrides
+        for n in self.data + [self.witness]:
+            self.write_conf(n)
+        for d in self.daemons.values():
+            if d.alive():
+                d.signal(signal.SIGHUP)
 
     def set_repmgr_synchronous(self, mode):
         """repmgr.conf synchronous=`mode` on every node (repmgrd reloads it on
