@@ -103,6 +103,18 @@ class NetLab:
             for h in group:
                 self.block(h, others)
 
+    def stall_streams(self, host, streams):
+        """host stops sending on the given TCP connections ((ip, port) of the
+        far end, from its local port 5432): the WAL streams to those standbys
+        stall in transit while every other connection works."""
+        rules = " ".join(f"ip daddr {ip} tcp sport 5432 tcp dport {port} drop;"
+                         for ip, port in streams)
+        if rules:
+            host.nft(f"""table inet stall {{
+  chain out {{ type filter hook output priority 0; {rules} }}
+}}
+""")
+
     def drop_from(self, src, dst_hosts, percent):
         """One-way loss: dst_hosts drop `percent`% of the packets src sends them."""
         for dst in dst_hosts:
