@@ -1,6 +1,7 @@
 #include "cluster/arbiter.hpp"
 
 #include "cluster/replication.hpp"
+#include "util/text.hpp"
 
 namespace repmgr {
 
@@ -15,18 +16,6 @@ bool claims_have_deadlines(Connection& witness) {
                  "'repl_failover_claim'::regclass AND attname = 'confirmed_at' "
                  "AND NOT attisdropped) AS ok")
         .boolean("ok");
-}
-
-std::vector<int> parse_ids(const std::string& csv) {
-    std::vector<int> ids;
-    size_t pos = 0;
-    while (pos < csv.size()) {
-        size_t end = csv.find(',', pos);
-        if (end == std::string::npos) end = csv.size();
-        if (end > pos) ids.push_back(std::stoi(csv.substr(pos, end - pos)));
-        pos = end + 1;
-    }
-    return ids;
 }
 
 // Runs `sql`, a statement on the term's row that `candidate_id` holds
@@ -89,7 +78,7 @@ std::optional<FailoverClaim> read_failover_claim(Connection& witness, int failed
     FailoverClaim c;
     c.winner_node_id = static_cast<int>(row->integer("winner_node_id"));
     c.expired = row->boolean("expired");
-    c.passed_over = parse_ids(row->text("passed_over"));
+    c.passed_over = parse_int_list(row->text("passed_over"));
     return c;
 }
 

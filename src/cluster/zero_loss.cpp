@@ -4,18 +4,13 @@
 #include <chrono>
 #include <thread>
 
+#include "util/text.hpp"
+
 namespace repmgr {
 namespace {
 
-std::vector<int> parse_id_list(const std::string& csv) {
-    std::vector<int> ids;
-    size_t pos = 0;
-    while (pos < csv.size()) {
-        size_t end = csv.find(',', pos);
-        if (end == std::string::npos) end = csv.size();
-        if (end > pos) ids.push_back(std::stoi(csv.substr(pos, end - pos)));
-        pos = end + 1;
-    }
+std::vector<int> sorted_ids(const std::string& csv) {
+    std::vector<int> ids = parse_int_list(csv);
     std::sort(ids.begin(), ids.end());
     return ids;
 }
@@ -34,7 +29,7 @@ std::optional<ZeroLossRecord> read_zero_loss_record(Connection& conn) {
             "SELECT array_to_string(candidate_ids, ',') AS ids, primary_node_id, version "
             "FROM repl_zero_loss WHERE id = 1");
         if (!row) return std::nullopt;
-        return ZeroLossRecord{parse_id_list(row->text("ids")),
+        return ZeroLossRecord{sorted_ids(row->text("ids")),
                               static_cast<int>(row->integer("primary_node_id")),
                               row->integer("version")};
     } catch (const DbError& e) {

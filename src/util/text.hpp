@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace repmgr {
 
@@ -19,6 +20,19 @@ inline std::string trim_trailing(std::string s) {
                           s.back() == '\t'))
         s.pop_back();
     return s;
+}
+
+// "3,1,2" -> {3, 1, 2}: the node id lists the metadata keeps as text.
+inline std::vector<int> parse_int_list(std::string_view csv) {
+    std::vector<int> out;
+    size_t pos = 0;
+    while (pos < csv.size()) {
+        size_t end = csv.find(',', pos);
+        if (end == std::string_view::npos) end = csv.size();
+        if (end > pos) out.push_back(std::stoi(std::string(csv.substr(pos, end - pos))));
+        pos = end + 1;
+    }
+    return out;
 }
 
 }  // namespace repmgr

@@ -13,6 +13,7 @@ import time
 
 from pylib.clone_nodes import new_node, registered_primary
 from pylib.harness import PG_BIN
+from pylib.procs import pids_by_cmdline
 
 SLEEP = "3131"  # seconds the fake sleeps; also its mark in /proc/*/cmdline
 
@@ -33,17 +34,8 @@ def hung_bindir(harness, program):
 
 
 def sleepers():
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if f.read() == b"sleep\0" + SLEEP.encode() + b"\0":
-                    pids.append(int(pid))
-        except OSError:
-            pass
-    return pids
+    mark = b"sleep\0" + SLEEP.encode() + b"\0"
+    return pids_by_cmdline(lambda cmdline: cmdline == mark)
 
 
 def kill_sleepers():

@@ -8,6 +8,7 @@ import signal
 import time
 
 from pylib.clusters import make_cluster
+from pylib.procs import pids_by_cmdline
 from pylib.queries import events
 from pylib.wait import wait_until
 
@@ -15,17 +16,7 @@ from pylib.wait import wait_until
 def hung(marker):
     """pids of the shells running our hung command (each leads its group;
     its sleep child has no marker)."""
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if marker.encode() in f.read():
-                    pids.append(int(pid))
-        except OSError:
-            pass
-    return pids
+    return pids_by_cmdline(lambda cmdline: marker.encode() in cmdline)
 
 
 def end_hung(marker, daemons):
