@@ -72,6 +72,17 @@ void promote_local_server(Context& ctx, Connection& local, const std::string& da
              "again to update the metadata");
 }
 
+void checkpoint_new_timeline(Context& ctx, Connection& new_primary) {
+    try {
+        run_checkpoint(new_primary);
+    } catch (const Failure& f) {
+        ctx.log.warning("CHECKPOINT after the promotion of node {} failed: {}", ctx.config.node_id,
+                        f.what());
+        ctx.log.hint("until this server's next checkpoint, a pg_rewind of it fails; run "
+                     "CHECKPOINT on it as a superuser (or a member of pg_checkpoint)");
+    }
+}
+
 void record_promotion(Context& ctx, Connection& new_primary, std::optional<int> demoted) {
     NodeRepository repo(new_primary);
     Transaction tx(new_primary);

@@ -41,6 +41,12 @@ StandbySettings standby_settings_for(const Context& ctx, const NodeRecord& upstr
 // until it accepts writes (promote_check_timeout). Failure(ERR_PROMOTED) otherwise.
 void promote_local_server(Context& ctx, Connection& local, const std::string& data_directory);
 
+// CHECKPOINT on a just-promoted server. PostgreSQL promotes without one and
+// its own checkpoint is spread over minutes; until it ends, pg_control still
+// names the old timeline, and a pg_rewind of this node (after its fence
+// demotion, say) reads the wrong timeline and fails. Warns on failure.
+void checkpoint_new_timeline(Context& ctx, Connection& new_primary);
+
 // In one transaction on the new primary: this node becomes the only active
 // master (upstream NULL); every other master record is deactivated, and
 // `demoted` (the old primary in a switchover) becomes an inactive standby of

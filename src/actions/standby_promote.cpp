@@ -190,6 +190,7 @@ void execute_promote(Context& ctx, PromoteChecked& c, const RolePlan<PromoteStep
             ctx.record(&c.local, "standby_promote", true, details, old_id);
             ctx.log.notice("STANDBY PROMOTE SUCCESSFUL: node {} (\"{}\") is now the primary",
                            ctx.config.node_id, ctx.config.node_name);
+            checkpoint_new_timeline(ctx, c.local);
             break;
         }
         case PromoteStep::FollowSiblings: {

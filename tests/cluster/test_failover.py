@@ -35,6 +35,10 @@ def test_kill9_primary_one_standby_promotes_the_other_follows(harness):
         promoted = wait_until(lambda: events(winner, "repmgrd_failover_promote"),
                               what="promote event")
         assert promoted[0][:2] == (2, True)
+        # A CHECKPOINT follows the promotion: pg_control names the new timeline
+        # (a later pg_rewind of this node reads it from there).
+        wait_until(lambda: winner.sql_one("SELECT timeline_id FROM pg_control_checkpoint()") == 2,
+                   timeout=20, what="pg_control of the new primary to name timeline 2")
         followed = wait_until(lambda: events(winner, "repmgrd_failover_follow"),
                               what="follow event")
         assert followed[0][:2] == (3, True)

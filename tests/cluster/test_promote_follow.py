@@ -34,6 +34,9 @@ def test_promote_after_primary_killed(harness, registered_pair):
     assert standby.sql_one("SELECT count(*) FROM t") == 11
     assert nodes(standby) == [(1, "master", None, False), (2, "master", None, True)]
     assert events(standby, "standby_promote") == [(2, True)]
+    # pg_control names the new timeline at once (PostgreSQL's own checkpoint
+    # after a promotion takes minutes; pg_rewind of this node reads pg_control).
+    assert standby.sql_one("SELECT timeline_id FROM pg_control_checkpoint()") == 2
 
     # safe to re-run
     r = harness.repmgr("standby", "promote", conf=standby.conf)

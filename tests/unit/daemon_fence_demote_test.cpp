@@ -177,6 +177,23 @@ TEST(Guard, SilentRepmgrdWithoutMajorityFencesThenDemotes) {
     EXPECT_EQ(guard_decide(in).kind, GuardVerdict::Kind::Wait);
 }
 
+TEST(Guard, SilentRepmgrdAndANewerPrimaryFencesDespiteAMajority) {
+    // The old primary came back while its repmgrd hangs: it sees the others,
+    // and one of them was promoted meanwhile.
+    GuardInput in;
+    in.guard_timeout_s = 2;
+    in.local_writable = true;
+    in.heartbeat_age_s = 30;
+    in.majority = true;
+    in.newer_primary_id = 2;
+    in.newer_primary_timeline = 4;
+    GuardVerdict v = guard_decide(in);
+    EXPECT_EQ(v.kind, GuardVerdict::Kind::Fence);
+    EXPECT_NE(v.reason.find("node 2 runs as primary on timeline 4"), std::string::npos);
+    in.heartbeat_age_s = 1;  // repmgrd alive: it handles the other primary itself
+    EXPECT_EQ(guard_decide(in).kind, GuardVerdict::Kind::Idle);
+}
+
 TEST(Guard, TimingRelationToTheStandbys) {
     // Defaults: 3 attempts x 2 s, receivers fresh for max(10, 3 x 2 + 2) s.
     EXPECT_EQ(standby_promote_earliest_seconds(3, 2, 10), 10);

@@ -77,6 +77,11 @@ GuardVerdict guard_decide(const GuardInput& in) {
         return {K::Wait, silent + ": fenced, waiting for a majority or the demotion"};
     }
     if (!in.majority) return {K::CheckMajority, silent + ": checking for a majority"};
+    if (in.newer_primary_id != 0)
+        return {K::Fence, silent + fmt::format(" and node {} runs as primary on timeline {}, "
+                                               "later than this one: making this primary "
+                                               "read-only and ending its client sessions",
+                                               in.newer_primary_id, in.newer_primary_timeline)};
     if (*in.majority) return {K::Idle, silent + ", but this primary sees a majority"};
     return {K::Fence, silent + " and this primary sees no majority: making it read-only and "
                                "ending its client sessions"};

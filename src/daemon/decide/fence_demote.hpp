@@ -55,6 +55,10 @@ struct GuardInput {
     bool local_writable = false;     // the local server runs as a primary
     bool local_fenced = false;       // its read-only fence is up
     std::optional<bool> majority;    // checked this round (nullopt: not yet)
+    // Checked with the majority: another node runs as a primary on a later
+    // timeline (a failover happened while repmgrd was silent).
+    int newer_primary_id = 0;
+    int newer_primary_timeline = 0;
     // How long the fence has been up (set by the guard), for the demotion.
     std::optional<double> fenced_for_s;
     int fence_demote_timeout_s = 0;
@@ -63,7 +67,8 @@ struct GuardVerdict {
     enum class Kind {
         Idle,           // repmgrd is alive, or the local server is no primary
         CheckMajority,  // repmgrd is silent: look whether this primary sees a majority
-        Fence,          // silent repmgrd, no majority: read-only now, sessions ended
+        Fence,          // silent repmgrd, and no majority or a newer primary: read-only
+                        // now, sessions ended
         Demote,         // still fenced after fence_demote_timeout: restart as a standby
         Wait,           // fenced, waiting for the demotion or a majority
     } kind = Kind::Idle;

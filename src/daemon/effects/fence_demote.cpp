@@ -67,6 +67,7 @@ void Effects::restore_demoted(const Snapshot& s, const Action& a) {
         ctx_.record(&local, a.event, true,
                     fmt::format("node {} is the primary again after its fence demotion ({})",
                                 s.node_id, a.details));
+        checkpoint_new_timeline(ctx_, local);
     } catch (const Failure& f) {
         ctx_.log.error("node {} could not be promoted after its fence demotion: {}", s.node_id,
                        failure_text(f));

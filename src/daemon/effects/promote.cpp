@@ -175,6 +175,7 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
         // Where the failover's time went, machine-readable (bench/run reads it).
         details += "; failover_timeline=" + failover_timeline_json(p.times, times);
         ctx_.record(&local, "repmgrd_failover_promote", true, details, t.failed_primary_id);
+        checkpoint_new_timeline(ctx_, local);
         return ActionOutcome{ActionOutcome::Kind::Promote, true, t.failed_primary_id, details};
     } catch (const Failure& fl) {
         if (!takeover.empty())

@@ -52,24 +52,17 @@ LocalState read_local(Connection& c) {
     return l;
 }
 
-// Whether this primary sees a majority of the voting members, as its
-// repmgrd counts them (observe_primary_peers).
-bool sees_majority_now(Context& ctx, Connection& local) {
+// What this primary sees of the others, as its repmgrd counts them
+// (observe_primary_peers): a majority, and a primary on a later timeline.
+void look_around(Context& ctx, Connection& local, int own_timeline, GuardInput& in) {
     use_metadata_schema(local, schema_name(ctx.config));
-    std::vector<NodeRecord> nodes = NodeRepository(local).all();
-    std::vector<const NodeRecord*> others;
-    for (const auto& n : nodes)
-        if (n.id != ctx.config.node_id) others.push_back(&n);
-    int total = 0, visible = 0;
-    for (const auto& p : probe_nodes(others, ctx.config)) {
-        if (!p.node->active ||
-            (p.node->type != NodeType::Standby && p.node->type != NodeType::Witness))
-            continue;
-        total += 1;
-        if (p.state) visible += 1;
+    PeerTally peers = probe_peers(NodeRepository(local).all(), ctx.config.node_id, ctx.config);
+    ctx.log.info("guard: {} of {} standby/witness node(s) answer", peers.visible, peers.total);
+    in.majority = sees_majority(peers.visible, peers.total);
+    if (peers.primary_id != 0 && peers.primary_timeline > own_timeline) {
+        in.newer_primary_id = peers.primary_id;
+        in.newer_primary_timeline = peers.primary_timeline;
     }
-    ctx.log.info("guard: {} of {} standby/witness node(s) answer", visible, total);
-    return sees_majority(visible, total);
 }
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -151,7 +144,7 @@ int run_guard(Context& ctx) {
                     std::chrono::duration<double>(Steady::now() - *fenced_since).count();
             v = guard_decide(in);
             if (v.kind == GuardVerdict::Kind::CheckMajority) {
-                in.majority = sees_majority_now(ctx, *local);
+                look_around(ctx, *local, l.timeline, in);
                 v = guard_decide(in);
             }
             if (v.reason != last_reason) ctx.log.notice("{}", v.reason);

@@ -16,20 +16,10 @@ void Observer::observe_demoted(Snapshot& s) {
         DemotedView d;
         d.timeline = *timeline;
         if (d.timeline == 0) d.timeline = standby_timeline(*links_.local.current());
-        std::vector<const NodeRecord*> others;
-        for (const auto& n : s.nodes)
-            if (n.id != s.node_id) others.push_back(&n);
-        for (const auto& p : probe_nodes(others, ctx_.config)) {
-            const NodeRecord& n = *p.node;
-            bool peer = n.active && (n.type == NodeType::Standby || n.type == NodeType::Witness);
-            if (peer) {
-                d.peers_total += 1;
-                if (p.state) d.peers_visible += 1;
-            }
-            // The witness runs a writable server of its own: not a primary.
-            if (n.type != NodeType::Witness && p.state && !p.state->in_recovery)
-                d.primary_elsewhere = n.id;
-        }
+        PeerTally peers = probe_peers(s.nodes, s.node_id, ctx_.config);
+        d.peers_visible = peers.visible;
+        d.peers_total = peers.total;
+        if (peers.primary_id != 0) d.primary_elsewhere = peers.primary_id;
         s.demoted = d;
     } catch (const Failure& f) {
         ctx_.log.warning("unable to observe the cluster for the demoted primary: {}",

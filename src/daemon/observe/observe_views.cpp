@@ -143,23 +143,12 @@ void Observer::observe_primary_peers(Snapshot& s) {
     if (!some_missing && !s.tuning.isolation_fencing && !pv.fenced_read_only) return;
     try {
         pv.own_timeline = primary_timeline(*links_.local.current());
-        std::vector<const NodeRecord*> others;
-        for (const auto& n : s.nodes)
-            if (n.id != s.node_id) others.push_back(&n);
-        for (const auto& p : probe_nodes(others, ctx_.config)) {
-            const NodeRecord& n = *p.node;
-            // In this primary's copy of the metadata a node promoted elsewhere
-            // is still a standby: ask the servers, not the records.
-            bool peer = n.active && (n.type == NodeType::Standby || n.type == NodeType::Witness);
-            if (peer) {
-                pv.peers_total += 1;
-                if (p.state) pv.peers_visible += 1;
-            }
-            if (n.type != NodeType::Witness && p.state && !p.state->in_recovery &&
-                p.state->timeline > pv.own_timeline && p.state->timeline > pv.rival_timeline) {
-                pv.rival_id = n.id;
-                pv.rival_timeline = p.state->timeline;
-            }
+        PeerTally peers = probe_peers(s.nodes, s.node_id, ctx_.config);
+        pv.peers_visible = peers.visible;
+        pv.peers_total = peers.total;
+        if (peers.primary_timeline > pv.own_timeline) {
+            pv.rival_id = peers.primary_id;
+            pv.rival_timeline = peers.primary_timeline;
         }
         s.primary_view = pv;
     } catch (const Failure& fl) {

@@ -41,4 +41,28 @@ std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, con
     return out;
 }
 
+PeerTally tally_peers(const std::vector<Probed>& probed) {
+    PeerTally t;
+    for (const auto& p : probed) {
+        const NodeRecord& n = *p.node;
+        if (n.active && (n.type == NodeType::Standby || n.type == NodeType::Witness)) {
+            t.total += 1;
+            if (p.state) t.visible += 1;
+        }
+        if (n.type != NodeType::Witness && p.state && !p.state->in_recovery &&
+            (t.primary_id == 0 || p.state->timeline > t.primary_timeline)) {
+            t.primary_id = n.id;
+            t.primary_timeline = p.state->timeline;
+        }
+    }
+    return t;
+}
+
+PeerTally probe_peers(const std::vector<NodeRecord>& nodes, int self, const Config& config) {
+    std::vector<const NodeRecord*> others;
+    for (const auto& n : nodes)
+        if (n.id != self) others.push_back(&n);
+    return tally_peers(probe_nodes(others, config));
+}
+
 }  // namespace repmgr::repmgrd

@@ -27,4 +27,19 @@ struct Probed {
 std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, const Config& config,
                                 int heartbeat_of = 0);
 
+// What a primary (or a demoted one) sees of the others: how many voting
+// members (active standbys and the witness) answer, and the primary on the
+// highest timeline among them. The servers are asked, not the records: in a
+// primary's copy of the metadata a node promoted elsewhere is still a standby.
+// The witness runs a writable server of its own: never a primary.
+struct PeerTally {
+    int visible = 0;
+    int total = 0;
+    int primary_id = 0;  // 0: no other primary answers
+    int primary_timeline = 0;
+};
+PeerTally tally_peers(const std::vector<Probed>& probed);
+// Every node of `nodes` but `self`, probed and tallied.
+PeerTally probe_peers(const std::vector<NodeRecord>& nodes, int self, const Config& config);
+
 }  // namespace repmgr::repmgrd

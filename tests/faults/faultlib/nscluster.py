@@ -343,13 +343,18 @@ class FaultCluster:
         return problems
 
     def save_logs(self, dest):
-        """Copies every node's repmgrd log, events and server log to dest."""
+        """Copies every node's repmgrd log, events and server logs to dest."""
         os.makedirs(dest, exist_ok=True)
         for n in self.data + [self.witness]:
             for f in ("repmgrd.log", "events.txt", "postgres.log"):
                 src = os.path.join(n.confdir, f)
                 if os.path.exists(src):
                     shutil.copy(src, os.path.join(dest, f"{n.name}-{f}"))
+            # A server that repmgr started (pg_ctl -l) logs there instead.
+            logdir = os.path.join(n.datadir, "log")
+            if os.path.isdir(logdir):
+                for f in sorted(os.listdir(logdir)):
+                    shutil.copy(os.path.join(logdir, f), os.path.join(dest, f"{n.name}-log-{f}"))
             # Who holds the server's connections (a run once ran out of them):
             # the process titles say, even when no connection slot is left.
             pid = n.pid()
