@@ -43,6 +43,7 @@ Tuning Daemon::tuning() const {
                     : c.synchronous == "strict" ? SyncMode::Strict
                                                 : SyncMode::Off;
     t.synchronous_standby_count = c.synchronous_standby_count;
+    t.guard_timeout = c.guard_timeout;
     return t;
 }
 
@@ -188,7 +189,7 @@ int Daemon::run() {
     std::vector<ActionOutcome> outcomes;  // the effects' report, for the next snapshot
     while (true) {
         Snapshot s = observer_.observe(memory_, tuning());
-        guard_.feed(s.role == NodeRole::Primary && s.local.reachable && !s.local.in_recovery);
+        guard_.feed(s.role == NodeRole::Primary, s.local.reachable && !s.local.in_recovery);
         s.outcomes = std::move(outcomes);
         if (first && s.local.reachable && s.role == NodeRole::Unknown)
             fail(ExitCode::BadConfig,

@@ -30,6 +30,32 @@ TEST(DaemonFailover, BestCandidatePromotesAfterAttemptsSpent) {
     EXPECT_EQ(step.wait, std::chrono::seconds(1));
 }
 
+TEST(DaemonFailover, WithTheGuardOnTheBestCandidateWaitsForTheGuardsBound) {
+    // guard_timeout 2 s, master_response_timeout 2 s: the guard fences a cut
+    // primary within 2 + 1 + 2 s; the standby waits that and 1 s more from its
+    // last contact with the primary.
+    Snapshot s = failed_upstream();
+    s.tuning.guard_timeout = 2;
+    s.tuning.master_response_timeout = 2;
+    s.at = Clock::time_point{} + std::chrono::seconds(100);
+    Memory m = in_state(State::Monitoring);
+    m.upstream_last_contact = s.at - std::chrono::seconds(3);
+    Step early = decide(s, m);
+    EXPECT_EQ(find(early, ActionKind::PromoteSelf), nullptr);
+    EXPECT_EQ(early.next.state, State::Electing);
+    EXPECT_TRUE(says(early, "its guard may still be fencing it (guard_timeout 2 s, fenced within "
+                            "6 s of a cut)"))
+        << early.reason;
+    s.at += std::chrono::seconds(3);
+    Step later = decide(s, early.next);
+    EXPECT_NE(find(later, ActionKind::PromoteSelf), nullptr) << later.reason;
+    // A crash reported by the primary's own repmgrd: no guard to wait for.
+    Memory crashed = in_state(State::Monitoring);
+    crashed.upstream_last_contact = s.at - std::chrono::seconds(1);
+    crashed.times.by_crash_report = true;
+    EXPECT_NE(find(decide(s, crashed), ActionKind::PromoteSelf), nullptr);
+}
+
 TEST(DaemonFailover, OtherCandidateWaitsThenFollowsWhenLeaderWrites) {
     Snapshot s = failed_upstream(3);
     Step wait = decide(s, in_state(State::Monitoring));

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "daemon/decide/decide_steps.hpp"
+#include "daemon/decide/fence_demote.hpp"
 
 namespace repmgr::repmgrd {
 namespace {
@@ -108,6 +109,27 @@ void await_leader(const Snapshot& s, Step& step, bool may_reelect = true) {
         return;
     }
     set_decision(step, fmt::format("waiting for node {} to accept writes", leader));
+}
+
+// With the guard on (guard_timeout), the failed primary may be alive, cut
+// off, and with its repmgrd dead: only its guard fences it, within
+// guard_fence_bound_seconds of the cut. This standby lost contact no later
+// than the cut, so it waits that long (and 1 s) from its last contact. A
+// crash reported by the primary's own repmgrd needs no wait: that repmgrd is
+// alive and the server is gone.
+std::optional<std::string> guard_wait(const Snapshot& s, const Memory& m) {
+    if (s.tuning.guard_timeout <= 0 || m.times.by_crash_report || !m.upstream_last_contact)
+        return std::nullopt;
+    int bound = guard_fence_bound_seconds(s.tuning.guard_timeout,
+                                          std::max(1, s.tuning.master_response_timeout)) + 1;
+    auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+        s.at - *m.upstream_last_contact);
+    if (since >= std::chrono::seconds(bound)) return std::nullopt;
+    return fmt::format("this node would promote, but the last contact with node {} was {:.1f} s "
+                       "ago: its guard may still be fencing it (guard_timeout {} s, fenced within "
+                       "{} s of a cut): waiting",
+                       s.failover->term.failed_primary_id, since.count() / 1000.0,
+                       s.tuning.guard_timeout, bound);
 }
 
 bool contains(const std::vector<int>& ids, int id) {
@@ -223,6 +245,10 @@ void run_election(const Snapshot& s, Step& step) {
                                fmt::format("I will not fail over because the {} cannot be "
                                            "reached to claim the failover term",
                                            f.arbiter.name));
+                return;
+            }
+            if (auto wait = guard_wait(s, m)) {
+                set_decision(step, *wait);  // still electing: the next tick elects again
                 return;
             }
             promote_self(s, step, r.reason);

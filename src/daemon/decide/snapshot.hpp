@@ -49,6 +49,10 @@ struct Tuning {
     int fence_demote_timeout = 1;       // seconds fenced before restarting as a standby (0: never)
     SyncMode synchronous = SyncMode::Off;  // zero data loss (docs/failover.md)
     int synchronous_standby_count = 1;
+    // The guard (docs/failover.md): this node's guard_timeout, which the
+    // docs ask to be alike on every node. A standby does not promote before
+    // the primary's guard has had its time to fence the primary.
+    int guard_timeout = 0;
 };
 
 // What a standby sees when its upstream has failed: filled by observe() only

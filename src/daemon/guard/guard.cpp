@@ -26,6 +26,10 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
+// How long the guard waits for a stopped server to come back while repmgrd
+// is silent too, before it concludes there is nothing left to guard.
+constexpr auto kGuardServerDownLimit = std::chrono::seconds(60);
+
 // Seconds since the heartbeat file was last touched; nullopt when it is gone.
 std::optional<double> heartbeat_age(const std::string& path) {
     struct stat st {};
@@ -104,11 +108,13 @@ int run_guard(Context& ctx) {
             return 0;
         }
         // Nothing to guard: no server and nobody feeding (repmgrd and the
-        // server stopped, a test torn down).
+        // server stopped, a test torn down). Not at once: a hung repmgrd does
+        // not feed either, and a server restarted (after a crash, by a DBA)
+        // may come back as a primary that must be fenced.
         if (postmaster_state(c.data_directory) != PostmasterState::Running &&
             *age > c.guard_timeout) {
             if (!down_since) down_since = Steady::now();
-            if (Steady::now() - *down_since > std::chrono::seconds(5)) {
+            if (Steady::now() - *down_since > kGuardServerDownLimit) {
                 ctx.log.notice("guard: the server is down and repmgrd silent: exiting");
                 return 0;
             }

@@ -25,8 +25,11 @@ int run_guard(Context& ctx);
 class GuardFeeder {
 public:
     explicit GuardFeeder(Context& ctx) : ctx_(ctx) {}
-    // Once per tick. `primary`: this node's server runs as a primary.
-    void feed(bool primary);
+    // Once per tick. `registered_primary`: the metadata names this node the
+    // primary (its server may be down: a guard that watches it must not take
+    // a live repmgrd for a dead one); `running_primary`: this node's server
+    // runs as a primary, and a guard is started when none runs.
+    void feed(bool registered_primary, bool running_primary);
 
 private:
     // The timing relation to the standbys, logged once (a WARNING when the

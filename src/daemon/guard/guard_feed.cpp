@@ -20,12 +20,15 @@ std::string guard_heartbeat_path(const std::string& data_directory) {
     return data_directory + "/repmgrd_guard";
 }
 
-void GuardFeeder::feed(bool primary) {
+void GuardFeeder::feed(bool registered_primary, bool running_primary) {
     const Config& c = ctx_.config;
-    if (c.guard_timeout <= 0 || !primary || c.data_directory.empty()) return;
-    if (!timing_logged_) log_timing();
+    if (c.guard_timeout <= 0 || c.data_directory.empty()) return;
+    if (!registered_primary && !running_primary) return;
+    if (running_primary && !timing_logged_) log_timing();
     std::string path = guard_heartbeat_path(c.data_directory);
-    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    // Only a running primary creates the file; a down one keeps feeding it.
+    int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | (running_primary ? O_CREAT : 0), 0600);
+    if (fd < 0 && !running_primary) return;
     if (fd < 0) {
         ctx_.log.warning("guard: unable to open \"{}\": {}", path, std::strerror(errno));
         return;
@@ -34,7 +37,7 @@ void GuardFeeder::feed(bool primary) {
     // The lock free means no guard holds it: start one.
     bool free = flock(fd, LOCK_EX | LOCK_NB) == 0;
     close(fd);  // releases our lock before the guard takes it
-    if (free) start_guard(c.data_directory);
+    if (free && running_primary) start_guard(c.data_directory);
 }
 
 void GuardFeeder::log_timing() {
