@@ -115,6 +115,7 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
             return not_promoted(t, veto);
         }
 
+    bool claim_final = false;
     try {
         // A connection without the monitoring statement_timeout: pg_promote waits.
         Connection local = Connection::open(ctx_.config.conninfo);
@@ -136,6 +137,7 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
                              "was taken over by another node before it could be confirmed",
                              t.failed_primary_id, t.timeline),
                  confirmed.error, "this node does not promote; it follows the node that took over");
+        claim_final = arbiter.required();
         if (arbiter.required())
             ctx_.log.notice("failover claim confirmed on the {}: promoting", arbiter.name());
         times.requested = WallClock::now();
@@ -183,6 +185,15 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
                         *p.take_over_from);
         ctx_.log.error("automatic promotion of node {} failed: {}", self, fl.what());
         if (!fl.detail().empty()) ctx_.log.detail(fl.detail());
+        // The confirmed claim is final: this node may have promoted part-way,
+        // so no other standby takes the term over; they wait for this one.
+        if (claim_final)
+            ctx_.log.hint(fmt::format(
+                "this node holds the confirmed claim on the failover of node {} (timeline {}) and "
+                "the other standbys wait for it: find the cause in this node's PostgreSQL log "
+                "(a full disk, say), fix it and start the server if it stopped; repmgrd then "
+                "promotes it again",
+                t.failed_primary_id, t.timeline));
         std::string why = fmt::format("node {}: promotion failed: {}", self, fl.what());
         ctx_.record(nullptr, "repmgrd_failover_promote", false, why, t.failed_primary_id);
         return not_promoted(t, why);

@@ -23,7 +23,12 @@ from pylib.wait import wait_until
 from faultlib.netlab import sh
 
 PORT = 5432
-WAL_TMPFS_SIZE = "320m"
+# Each timeline switch leaves a 16 MB copy of its segment in pg_wal until the
+# WAL moves past that segment number by wal_keep_size; a cluster that lives
+# through dozens of failovers with little WAL in between holds 10-20 of them
+# beside max_wal_size. 320 MB filled up after ~16 runs (a promotion then failed
+# with "No space left on device"); full_disk_standby fills it on purpose.
+WAL_TMPFS_SIZE = "768m"
 
 
 class NsNode(PgNode):
