@@ -25,7 +25,7 @@ import scenarios  # noqa: E402
 from pylib.harness import RUN_AS  # noqa: E402
 
 SCENARIOS = ["failover_default", "failover_tuned", "false_positive", "switchover", "clone",
-             "cluster_show", "footprint", "synchronous"]
+             "cluster_show", "footprint", "synchronous", "guard"]
 
 
 def emit(obj):
@@ -209,6 +209,21 @@ def scenario_synchronous(env, name):
           if tps["ours"] else None})
 
 
+def scenario_guard(env, name):
+    """Ours with guard_timeout=2 next to guard_timeout=0 in the same run: the
+    primary's repmgrd killed (kill -9), then its postmaster (tuned settings,
+    kill -9 -> first write). No crash report comes; with the guard on, the
+    standbys also wait for the guard's bound (docs/failover.md, "The guard")."""
+    runs = env.runs or (1 if env.quick else 3)
+    ours = env.tools["ours"]
+    results, errors = alternate(runs, ["on", "off"],
+                                lambda mode: scenarios.run_failover_guard(
+                                    env, ours, 2 if mode == "on" else 0), name)
+    on = summarize(f"{name}_failover", "ours guard_timeout=2", results["on"], errors["on"])
+    off = summarize(f"{name}_failover", "ours guard_timeout=0", results["off"], errors["off"])
+    emit({"scenario": name, "ratio_failover_guard_on_to_off": ratio(on, off)})
+
+
 class LazySshd:
     def __init__(self):
         self.sshd = None
@@ -270,6 +285,7 @@ def main():
         "cluster_show": lambda n: scenario_cluster_show(env, n),
         "footprint": lambda n: scenario_footprint(env, n),
         "synchronous": lambda n: scenario_synchronous(env, n),
+        "guard": lambda n: scenario_guard(env, n),
     }
     try:
         for name in SCENARIOS:

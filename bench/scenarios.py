@@ -407,6 +407,34 @@ def run_failover_synchronous(env, tool, mode):
         c.teardown()
 
 
+# --- guard_timeout on vs off (docs/failover.md "The guard") -----------------
+def run_failover_guard(env, tool, guard_timeout):
+    """Ours only: the tuned failover after the primary's repmgrd was killed
+    first, with repmgr.conf guard_timeout=`guard_timeout`."""
+    settings = dict(failover_settings(tool, True), guard_timeout=guard_timeout)
+    c = env.cluster(tool)
+    try:
+        c.build(standbys=2, witness=True, settings=settings)
+        c.primary.sql("CREATE TABLE bench_writes (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
+        for s in c.standbys:
+            wait_until(lambda s=s: streams_from(s, c.primary), timeout=30, what="streaming")
+        c.start_daemons()
+        _settle(c, 5)
+        primary_repmgrd = next(d for d in c.h.daemons if d.node is c.primary)
+        os.kill(primary_repmgrd.pid, signal.SIGKILL)
+        time.sleep(1)
+        pid = c.primary.pid()
+        t0 = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        t_write, attempts = _first_write(c.standbys, t0 + 90)
+        if t_write is None:
+            raise RuntimeError(f"no standby accepted a write within 90 s of kill -9; last log "
+                               f"lines: {_tail(c.daemon_log(c.standbys[0].name))}")
+        return {"seconds": t_write - t0, "write_attempts": attempts}
+    finally:
+        c.teardown()
+
+
 def run_pgbench_sync_vs_async(env, tool, seconds):
     """Ours only: pgbench TPS (simple-update, 4 clients) on a primary whose
     repmgrd (synchronous=on) named a synchronous standby, with

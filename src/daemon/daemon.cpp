@@ -189,7 +189,10 @@ int Daemon::run() {
     std::vector<ActionOutcome> outcomes;  // the effects' report, for the next snapshot
     while (true) {
         Snapshot s = observer_.observe(memory_, tuning());
-        guard_.feed(s.role == NodeRole::Primary, s.local.reachable && !s.local.in_recovery);
+        // A witness runs a writable server too: only the primary is guarded.
+        bool registered_primary = s.role == NodeRole::Primary;
+        guard_.feed(registered_primary,
+                    registered_primary && s.local.reachable && !s.local.in_recovery);
         s.outcomes = std::move(outcomes);
         if (first && s.local.reachable && s.role == NodeRole::Unknown)
             fail(ExitCode::BadConfig,

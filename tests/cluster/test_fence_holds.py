@@ -14,6 +14,7 @@ import pytest
 
 from pylib.conf import notified
 from pylib.harness import Harness
+from pylib.procs import pids_by_cmdline
 from pylib.queries import events, writable
 from pylib.wait import wait_until
 
@@ -97,6 +98,14 @@ def test_guard_fences_a_primary_whose_repmgrd_was_killed(ns_cluster):
     p = cl.primary()
     log = os.path.join(p.confdir, "repmgrd.log")
     wait_until(lambda: "guard (pid" in open(log).read(), timeout=30, what="the guard to start")
+    # Only the primary is guarded: the witness runs a writable server too, and
+    # a guard there would make it read-only once another node is promoted.
+    for other in cl.data + [cl.witness]:
+        if other is p:
+            continue
+        conf = os.path.join(other.confdir, "repmgr.conf").encode()
+        assert pids_by_cmdline(lambda c: b"--guard" in c and conf in c) == [], other.name
+        assert "guard" not in open(os.path.join(other.confdir, "repmgrd.log")).read(), other.name
     d = cl.daemons[p.name]
     d.signal(signal.SIGKILL)
     d.wait(10)
