@@ -1,6 +1,6 @@
-"""The programs repmgr runs itself have deadlines: a pg_basebackup or pg_ctl
-that hangs (a stuck source, a stuck file system) is killed with its whole
-process group at pg_basebackup_timeout / pg_ctl_timeout (plus pg_ctl's own
+"""The programs repmgr runs itself have deadlines: a pg_basebackup, pg_ctl or
+pg_rewind that hangs (a stuck source, a stuck file system) is killed with its whole
+process group at pg_basebackup_timeout / pg_rewind_timeout / pg_ctl_timeout (plus pg_ctl's own
 -t wait), and repmgr fails with the action's exit code and a message that
 says what timed out, after how long, which setting to raise and what is left.
 
@@ -11,8 +11,10 @@ import os
 import signal
 import time
 
+import pytest
+
 from pylib.clone_nodes import new_node, registered_primary
-from pylib.harness import PG_BIN
+from pylib.harness import PG_BIN, run_as_user
 from pylib.procs import pids_by_cmdline
 
 SLEEP = "3131"  # seconds the fake sleeps; also its mark in /proc/*/cmdline
@@ -31,6 +33,18 @@ def hung_bindir(harness, program):
     os.chmod(path, 0o755)
     os.chmod(bindir, 0o755)
     return bindir
+
+
+def hung_program(harness, name):
+    """A directory holding only a hanging `name`, to put first in PATH."""
+    d = os.path.join(harness.base, f"path-hung-{name}")
+    os.makedirs(d)
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(f"#!/bin/sh\nsleep {SLEEP} &\nsleep {SLEEP}\nwait\n")
+    os.chmod(path, 0o755)
+    os.chmod(d, 0o755)
+    return d
 
 
 def sleepers():
@@ -87,5 +101,67 @@ def test_hung_pg_ctl_is_cut_after_its_wait_and_margin(harness):
         assert took < 30, took
         assert not sleepers(), "the fake pg_ctl's child survived"
         assert primary.running()  # the fake never touched the server
+    finally:
+        kill_sleepers()
+
+
+def test_hung_pg_rewind_is_cut_at_its_deadline(harness, registered_pair):
+    primary, standby = registered_pair
+    primary.sql("CREATE TABLE t (v text)")
+    standby_sees_t = "SELECT count(*) FROM pg_class WHERE relname = 't'"
+    deadline = time.monotonic() + 30
+    while standby.sql_one(standby_sees_t) != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # Diverged on purpose, so that the rejoin must rewind.
+    r = harness.repmgr("standby", "promote", "-F", conf=standby.conf)
+    assert r.returncode == 0, r.stderr
+    primary.sql("INSERT INTO t VALUES ('lost')")
+    primary.stop("fast")
+    bindir = hung_bindir(harness, "pg_rewind")
+    primary.write_repmgr_conf(1, extra={"pg_bindir": f"'{bindir}'", "pg_rewind_timeout": "3"})
+    try:
+        start = time.monotonic()
+        r = harness.repmgr("node", "rejoin", "-d", standby.conninfo(), "--force-rewind",
+                           conf=primary.conf, timeout=60)
+        took = time.monotonic() - start
+        assert r.returncode == 24, r.stderr  # ERR_REJOIN_FAIL
+        assert ("pg_rewind did not finish within 3 seconds (pg_rewind_timeout) and was killed "
+                "with its process group") in r.stderr, r.stderr
+        assert "may be partly rewound and must not be started" in r.stderr
+        assert "raise pg_rewind_timeout in repmgr.conf" in r.stderr
+        assert took < 30, took
+        assert not sleepers(), "the fake pg_rewind's child survived"
+        assert not primary.running()
+        # The node keeps its own configuration files, whatever pg_rewind did.
+        with open(os.path.join(primary.datadir, "postgresql.conf")) as f:
+            assert f"port = {primary.port}" in f.read()
+    finally:
+        kill_sleepers()
+
+
+@pytest.mark.ssh
+def test_hung_rsync_is_cut_at_its_deadline(harness, sshd):
+    primary = registered_primary(harness)
+    node = new_node(harness, "node2", 2, extra={"ssh_options": f"'{sshd.ssh_options()}'",
+                                                "rsync_timeout": "3"})
+    # Only this repmgr sees the hanging rsync (the ssh check on the source runs
+    # `command -v rsync` there, with the real one).
+    path = hung_program(harness, "rsync") + ":" + os.environ.get("PATH", "/usr/bin:/bin")
+    try:
+        start = time.monotonic()
+        r = run_as_user([os.path.join(harness.prefix, "bin", "repmgr"), "-f", node.conf,
+                         *primary.conn_args(), "-D", node.datadir, "-r", "-c", "standby", "clone"],
+                        check=False, env={"PATH": path}, timeout=60)
+        took = time.monotonic() - start
+        assert r.returncode == 2, r.stderr  # ERR_BAD_RSYNC
+        assert "did not finish within 3 seconds (rsync_timeout) and was killed with its process " \
+               "group" in r.stderr, r.stderr
+        assert "the clone is abandoned: its partial copy is removed" in r.stderr
+        assert "raise rsync_timeout in repmgr.conf" in r.stderr
+        assert took < 30, took
+        assert not sleepers(), "the fake rsync's child survived"
+        assert not os.path.exists(os.path.join(node.datadir, "PG_VERSION"))
+        # The source ended its backup: a new clone could start one at once.
+        assert primary.sql_one("SELECT count(*) FROM pg_stat_progress_basebackup") == 0
     finally:
         kill_sleepers()
