@@ -8,6 +8,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -96,6 +97,63 @@ void end_group(pid_t pid, int& status) {
     kill(-pid, SIGKILL);  // a grandchild that ignored SIGTERM after its parent left
 }
 
+// A command with a deadline runs in its own process group, so Ctrl-C (the
+// terminal signals the foreground group) and a SIGTERM reach this process but
+// not the command: a pg_basebackup would copy on after repmgr has gone. While
+// such a command runs, a process that kept the default action for SIGINT,
+// SIGTERM and SIGHUP (the repmgr command line; repmgrd has handlers of its
+// own) ends the command's group first, then dies of the signal as before.
+// The group is process-wide state only a signal handler can reach.
+std::atomic<pid_t> g_interruptible_group{0};
+static_assert(std::atomic<pid_t>::is_always_lock_free);  // async-signal-safe
+
+constexpr int kInterrupts[] = {SIGINT, SIGTERM, SIGHUP};
+
+extern "C" void end_group_and_die(int sig) {
+    pid_t group = g_interruptible_group.load();
+    if (group > 0) {
+        kill(-group, SIGTERM);
+        kill(-group, SIGCONT);  // a stopped command sees the SIGTERM too
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+// Installs end_group_and_die for `group` while it lives (see above).
+class InterruptForwarding {
+public:
+    explicit InterruptForwarding(pid_t group) {
+        pid_t none = 0;
+        // One at a time (repmgrd's threads may run commands concurrently).
+        if (!g_interruptible_group.compare_exchange_strong(none, group)) return;
+        owner_ = true;
+        for (size_t i = 0; i < std::size(kInterrupts); ++i) {
+            struct sigaction current {};
+            sigaction(kInterrupts[i], nullptr, &current);
+            if (current.sa_handler != SIG_DFL || (current.sa_flags & SA_SIGINFO)) continue;
+            struct sigaction forward {};
+            forward.sa_handler = end_group_and_die;
+            sigemptyset(&forward.sa_mask);
+            installed_[i] = sigaction(kInterrupts[i], &forward, nullptr) == 0;
+        }
+    }
+    ~InterruptForwarding() {
+        if (!owner_) return;
+        struct sigaction dfl {};
+        dfl.sa_handler = SIG_DFL;
+        sigemptyset(&dfl.sa_mask);
+        for (size_t i = 0; i < std::size(kInterrupts); ++i)
+            if (installed_[i]) sigaction(kInterrupts[i], &dfl, nullptr);
+        g_interruptible_group.store(0);
+    }
+    InterruptForwarding(const InterruptForwarding&) = delete;
+    InterruptForwarding& operator=(const InterruptForwarding&) = delete;
+
+private:
+    bool owner_ = false;
+    bool installed_[std::size(kInterrupts)] = {};
+};
+
 }  // namespace
 
 void BoundedOutput::append(const char* data, size_t n) {
@@ -164,6 +222,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
         _exit(127);
     }
     if (own_group) setpgid(pid, pid);  // also here: no race with a kill before the child ran
+    std::optional<InterruptForwarding> forwarding;
+    if (own_group) forwarding.emplace(pid);
     std::optional<SteadyClock::time_point> deadline;
     if (options.timeout_secs > 0)
         deadline = SteadyClock::now() + std::chrono::seconds(options.timeout_secs);

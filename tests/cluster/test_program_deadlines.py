@@ -9,12 +9,13 @@ ones: a shell that starts a child and waits, so both must end."""
 
 import os
 import signal
+import subprocess
 import time
 
 import pytest
 
 from pylib.clone_nodes import new_node, registered_primary
-from pylib.harness import PG_BIN, run_as_user
+from pylib.harness import PG_BIN, RUN_AS, run_as_user, user_env
 from pylib.procs import pids_by_cmdline
 
 SLEEP = "3131"  # seconds the fake sleeps; also its mark in /proc/*/cmdline
@@ -164,4 +165,38 @@ def test_hung_rsync_is_cut_at_its_deadline(harness, sshd):
         # The source ended its backup: a new clone could start one at once.
         assert primary.sql_one("SELECT count(*) FROM pg_stat_progress_basebackup") == 0
     finally:
+        kill_sleepers()
+
+
+@pytest.mark.parametrize("signo", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_repmgr_ends_the_command_it_runs(harness, signo):
+    """A command with a deadline runs in its own process group, which Ctrl-C
+    at the terminal does not reach: repmgr ends that group itself before it
+    dies of the signal."""
+    primary = registered_primary(harness)
+    bindir = hung_bindir(harness, "pg_basebackup")
+    node = new_node(harness, "node2", 2,
+                    extra={"pg_bindir": f"'{bindir}'", "pg_basebackup_timeout": "300"})
+    repmgr = os.path.join(harness.prefix, "bin", "repmgr")
+    prefix = ["runuser", "-u", RUN_AS, "--"] if os.geteuid() == 0 else []
+    cmd = prefix + ["env"] + [f"{k}={v}" for k, v in user_env().items()] + [
+        repmgr, "-f", node.conf, *primary.conn_args(), "-D", node.datadir, "standby", "clone"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while len(sleepers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(sleepers()) == 2, "the fake pg_basebackup did not start"
+        conf = node.conf.encode()
+        ours = pids_by_cmdline(lambda c: c.startswith(repmgr.encode() + b"\0") and conf in c)
+        assert len(ours) == 1, ours
+        os.kill(ours[0], signo)
+        proc.wait(timeout=20)
+        deadline = time.monotonic() + 10
+        while sleepers() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not sleepers(), "the interrupted repmgr left its pg_basebackup running"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
         kill_sleepers()
