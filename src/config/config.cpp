@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
@@ -235,8 +236,22 @@ std::optional<ConfigTrustProblem> config_trust_problem(const std::string& path, 
 
 std::optional<std::string> passfile_warning(const std::string& conninfo) {
     std::optional<std::string> passfile;
+    std::string where = "in conninfo";
     try {
-        passfile = Conninfo::parse(conninfo).get("passfile");
+        Conninfo parsed = Conninfo::parse(conninfo);
+        passfile = parsed.get("passfile");
+        // Without passfile= and password=, libpq reads PGPASSFILE, else ~/.pgpass.
+        if ((!passfile || passfile->empty()) && !parsed.get("password")) {
+            const char* env = std::getenv("PGPASSFILE");
+            const char* home = std::getenv("HOME");
+            if (env && *env) {
+                passfile = env;
+                where = "named by PGPASSFILE";
+            } else if (home && *home) {
+                passfile = std::string(home) + "/.pgpass";
+                where = "(libpq's default, ~/.pgpass)";
+            }
+        }
     } catch (const std::exception&) {
         return std::nullopt;  // the conninfo's own error is reported where it is used
     }
@@ -246,13 +261,13 @@ std::optional<std::string> passfile_warning(const std::string& conninfo) {
     // repmgrd (logging to a file) and pg_basebackup's captured output hide;
     // the connection then fails with "no password supplied".
     if (!S_ISREG(st.st_mode))
-        return fmt::format("passfile \"{}\" in conninfo is not a plain file: libpq ignores it",
-                           *passfile);
+        return fmt::format("passfile \"{}\" {} is not a plain file: libpq ignores it", *passfile,
+                           where);
     if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-        return fmt::format("passfile \"{}\" in conninfo has group or world access (mode {:04o}): "
-                           "libpq ignores it, so connections needing its password fail; chmod "
-                           "0600 \"{}\"",
-                           *passfile, st.st_mode & 07777, *passfile);
+        return fmt::format("passfile \"{}\" {} has group or world access (mode {:04o}): libpq "
+                           "ignores it, so connections needing its password fail; chmod 0600 "
+                           "\"{}\"",
+                           *passfile, where, st.st_mode & 07777, *passfile);
     return std::nullopt;
 }
 

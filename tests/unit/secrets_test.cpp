@@ -1,6 +1,7 @@
 // Secrets stay off command lines, and a repmgr.conf that someone else could
 // have changed is refused (it holds commands repmgr runs).
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,6 +83,41 @@ TEST(Passfile, OneLibpqWouldIgnoreIsWarnedAbout) {
     EXPECT_FALSE(passfile_warning(conninfo));  // a missing one: libpq says nothing either
     EXPECT_FALSE(passfile_warning("host=h user=repmgr"));
     EXPECT_TRUE(passfile_warning("host=h passfile=/tmp"));  // not a plain file
+}
+
+TEST(Passfile, LibpqsDefaultsAreCheckedWhenTheConninfoNamesNone) {
+    char dir[] = "/tmp/repmgr-home-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    std::string pgpass = std::string(dir) + "/.pgpass";
+    std::string other = std::string(dir) + "/other.pgpass";
+    for (const auto& f : {pgpass, other}) {
+        int fd = open(f.c_str(), O_CREAT | O_WRONLY, 0644);
+        ASSERT_GE(fd, 0);
+        close(fd);
+        chmod(f.c_str(), 0644);
+    }
+    const char* old_home = std::getenv("HOME");
+    std::string saved_home = old_home ? old_home : "";
+    setenv("HOME", dir, 1);
+    unsetenv("PGPASSFILE");
+    auto w = passfile_warning("host=h user=repmgr");
+    ASSERT_TRUE(w);
+    EXPECT_NE(w->find(pgpass + "\" (libpq's default, ~/.pgpass) has group or world access"),
+              std::string::npos)
+        << *w;
+    // A password in the conninfo: libpq reads no passfile.
+    EXPECT_FALSE(passfile_warning("host=h user=repmgr password=x"));
+    setenv("PGPASSFILE", other.c_str(), 1);
+    w = passfile_warning("host=h user=repmgr");
+    ASSERT_TRUE(w);
+    EXPECT_NE(w->find("named by PGPASSFILE"), std::string::npos) << *w;
+    chmod(other.c_str(), 0600);
+    EXPECT_FALSE(passfile_warning("host=h user=repmgr"));
+    unsetenv("PGPASSFILE");
+    if (old_home) setenv("HOME", saved_home.c_str(), 1); else unsetenv("HOME");
+    unlink(pgpass.c_str());
+    unlink(other.c_str());
+    rmdir(dir);
 }
 
 TEST(ConfigTrust, WritableByGroupOrOthersOrForeignOwnerIsRefused) {
