@@ -38,6 +38,13 @@ Connection* Link::get(const std::string& conninfo, const LinkSettings& settings)
     }
 }
 
+Connection& Link::require() {
+    if (!conn_)
+        throw DbError(ExitCode::DbConnection, "connection to the database was lost", {},
+                      error_.empty() ? "the connection was closed earlier in this check" : error_);
+    return *conn_;
+}
+
 void Link::drop(std::string why) {
     conn_.reset();
     error_ = std::move(why);

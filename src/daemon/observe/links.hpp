@@ -28,6 +28,11 @@ public:
     // Forgets a connection that failed mid-query.
     void drop(std::string why);
     Connection* current() { return conn_ ? &*conn_ : nullptr; }
+    // The open connection, for a step that only runs after the link was
+    // opened in this tick. It may have been dropped since (a query on the
+    // same server timed out: for a primary, the local link is also its
+    // primary link): a DbError then, never a null connection.
+    Connection& require();
     const std::string& error() const { return error_; }
 
 private:

@@ -15,7 +15,7 @@ void Observer::observe_demoted(Snapshot& s) {
         if (!timeline) return;
         DemotedView d;
         d.timeline = *timeline;
-        if (d.timeline == 0) d.timeline = standby_timeline(*links_.local.current());
+        if (d.timeline == 0) d.timeline = standby_timeline(links_.local.require());
         PeerTally peers = probe_peers(s.nodes, s.node_id, ctx_.config);
         d.peers_visible = peers.visible;
         d.peers_total = peers.total;

@@ -12,7 +12,7 @@ namespace repmgr::repmgrd {
 void Observer::observe_local_fence(Snapshot& s, const Memory& memory) {
     if (s.local.reachable && (s.role == NodeRole::Primary || s.role == NodeRole::Standby)) {
         try {
-            s.local_fenced = read_only_fence_on(*links_.local.current());
+            s.local_fenced = read_only_fence_on(links_.local.require());
         } catch (const Failure& f) {
             ctx_.log.warning("unable to read default_transaction_read_only: {}", failure_text(f));
         }
@@ -47,7 +47,7 @@ void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records
     if (!wanted && memory.state != State::Promoting) return;
     if (!s.local.reachable || !r.upstream) return;
     try {
-        Connection& local = *links_.local.current();
+        Connection& local = links_.local.require();
         const NodeRecord& failed = *r.upstream;
         FailoverView f;
         f.upstream_was_primary = failed.type == NodeType::Master;
@@ -142,7 +142,7 @@ void Observer::observe_primary_peers(Snapshot& s) {
     pv.fenced_read_only = s.local_fenced;
     if (!some_missing && !s.tuning.isolation_fencing && !pv.fenced_read_only) return;
     try {
-        pv.own_timeline = primary_timeline(*links_.local.current());
+        pv.own_timeline = primary_timeline(links_.local.require());
         PeerTally peers = probe_peers(s.nodes, s.node_id, ctx_.config);
         pv.peers_visible = peers.visible;
         pv.peers_total = peers.total;

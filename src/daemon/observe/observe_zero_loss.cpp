@@ -14,7 +14,7 @@ void Observer::observe_zero_loss(Snapshot& s) {
         !s.local.reachable || s.local.in_recovery)
         return;
     try {
-        Connection& c = *links_.local.current();
+        Connection& c = links_.local.require();
         ZeroLossView v;
         v.current_names = read_synchronous_standby_names(c);
         v.primary_lsn = parse_lsn(c.one_row("SELECT pg_current_wal_lsn()::text AS l").text("l"))

@@ -184,7 +184,7 @@ void Observer::observe_streaming_source(Snapshot& s, const Memory& memory, const
         !s.local.in_recovery || !links_.primary())
         return;
     try {
-        auto rx = read_wal_receiver(*links_.local.current());
+        auto rx = read_wal_receiver(links_.local.require());
         if (!rx || rx->status != "streaming") return;
         auto streams_from = [&](const NodeRecord& n) {
             Conninfo ci = Conninfo::parse(n.conninfo);
