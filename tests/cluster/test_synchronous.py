@@ -1,4 +1,4 @@
-"""Zero data loss (synchronous=on|strict) on real servers: a primary, two
+"""Zero data loss (synchronous=on|strict) and the lag bounds on real servers: a primary, two
 standbys and a witness, repmgrd on every node. The primary's repmgrd names
 the synchronous standby itself, records the zero-loss candidates before it
 names a standby and narrows the record only after; a failover promotes only
@@ -7,6 +7,7 @@ a recorded candidate, and none reachable means no automatic promotion."""
 import os
 import signal
 import threading
+import time
 
 import pytest
 
@@ -166,3 +167,27 @@ def test_on_falls_back_to_asynchronous_with_an_event(harness):
     s2.start()
     wait_until(lambda: primary.sql_one("SHOW synchronous_standby_names") == NODE2,
                timeout=30, what="node2 named again once back and caught up")
+
+
+@pytest.mark.slow
+def test_lag_bound_keeps_lagging_standbys_from_promoting(harness):
+    """failover_max_lag_bytes (asynchronous): both standbys stopped receiving
+    WAL, the primary wrote 8 MB more and died. Neither may be promoted: each
+    would lose more than the bound, and the election says so."""
+    primary, (s2, s3), _, daemons = make_cluster(harness, failover_max_lag_bytes=1048576)
+    for s in (s2, s3):
+        # A WAL receiver that cannot reconnect: the standby falls behind.
+        s.sql("ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port=1 user=repmgr'")
+        s.sql("SELECT pg_reload_conf()")
+    wait_until(lambda: not streams_from(primary, "node2") and not streams_from(primary, "node3"),
+               timeout=30, what="the standbys to stop streaming")
+    primary.sql("CREATE TABLE big AS SELECT i, repeat('x', 40) AS pad "
+                "FROM generate_series(1, 100000) i", dbname="repmgr")
+    time.sleep(3)  # each standby's repmgrd reads the primary's position on every tick
+    primary.kill9()
+    wait_until(lambda: "failover_max_lag_bytes" in daemons["node2"].log() and
+               "failover_max_lag_bytes" in daemons["node3"].log(),
+               timeout=60, what="both standbys to name the lag bound")
+    time.sleep(5)
+    assert not writable(s2) and not writable(s3), "a standby past the lag bound was promoted"
+    assert "may miss" in daemons["node2"].log()
