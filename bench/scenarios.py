@@ -382,9 +382,10 @@ def _wait_sync_standby(primary, timeout=30):
                timeout=timeout, what="repmgrd to name a synchronous standby")
 
 
-def run_failover_synchronous(env, tool, mode):
-    """Ours only: the tuned failover with repmgr.conf synchronous=`mode`."""
-    settings = dict(failover_settings(tool, True), synchronous=mode)
+def _tuned_failover(env, tool, settings, before_kill=None):
+    """The tuned failover of ours with `settings`: kill -9 of the primary's
+    postmaster -> first write on a standby; `before_kill(cluster)` runs once
+    the daemons have settled."""
     c = env.cluster(tool)
     try:
         c.build(standbys=2, witness=True, settings=settings)
@@ -393,8 +394,8 @@ def run_failover_synchronous(env, tool, mode):
             wait_until(lambda s=s: streams_from(s, c.primary), timeout=30, what="streaming")
         c.start_daemons()
         _settle(c, 5)
-        if mode != "off":
-            _wait_sync_standby(c.primary)
+        if before_kill:
+            before_kill(c)
         pid = c.primary.pid()
         t0 = time.monotonic()
         os.kill(pid, signal.SIGKILL)
@@ -405,34 +406,26 @@ def run_failover_synchronous(env, tool, mode):
         return {"seconds": t_write - t0, "write_attempts": attempts}
     finally:
         c.teardown()
+
+
+def run_failover_synchronous(env, tool, mode):
+    """Ours only: the tuned failover with repmgr.conf synchronous=`mode`."""
+    settings = dict(failover_settings(tool, True), synchronous=mode)
+    return _tuned_failover(env, tool, settings,
+                           None if mode == "off" else lambda c: _wait_sync_standby(c.primary))
 
 
 # --- guard_timeout on vs off (docs/failover.md "The guard") -----------------
 def run_failover_guard(env, tool, guard_timeout):
     """Ours only: the tuned failover after the primary's repmgrd was killed
     first, with repmgr.conf guard_timeout=`guard_timeout`."""
-    settings = dict(failover_settings(tool, True), guard_timeout=guard_timeout)
-    c = env.cluster(tool)
-    try:
-        c.build(standbys=2, witness=True, settings=settings)
-        c.primary.sql("CREATE TABLE bench_writes (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
-        for s in c.standbys:
-            wait_until(lambda s=s: streams_from(s, c.primary), timeout=30, what="streaming")
-        c.start_daemons()
-        _settle(c, 5)
-        primary_repmgrd = next(d for d in c.h.daemons if d.node is c.primary)
-        os.kill(primary_repmgrd.pid, signal.SIGKILL)
+    def kill_primary_repmgrd(c):
+        d = next(d for d in c.h.daemons if d.node is c.primary)
+        os.kill(d.pid, signal.SIGKILL)
         time.sleep(1)
-        pid = c.primary.pid()
-        t0 = time.monotonic()
-        os.kill(pid, signal.SIGKILL)
-        t_write, attempts = _first_write(c.standbys, t0 + 90)
-        if t_write is None:
-            raise RuntimeError(f"no standby accepted a write within 90 s of kill -9; last log "
-                               f"lines: {_tail(c.daemon_log(c.standbys[0].name))}")
-        return {"seconds": t_write - t0, "write_attempts": attempts}
-    finally:
-        c.teardown()
+
+    settings = dict(failover_settings(tool, True), guard_timeout=guard_timeout)
+    return _tuned_failover(env, tool, settings, kill_primary_repmgrd)
 
 
 def run_pgbench_sync_vs_async(env, tool, seconds):

@@ -21,6 +21,13 @@ from pylib.procs import pids_by_cmdline
 SLEEP = "3131"  # seconds the fake sleeps; also its mark in /proc/*/cmdline
 
 
+def write_hanging(path):
+    """A program at `path` that starts a child and waits: both must be ended."""
+    with open(path, "w") as f:
+        f.write(f"#!/bin/sh\nsleep {SLEEP} &\nsleep {SLEEP}\nwait\n")
+    os.chmod(path, 0o755)
+
+
 def hung_bindir(harness, program):
     """A pg_bindir where `program` hangs and everything else is PostgreSQL's."""
     bindir = os.path.join(harness.base, f"bin-hung-{program}")
@@ -28,10 +35,7 @@ def hung_bindir(harness, program):
     for name in os.listdir(PG_BIN):
         if name != program:
             os.symlink(os.path.join(PG_BIN, name), os.path.join(bindir, name))
-    path = os.path.join(bindir, program)
-    with open(path, "w") as f:
-        f.write(f"#!/bin/sh\nsleep {SLEEP} &\nsleep {SLEEP}\nwait\n")
-    os.chmod(path, 0o755)
+    write_hanging(os.path.join(bindir, program))
     os.chmod(bindir, 0o755)
     return bindir
 
@@ -40,12 +44,20 @@ def hung_program(harness, name):
     """A directory holding only a hanging `name`, to put first in PATH."""
     d = os.path.join(harness.base, f"path-hung-{name}")
     os.makedirs(d)
-    path = os.path.join(d, name)
-    with open(path, "w") as f:
-        f.write(f"#!/bin/sh\nsleep {SLEEP} &\nsleep {SLEEP}\nwait\n")
-    os.chmod(path, 0o755)
+    write_hanging(os.path.join(d, name))
     os.chmod(d, 0o755)
     return d
+
+
+def assert_cut(r, took, what, seconds, setting, exit_code):
+    """repmgr failed with `exit_code` because `what` hung: the message says it
+    was killed at `setting`, which setting to raise, and nothing of it is left."""
+    assert r.returncode == exit_code, r.stderr
+    assert (f"{what} did not finish within {seconds} seconds ({setting}) and was killed with its "
+            "process group") in r.stderr, r.stderr
+    assert f"raise {setting} in repmgr.conf" in r.stderr
+    assert took < 30, took
+    assert not sleepers(), f"the fake {what}'s child survived"
 
 
 def sleepers():
@@ -72,13 +84,8 @@ def test_hung_pg_basebackup_is_cut_at_its_deadline(harness):
                            "-d", "repmgr", "-D", node.datadir, "standby", "clone",
                            conf=node.conf, timeout=60)
         took = time.monotonic() - start
-        assert r.returncode == 14, r.stderr  # ERR_BAD_BASEBACKUP
-        assert ("pg_basebackup did not finish within 3 seconds (pg_basebackup_timeout) and was "
-                "killed with its process group") in r.stderr, r.stderr
-        assert "raise pg_basebackup_timeout in repmgr.conf" in r.stderr
+        assert_cut(r, took, "pg_basebackup", 3, "pg_basebackup_timeout", 14)  # ERR_BAD_BASEBACKUP
         assert f'the partial copy in "{node.datadir}" is removed' in r.stderr
-        assert took < 30, took
-        assert not sleepers(), "the fake pg_basebackup's child survived"
         assert not os.path.exists(os.path.join(node.datadir, "PG_VERSION"))
     finally:
         kill_sleepers()
@@ -125,13 +132,8 @@ def test_hung_pg_rewind_is_cut_at_its_deadline(harness, registered_pair):
         r = harness.repmgr("node", "rejoin", "-d", standby.conninfo(), "--force-rewind",
                            conf=primary.conf, timeout=60)
         took = time.monotonic() - start
-        assert r.returncode == 24, r.stderr  # ERR_REJOIN_FAIL
-        assert ("pg_rewind did not finish within 3 seconds (pg_rewind_timeout) and was killed "
-                "with its process group") in r.stderr, r.stderr
+        assert_cut(r, took, "pg_rewind", 3, "pg_rewind_timeout", 24)  # ERR_REJOIN_FAIL
         assert "may be partly rewound and must not be started" in r.stderr
-        assert "raise pg_rewind_timeout in repmgr.conf" in r.stderr
-        assert took < 30, took
-        assert not sleepers(), "the fake pg_rewind's child survived"
         assert not primary.running()
         # The node keeps its own configuration files, whatever pg_rewind did.
         with open(os.path.join(primary.datadir, "postgresql.conf")) as f:
@@ -154,13 +156,8 @@ def test_hung_rsync_is_cut_at_its_deadline(harness, sshd):
                          *primary.conn_args(), "-D", node.datadir, "-r", "-c", "standby", "clone"],
                         check=False, env={"PATH": path}, timeout=60)
         took = time.monotonic() - start
-        assert r.returncode == 2, r.stderr  # ERR_BAD_RSYNC
-        assert "did not finish within 3 seconds (rsync_timeout) and was killed with its process " \
-               "group" in r.stderr, r.stderr
+        assert_cut(r, took, "rsync of the data directory", 3, "rsync_timeout", 2)  # ERR_BAD_RSYNC
         assert "the clone is abandoned: its partial copy is removed" in r.stderr
-        assert "raise rsync_timeout in repmgr.conf" in r.stderr
-        assert took < 30, took
-        assert not sleepers(), "the fake rsync's child survived"
         assert not os.path.exists(os.path.join(node.datadir, "PG_VERSION"))
         # The source ended its backup: a new clone could start one at once.
         assert primary.sql_one("SELECT count(*) FROM pg_stat_progress_basebackup") == 0
