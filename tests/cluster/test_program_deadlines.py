@@ -1,8 +1,10 @@
-"""The programs repmgr runs itself have deadlines: a pg_basebackup, pg_ctl or
-pg_rewind that hangs (a stuck source, a stuck file system) is killed with its whole
-process group at pg_basebackup_timeout / pg_rewind_timeout / pg_ctl_timeout (plus pg_ctl's own
--t wait), and repmgr fails with the action's exit code and a message that
-says what timed out, after how long, which setting to raise and what is left.
+"""The programs repmgr runs itself have deadlines: a pg_basebackup, pg_rewind,
+rsync or pg_ctl that hangs (a stuck source, a stuck file system) is killed
+with its whole process group at pg_basebackup_timeout / pg_rewind_timeout /
+rsync_timeout / pg_ctl_timeout (plus pg_ctl's own -t wait), and repmgr fails
+with the action's exit code and a message that says what timed out, after
+how long, which setting to raise and what is left. An interrupted repmgr
+ends the command it runs.
 
 The hang is a fake program in a pg_bindir whose other programs are the real
 ones: a shell that starts a child and waits, so both must end."""
@@ -15,8 +17,9 @@ import time
 import pytest
 
 from pylib.clone_nodes import new_node, registered_primary
-from pylib.harness import PG_BIN, RUN_AS, run_as_user, user_env
+from pylib.harness import PG_BIN, as_user_argv, run_as_user
 from pylib.procs import pids_by_cmdline
+from pylib.wait import wait_until
 
 SLEEP = "3131"  # seconds the fake sleeps; also its mark in /proc/*/cmdline
 
@@ -116,10 +119,8 @@ def test_hung_pg_ctl_is_cut_after_its_wait_and_margin(harness):
 def test_hung_pg_rewind_is_cut_at_its_deadline(harness, registered_pair):
     primary, standby = registered_pair
     primary.sql("CREATE TABLE t (v text)")
-    standby_sees_t = "SELECT count(*) FROM pg_class WHERE relname = 't'"
-    deadline = time.monotonic() + 30
-    while standby.sql_one(standby_sees_t) != 1 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: standby.sql_one("SELECT count(*) FROM pg_class WHERE relname = 't'") == 1,
+               what="the standby to replay the table")
     # Diverged on purpose, so that the rejoin must rewind.
     r = harness.repmgr("standby", "promote", "-F", conf=standby.conf)
     assert r.returncode == 0, r.stderr
@@ -175,9 +176,8 @@ def test_interrupted_repmgr_ends_the_command_it_runs(harness, signo):
     node = new_node(harness, "node2", 2,
                     extra={"pg_bindir": f"'{bindir}'", "pg_basebackup_timeout": "300"})
     repmgr = os.path.join(harness.prefix, "bin", "repmgr")
-    prefix = ["runuser", "-u", RUN_AS, "--"] if os.geteuid() == 0 else []
-    cmd = prefix + ["env"] + [f"{k}={v}" for k, v in user_env().items()] + [
-        repmgr, "-f", node.conf, *primary.conn_args(), "-D", node.datadir, "standby", "clone"]
+    cmd = as_user_argv([repmgr, "-f", node.conf, *primary.conn_args(), "-D", node.datadir,
+                        "standby", "clone"])
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30

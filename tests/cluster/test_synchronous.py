@@ -1,8 +1,9 @@
-"""Zero data loss (synchronous=on|strict) and the lag bounds on real servers: a primary, two
-standbys and a witness, repmgrd on every node. The primary's repmgrd names
-the synchronous standby itself, records the zero-loss candidates before it
-names a standby and narrows the record only after; a failover promotes only
-a recorded candidate, and none reachable means no automatic promotion."""
+"""Zero data loss (synchronous=on|strict) and the lag bounds on real servers:
+a primary, two standbys and a witness, repmgrd on every node. The primary's
+repmgrd names the synchronous standby itself, records the zero-loss
+candidates before it names a standby and narrows the record only after; a
+failover promotes only a recorded candidate, and none reachable means no
+automatic promotion. Standbys past failover_max_lag_bytes are not promoted."""
 
 import os
 import signal

@@ -31,12 +31,18 @@ def _as_user_prefix():
     return []
 
 
-def run_as_user(args, check=True, env=None, timeout=300, input=None):
-    """Runs a command as the unprivileged user; returns CompletedProcess."""
+def as_user_argv(args, env=None):
+    """The argv that runs `args` as the unprivileged user with user_env()
+    (plus `env`), for a caller that starts it itself."""
     full_env = user_env()
     if env:
         full_env.update(env)
-    cmd = _as_user_prefix() + ["env"] + [f"{k}={v}" for k, v in full_env.items()] + list(args)
+    return _as_user_prefix() + ["env"] + [f"{k}={v}" for k, v in full_env.items()] + list(args)
+
+
+def run_as_user(args, check=True, env=None, timeout=300, input=None):
+    """Runs a command as the unprivileged user; returns CompletedProcess."""
+    cmd = as_user_argv(args, env)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input)
     if check and proc.returncode != 0:
         raise AssertionError(

@@ -138,7 +138,7 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
                              t.failed_primary_id, t.timeline),
                  confirmed.error, "this node does not promote; it follows the node that took over");
         claim_final = arbiter.required();
-        if (arbiter.required())
+        if (claim_final)
             ctx_.log.notice("failover claim confirmed on the {}: promoting", arbiter.name());
         times.requested = WallClock::now();
         if (!ctx_.config.promote_command.empty()) {
