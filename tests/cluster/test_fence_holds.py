@@ -13,7 +13,7 @@ import time
 import pytest
 
 from pylib.conf import notified
-from pylib.harness import Harness
+from pylib.harness import Harness, thaw
 from pylib.procs import pids_by_cmdline
 from pylib.queries import events, writable
 from pylib.wait import wait_until
@@ -131,4 +131,73 @@ def test_guard_fences_a_primary_whose_repmgrd_was_killed(ns_cluster):
     print(f"guard: demoted +{demoted_after:.1f} s, new primary {new.name} writable "
           f"+{first_new:.1f} s after the cut")
     cl.start_repmgrd(p)  # systemd restarts it: it finds the marker and rejoins
+    assert cl.wait_converged(90) == [], "the old primary did not rejoin the new one"
+
+
+@pytest.mark.slow
+def test_primary_frozen_until_a_standby_takes_over_never_writes_again(ns_cluster):
+    """A primary frozen (SIGSTOP of every server process) and thawed the moment
+    a standby is promoted, with a client session open across the freeze:
+    its repmgrd queued an immediate stop once the
+    server had given no answer for guard_timeout (2 s in the fault cluster),
+    and the standbys wait longer than that from their last contact, so the
+    thawed server dies before it runs a statement; it starts as a standby and
+    rejoins. Without the stop the old primary took writes until its repmgrd's
+    next tick saw the new primary (the fault suite's sigstop_long, 1 run in
+    about 40)."""
+    cl = ns_cluster
+    p = cl.primary()
+    log = os.path.join(p.confdir, "repmgrd.log")
+    # Its repmgrd has seen it answer as the primary (it starts the guard then).
+    wait_until(lambda: "guard (pid" in open(log).read(), timeout=30, what="the guard to start")
+    standbys = [n for n in cl.data if n is not p]
+    sessions = {}
+
+    def promoted():
+        # Open sessions polled every 20 ms: the thaw follows pg_promote() by
+        # far less than a repmgrd tick (a new connection per poll would not).
+        for n in standbys:
+            try:
+                if n.name not in sessions:
+                    sessions[n.name] = n.connect(timeout=1)
+                if not sessions[n.name].execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                    return n
+            except Exception:  # noqa: BLE001 - restarted by a follow: reconnect next time
+                sessions.pop(n.name, None)
+        return None
+
+    # A client session open across the freeze, as an application's pool
+    # keeps them: it must not commit once the server runs again.
+    session = p.connect(dbname="repmgr")
+    session.execute("SET default_transaction_read_only = off")
+    session.execute("SET synchronous_commit = local")
+    session.execute("CREATE TABLE frozen_session (i int)")
+    sampler = WritableSampler(cl.data)
+    pids = p.freeze()
+    frozen_at = time.time()
+    try:
+        new = wait_until(promoted, timeout=60, interval=0.02,
+                         what="a standby to take over the frozen primary\n" + cl.logs(60))
+    finally:
+        thaw(pids)
+        for c in sessions.values():
+            c.close()
+    thawed_after = time.time() - frozen_at
+    try:
+        session.execute("INSERT INTO frozen_session VALUES (1)")
+        wrote_after_thaw = True
+    except Exception:  # noqa: BLE001 - ended by the queued stop: the expected outcome
+        wrote_after_thaw = False
+    assert not wrote_after_thaw, \
+        f"the old primary committed a write after {new.name}'s promotion\n" + cl.logs(60)
+    time.sleep(5)  # long enough for a thawed writable server to be sampled
+    sampler.stop()
+    assert sampler.overlaps() == [], "two writable primaries\n" + cl.logs(60)
+    spans = sampler.writable_spans()
+    assert p.name not in spans or spans[p.name][1] < frozen_at, \
+        f"the old primary answered writable {spans[p.name][1] - frozen_at:.1f} s after its freeze"
+    text = open(log).read()
+    assert "its server has not answered for" in text and "an immediate stop queued" in text
+    print(f"frozen primary thawed {thawed_after:.1f} s after the freeze, right after "
+          f"{new.name}'s promotion; never writable again")
     assert cl.wait_converged(90) == [], "the old primary did not rejoin the new one"

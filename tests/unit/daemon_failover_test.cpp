@@ -31,22 +31,26 @@ TEST(DaemonFailover, BestCandidatePromotesAfterAttemptsSpent) {
 }
 
 TEST(DaemonFailover, WithTheGuardOnTheBestCandidateWaitsForTheGuardsBound) {
-    // guard_timeout 2 s, master_response_timeout 2 s: the guard fences a cut
-    // primary within 2 + 1 + 2 s; the standby waits that and 1 s more from its
-    // last contact with the primary.
+    // guard_timeout 2 s, master_response_timeout 2 s, monitor_interval_secs
+    // 1 s: the guard fences a cut primary within 2 + 1 + 2 s, its repmgrd a
+    // frozen one within 2 + 1 + 2.5 s of the freeze; the standby waits the
+    // longer from its last contact, which may be 1 s before the freeze: 7 s.
     Snapshot s = failed_upstream();
     s.tuning.guard_timeout = 2;
     s.tuning.master_response_timeout = 2;
+    s.tuning.monitor_interval_secs = 1;
     s.at = Clock::time_point{} + std::chrono::seconds(100);
     Memory m = in_state(State::Monitoring);
     m.upstream_last_contact = s.at - std::chrono::seconds(3);
     Step early = decide(s, m);
     EXPECT_EQ(find(early, ActionKind::PromoteSelf), nullptr);
     EXPECT_EQ(early.next.state, State::Electing);
-    EXPECT_TRUE(says(early, "its guard may still be fencing it (guard_timeout 2 s, fenced within "
-                            "6 s of a cut)"))
+    EXPECT_TRUE(says(early, "its guard or repmgrd may still be fencing it (guard_timeout 2 s, "
+                            "fenced within 7 s)"))
         << early.reason;
     s.at += std::chrono::seconds(3);
+    EXPECT_EQ(find(decide(s, early.next), ActionKind::PromoteSelf), nullptr);  // 6 s: not yet
+    s.at += std::chrono::seconds(1);
     Step later = decide(s, early.next);
     EXPECT_NE(find(later, ActionKind::PromoteSelf), nullptr) << later.reason;
     // A crash reported by the primary's own repmgrd: no guard to wait for.

@@ -236,3 +236,63 @@ TEST(FenceDemote, FrozenPrimaryReplacedMeanwhileIsStoppedAndStartedAsAStandby) {
     EXPECT_FALSE(find(d, ActionKind::PreFence)->on);
     EXPECT_EQ(find(d, ActionKind::StartDemoted), nullptr);
 }
+
+TEST(FenceDemote, PrimaryFrozenForGuardTimeoutHasAStopQueuedBeforeAnyFailover) {
+    // guard_timeout 2 s: a server that has given no answer for 2 s while its
+    // postmaster runs is stopped when it runs again, and starts as a standby.
+    Snapshot s;
+    s.node_id = 1;
+    s.role = NodeRole::Primary;
+    s.local = {false, false, "no answer from the server within 2500 ms", true};
+    s.local_postmaster = LocalPostmaster::Running;
+    s.tuning.guard_timeout = 2;
+    s.at = Clock::time_point{} + seconds(100);
+    Memory m = in_state(State::Monitoring);
+    m.local_last_answer = s.at - seconds(1);
+    EXPECT_EQ(find(decide(s, m), ActionKind::PreFence), nullptr);  // not yet
+
+    m.local_last_answer = s.at - seconds(2);
+    Step step = decide(s, m);
+    const Action* pre = find(step, ActionKind::PreFence);
+    ASSERT_NE(pre, nullptr);
+    EXPECT_TRUE(pre->on);     // the immediate stop
+    EXPECT_EQ(pre->node, 0);  // no other primary known yet
+    EXPECT_NE(pre->details.find("its server has not answered for 2.0 s while its postmaster runs"),
+              std::string::npos)
+        << pre->details;
+    EXPECT_EQ(find(decide(s, step.next), ActionKind::PreFence), nullptr);  // once
+
+    s.local_postmaster = LocalPostmaster::Stopped;  // thawed: the stop went through
+    EXPECT_NE(find(decide(s, step.next), ActionKind::StartDemoted), nullptr);
+
+    // Not for a refusal (an error answers at once), a postmaster that is
+    // gone, a paused repmgrd, or without the guard.
+    Snapshot refused = s;
+    refused.local_postmaster = LocalPostmaster::Running;
+    refused.local.no_answer = false;
+    EXPECT_EQ(find(decide(refused, m), ActionKind::PreFence), nullptr);
+    Snapshot crashed = refused;
+    crashed.local.no_answer = true;
+    crashed.local_postmaster = LocalPostmaster::Crashed;
+    EXPECT_EQ(find(decide(crashed, m), ActionKind::PreFence), nullptr);
+    Snapshot paused = crashed;
+    paused.local_postmaster = LocalPostmaster::Running;
+    paused.paused = true;
+    EXPECT_EQ(find(decide(paused, m), ActionKind::PreFence), nullptr);
+    Snapshot unguarded = paused;
+    unguarded.paused = false;
+    unguarded.tuning.guard_timeout = 0;
+    EXPECT_EQ(find(decide(unguarded, m), ActionKind::PreFence), nullptr);
+    // The answer refreshes the clock.
+    Snapshot back = unguarded;
+    back.local = {true, false, {}};
+    EXPECT_EQ(decide(back, m).next.local_last_answer, back.at);
+}
+
+TEST(Guard, StandbysWaitLongerThanAFrozenPrimarysStop) {
+    // Frozen just after an answered check: the next check starts 1 s later
+    // and fails after 2.5 s; guard_timeout 2 s has passed by then. A standby
+    // may have last seen it up to 1 s before the freeze: it waits 7 s.
+    EXPECT_EQ(stall_fence_bound_seconds(2, 1, 2), 7);
+    EXPECT_GT(stall_fence_bound_seconds(2, 1, 2) - 1, 1 + 2 + 0.5 + 2);
+}

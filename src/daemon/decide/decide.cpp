@@ -286,49 +286,9 @@ Step decide(const Snapshot& s, const Memory& memory) {
     primary_crash_step(s, step);
     if (!s.local.reachable) {
         apply(step, Trigger::LocalLost);
-        // A primary whose server stops answering is fenced at once, before a
-        // standby could be promoted: if the server was only frozen (SIGSTOP,
-        // a stalled disk) it would otherwise wake up writable beside the new
-        // primary. The fence is lifted once it answers, sees a majority and no
-        // other primary (fencing_step).
-        bool guard = s.tuning.isolation_fencing && !s.paused;
-        bool demote = s.primary_elsewhere && !m.prefence_demoted;
-        if (s.role == NodeRole::Primary &&
-            ((!m.prefenced && (s.primary_elsewhere || guard)) || demote)) {
-            step.actions.push_back(
-                {ActionKind::PreFence, {},
-                 s.primary_elsewhere
-                     ? fmt::format("node {} (registered primary) is down and node {} now runs "
-                                   "as primary: making this node's server start read-only",
-                                   s.node_id, *s.primary_elsewhere)
-                     : fmt::format("node {} (registered primary) does not answer: making its "
-                                   "server read-only until it answers, sees a majority and no "
-                                   "other primary",
-                                   s.node_id)});
-            // With another primary in place and primary_fencing=rejoin, a
-            // server that is not running starts as a demoted standby (the
-            // read-only default alone is no fence), which repmgrd rejoins.
-            bool rejoin = s.tuning.primary_fencing == Tuning::Fencing::Rejoin;
-            if (rejoin) step.actions.back().node = s.primary_elsewhere.value_or(0);
-            step.actions.back().term = FailoverTerm{s.node_id, m.own_timeline.value_or(0)};
-            // Frozen (SIGSTOP, a stalled disk): its sessions would write the
-            // moment it runs again. An immediate stop is queued instead.
-            bool frozen = s.local_postmaster == LocalPostmaster::Running;
-            step.actions.back().on = rejoin && s.primary_elsewhere && frozen;
-            m.prefenced = true;
-            m.prefence_demoted = s.primary_elsewhere.has_value();
-            m.demote_quit_queued = step.actions.back().on;
-        }
-        bool stopped = s.local_postmaster == LocalPostmaster::Stopped ||
-                       s.local_postmaster == LocalPostmaster::Crashed;
-        if (m.demote_quit_queued && stopped && !s.paused) {
-            step.actions.push_back({ActionKind::StartDemoted, {},
-                                    fmt::format("node {} was stopped by its fence after another "
-                                                "node became primary: starting it as a standby",
-                                                s.node_id)});
-            m.demote_quit_queued = false;
-        }
+        if (s.role == NodeRole::Primary) local_down_fence_step(s, step);
     } else {
+        m.local_last_answer = s.at;
         m.prefenced = false;
         m.prefence_demoted = false;
         m.demote_quit_queued = false;

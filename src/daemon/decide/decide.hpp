@@ -65,6 +65,7 @@ struct Memory {
     bool prefenced = false;             // read-only written into the stopped data directory
     bool prefence_demoted = false;      // and, another node being primary, standby.signal
     bool demote_quit_queued = false;    // and, the server being frozen, an immediate stop queued
+    std::optional<Clock::time_point> local_last_answer;  // the local server's last answered check
     std::optional<Clock::time_point> peers_lost_since;  // isolation: when the last peer vanished
     std::optional<Clock::time_point> fenced_since;      // isolation: when the read-only fence went up
     std::optional<int> own_timeline;    // the timeline this primary writes on, last read

@@ -113,21 +113,27 @@ void await_leader(const Snapshot& s, Step& step, bool may_reelect = true) {
 
 // With the guard on (guard_timeout), the failed primary may be alive, cut
 // off, and with its repmgrd dead: only its guard fences it, within
-// guard_fence_bound_seconds of the cut. This standby lost contact no later
-// than the cut, so it waits that long (and 1 s) from its last contact. A
-// crash reported by the primary's own repmgrd needs no wait: that repmgrd is
-// alive and the server is gone.
+// guard_fence_bound_seconds of the cut. Or its server froze while its
+// repmgrd runs: that repmgrd queues an immediate stop within
+// stall_fence_bound_seconds. This standby lost contact no later than the cut
+// (or up to a monitor interval before the freeze, which that bound counts),
+// so it waits the longer of the two (the first and 1 s) from its last
+// contact. A crash reported by the primary's own repmgrd needs no wait: that
+// repmgrd is alive and the server is gone.
 std::optional<std::string> guard_wait(const Snapshot& s, const Memory& m) {
     if (s.tuning.guard_timeout <= 0 || m.times.by_crash_report || !m.upstream_last_contact)
         return std::nullopt;
-    int bound = guard_fence_bound_seconds(s.tuning.guard_timeout,
-                                          std::max(1, s.tuning.master_response_timeout)) + 1;
+    const int response = std::max(1, s.tuning.master_response_timeout);
+    int bound = std::max(guard_fence_bound_seconds(s.tuning.guard_timeout, response) + 1,
+                         stall_fence_bound_seconds(s.tuning.guard_timeout,
+                                                   std::max(1, s.tuning.monitor_interval_secs),
+                                                   response));
     auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
         s.at - *m.upstream_last_contact);
     if (since >= std::chrono::seconds(bound)) return std::nullopt;
     return fmt::format("this node would promote, but the last contact with node {} was {:.1f} s "
-                       "ago: its guard may still be fencing it (guard_timeout {} s, fenced within "
-                       "{} s of a cut): waiting",
+                       "ago: its guard or repmgrd may still be fencing it (guard_timeout {} s, "
+                       "fenced within {} s): waiting",
                        s.failover->term.failed_primary_id, since.count() / 1000.0,
                        s.tuning.guard_timeout, bound);
 }

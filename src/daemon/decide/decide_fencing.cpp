@@ -12,6 +12,87 @@ int isolation_grace_seconds(const Tuning& t) {
     return std::max(0, promote_earliest - t.monitor_interval_secs - t.master_response_timeout);
 }
 
+namespace {
+
+// Frozen or hung (the postmaster runs, checks get no answer) for
+// guard_timeout: the standbys may promote soon (guard_wait counts
+// stall_fence_bound_seconds from their last contact), and its sessions would
+// write the moment it runs again.
+bool stalled_past_guard(const Snapshot& s, const Memory& m) {
+    return s.tuning.guard_timeout > 0 && !s.paused && s.local.no_answer &&
+           s.local_postmaster == LocalPostmaster::Running && m.local_last_answer &&
+           s.at - *m.local_last_answer >= std::chrono::seconds(s.tuning.guard_timeout);
+}
+
+}  // namespace
+
+void local_down_fence_step(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    const bool frozen = s.local_postmaster == LocalPostmaster::Running;
+    if (stalled_past_guard(s, m) && !m.demote_quit_queued) {
+        // The guard's promise (guard_timeout), kept by repmgrd itself: the
+        // guard only watches repmgrd, and a frozen server cannot be made
+        // read-only. A stop queued now is delivered before it runs again;
+        // it then starts as a standby and comes back as the primary, or
+        // rejoins the one that took over (demoted_step).
+        auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+            s.at - *m.local_last_answer);
+        Action a{ActionKind::PreFence, {},
+                 fmt::format("node {} (registered primary): its server has not answered for "
+                             "{:.1f} s while its postmaster runs (frozen or hung; guard_timeout "
+                             "{} s): the standbys may promote, so an immediate stop is queued and "
+                             "it starts again as a standby",
+                             s.node_id, since.count() / 1000.0, s.tuning.guard_timeout)};
+        a.node = s.primary_elsewhere.value_or(0);
+        a.term = FailoverTerm{s.node_id, m.own_timeline.value_or(0)};
+        a.on = true;
+        step.actions.push_back(std::move(a));
+        m.prefenced = true;
+        m.prefence_demoted = true;
+        m.demote_quit_queued = true;
+    }
+    // A primary whose server stops answering is fenced at once, before a
+    // standby could be promoted: if the server was only frozen (SIGSTOP,
+    // a stalled disk) it would otherwise wake up writable beside the new
+    // primary. The fence is lifted once it answers, sees a majority and no
+    // other primary (fencing_step).
+    bool guard = s.tuning.isolation_fencing && !s.paused;
+    bool demote = s.primary_elsewhere && !m.prefence_demoted;
+    if ((!m.prefenced && (s.primary_elsewhere || guard)) || demote) {
+        step.actions.push_back(
+            {ActionKind::PreFence, {},
+             s.primary_elsewhere
+                 ? fmt::format("node {} (registered primary) is down and node {} now runs "
+                               "as primary: making this node's server start read-only",
+                               s.node_id, *s.primary_elsewhere)
+                 : fmt::format("node {} (registered primary) does not answer: making its "
+                               "server read-only until it answers, sees a majority and no "
+                               "other primary",
+                               s.node_id)});
+        // With another primary in place and primary_fencing=rejoin, a
+        // server that is not running starts as a demoted standby (the
+        // read-only default alone is no fence), which repmgrd rejoins.
+        bool rejoin = s.tuning.primary_fencing == Tuning::Fencing::Rejoin;
+        if (rejoin) step.actions.back().node = s.primary_elsewhere.value_or(0);
+        step.actions.back().term = FailoverTerm{s.node_id, m.own_timeline.value_or(0)};
+        // Frozen: its sessions would write the moment it runs again. An
+        // immediate stop is queued instead.
+        step.actions.back().on = rejoin && s.primary_elsewhere && frozen;
+        m.prefenced = true;
+        m.prefence_demoted = s.primary_elsewhere.has_value();
+        m.demote_quit_queued = step.actions.back().on;
+    }
+    bool stopped = s.local_postmaster == LocalPostmaster::Stopped ||
+                   s.local_postmaster == LocalPostmaster::Crashed;
+    if (m.demote_quit_queued && stopped && !s.paused) {
+        step.actions.push_back({ActionKind::StartDemoted, {},
+                                fmt::format("node {} was stopped by its fence: starting it as a "
+                                            "standby",
+                                            s.node_id)});
+        m.demote_quit_queued = false;
+    }
+}
+
 void fencing_step(const Snapshot& s, Step& step) {
     Memory& m = step.next;
     const PrimaryView* pv = s.primary_view ? &*s.primary_view : nullptr;

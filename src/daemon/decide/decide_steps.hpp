@@ -19,6 +19,9 @@ void apply_trigger(Step& step, Trigger trigger);
 void failover_step(const Snapshot& s, Step& step);
 // Primary: split-brain and isolation fencing.
 void fencing_step(const Snapshot& s, Step& step);
+// Primary whose server does not answer: fenced (read-only, demoted, a stop
+// queued when frozen) before a standby can take over (decide_fencing.cpp).
+void local_down_fence_step(const Snapshot& s, Step& step);
 // Primary fenced by isolation: demoted once fence_demote_timeout has passed
 // (decide_fence_demote.cpp).
 void fence_demote_step(const Snapshot& s, Step& step);

@@ -92,6 +92,12 @@ int guard_fence_bound_seconds(int guard_timeout_s, int check_s) {
     return guard_timeout_s + 1 + check_s;
 }
 
+int stall_fence_bound_seconds(int guard_timeout_s, int monitor_interval_s, int response_timeout_s) {
+    // guard_timeout + interval + (deadline + 0.5 s), and the standby's own
+    // interval, rounded up to whole seconds.
+    return guard_timeout_s + 2 * monitor_interval_s + response_timeout_s + 1;
+}
+
 int standby_promote_earliest_seconds(int reconnect_attempts, int reconnect_interval,
                                      int receiver_freshness_s) {
     return std::max(std::max(0, reconnect_attempts - 1) * reconnect_interval, receiver_freshness_s);

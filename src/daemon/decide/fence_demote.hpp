@@ -80,6 +80,14 @@ GuardVerdict guard_decide(const GuardInput& in);
 // which the guard has fenced it at the latest: its poll, the heartbeat age,
 // the majority check (connect_timeout, at least 2 s in libpq).
 int guard_fence_bound_seconds(int guard_timeout_s, int check_s);
+// Seconds after a primary's server froze (its processes stopped, a hung
+// disk) by which its repmgrd has queued an immediate stop at the latest,
+// guard_timeout being on: the freeze may come just after a check answered,
+// the next check starts up to a monitor interval later and fails only after
+// its deadline (response_timeout + 0.5 s); then guard_timeout must have
+// passed since the last answer. A standby counts from its own last contact,
+// up to one monitor interval before the freeze: its wait covers that too.
+int stall_fence_bound_seconds(int guard_timeout_s, int monitor_interval_s, int response_timeout_s);
 // The earliest a standby may promote after its primary is cut off: its
 // reconnect attempts are spent, and no standby's WAL receiver has heard from
 // the primary within `receiver_freshness_s` (such a standby vetoes the

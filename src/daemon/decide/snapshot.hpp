@@ -23,6 +23,9 @@ struct ServerView {
     bool reachable = false;
     bool in_recovery = false;
     std::string error;  // why it is unreachable
+    // Unreachable after waiting out the whole deadline: frozen or hung, not
+    // refusing (a refusal or an error comes back at once).
+    bool no_answer = false;
 };
 
 // LSN positions for a monitoring history row (text as PostgreSQL prints them).

@@ -70,14 +70,18 @@ void Effects::pre_fence(const Action& a) {
     // Not signalled is not enough: a postmaster killed a moment ago is still a
     // zombie that kill() reaches.
     bool running = postmaster_state(data_directory) == PostmasterState::Running;
-    if (a.node != 0 && (!running || a.on)) {
-        // Not running, and another node is primary: it starts as a standby
-        // (demoted, as by the isolation fence), which no session can write to.
+    if ((a.node != 0 && !running) || a.on) {
+        // Not running, and another node is primary (or frozen, its stop
+        // queued below): it starts as a standby (demoted, as by the isolation
+        // fence), which no session can write to.
         write_fence_marker(data_directory, a.term.timeline);
         write_standby_settings(data_directory, StandbySettings{});
         ctx_.log.detail(fmt::format("standby.signal written to \"{}\": the server starts in "
-                                    "recovery and rejoins node {}",
-                                    data_directory, a.node));
+                                    "recovery and {}",
+                                    data_directory,
+                                    a.node != 0 ? fmt::format("rejoins node {}", a.node)
+                                                : std::string("returns as the primary only if no "
+                                                              "other node took over")));
         if (running && a.on) {
             // Frozen: the stop is delivered before it runs again; repmgrd
             // then starts it as a standby.

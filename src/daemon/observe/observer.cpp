@@ -39,7 +39,9 @@ void Observer::observe_local(Snapshot& s, const Memory& memory, Records& r) {
     // While the local server is down, the last role and nodes read stand in.
     s.role = memory.role;
     s.nodes = memory.nodes;
-    if (Connection* c = links_.local.get(ctx_.config.conninfo, link_settings(ctx_.config))) {
+    const LinkSettings settings = link_settings(ctx_.config);
+    const Clock::time_point asked = Clock::now();
+    if (Connection* c = links_.local.get(ctx_.config.conninfo, settings)) {
         try {
             ServerPosition pos = read_server_position(*c);
             s.positions.received_lsn = pos.received_lsn;
@@ -62,6 +64,9 @@ void Observer::observe_local(Snapshot& s, const Memory& memory, Records& r) {
     } else {
         s.local.error = links_.local.error();
     }
+    // Judged by the time it took: libpq's words for a timeout are translated.
+    s.local.no_answer = !s.local.reachable &&
+                        Clock::now() - asked >= std::chrono::seconds(settings.connect_timeout_s);
     if (!s.local.reachable && s.role == NodeRole::Primary && !ctx_.config.data_directory.empty()) {
         // A pid check, not a timeout: a frozen postmaster is still there.
         switch (postmaster_state(ctx_.config.data_directory)) {
