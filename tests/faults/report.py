@@ -21,6 +21,7 @@ import datetime
 import glob
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -114,13 +115,52 @@ def section(header, runs):
     return out + table(runs) + failed_runs(runs)
 
 
+def all_nemeses():
+    """The suite's nemeses in its order, read from the NEMESES table's text
+    (an import would need the test dependencies, and the report must not
+    depend on which interpreter writes it)."""
+    with open(os.path.join(HERE, "faultlib", "nemeses.py")) as f:
+        text = f.read()
+    table_text = text[text.index("NEMESES = {"):]
+    return re.findall(r'^    "(\w+)": ', table_text, re.M)
+
+
+def newest_build_section(files):
+    """Every run recorded on the build of the newest results file, whatever
+    file holds it: the per-nemesis totals the issues' "20 runs of every
+    nemesis" is judged by (runs are independent, so a build's runs add up)."""
+    if not files:
+        return []
+    build = files[-1][0].get("build", "?")
+    if build in ("?", "unknown") or build.endswith("+changes"):
+        return []
+    runs, names = [], []
+    for header, rs in files:
+        if header.get("build") == build:
+            runs += rs
+            names.append(header.get("started", "?"))
+    out = [f"## Every run on build {build}", "",
+           f"From {len(names)} results file(s) ({', '.join(names)})."]
+    known = all_nemeses()
+    if known:  # always, unless the table's layout changed
+        counts = collections.Counter(r["nemesis"] for r in runs)
+        short = [f"{n} ({counts.get(n, 0)})" for n in known if counts.get(n, 0) < 20]
+        out.append(f" Nemeses with fewer than 20 runs on this build: {', '.join(short)}."
+                   if short else f" Every one of the {len(known)} nemeses has 20 runs or more.")
+    return out[:2] + ["".join(out[2:]), ""] + table(runs) + failed_runs(runs)
+
+
 def render():
     out = ["# Fault suite report", "", INTRO, ""]
     last_failed = 0
+    files = []
     for path in sorted(glob.glob(os.path.join(RESULTS, "*.jsonl"))):
         header, runs = load(path)
-        out += section(header, runs)
+        files.append((header, runs))
         last_failed = sum(1 for r in runs if r["problems"])
+    out += newest_build_section(files)
+    for header, runs in files:
+        out += section(header, runs)
     bugs = os.path.join(HERE, "bugs.md")
     if os.path.exists(bugs):
         with open(bugs) as f:
