@@ -7,12 +7,14 @@ reports about or by another node and other timelines: unit tests,
 tests/unit/daemon_crash_report_test.cpp.)"""
 
 import json
+import os
 import re
 import time
 
 import pytest
 
 from pylib.clusters import make_cluster
+from pylib.conf import notified
 from pylib.harness import thaw
 from pylib.queries import SCHEMA, WITH_DETAILS, events, writable
 from pylib.wait import wait_until
@@ -116,3 +118,24 @@ def test_without_a_witness_the_crash_is_said_once_and_the_failover_happens(harne
     log = daemons["node1"].log()
     assert log.count("no witness is registered, so the crash is not reported") == 1, log
     assert "on the none" not in log and REPORTED not in log, log
+
+
+@pytest.mark.slow
+def test_reported_crash_demotes_the_data_directory_first(harness):
+    """The report invites the standbys to take over at once, so the data
+    directory is demoted before it (primary_fencing=rejoin): a restart (a
+    supervisor, a reboot) brings the server back in recovery, never writable
+    beside a new primary its repmgrd has not seen yet (the fault suite's
+    kill_primary_and_sync_standby: the old primary restarted 1 s after the
+    promotion took writes). Nobody takes over here (failover=manual on the
+    standbys): repmgrd claims its term on the witness and promotes it again."""
+    manual = {"failover": "manual"}
+    primary, _, _, daemons = make_cluster(harness, per_node={2: manual, 3: manual})
+    primary.kill9()
+    wait_until(lambda: REPORTED in daemons["node1"].log(), timeout=30, what="the crash report")
+    assert os.path.exists(os.path.join(primary.datadir, "standby.signal"))
+    assert os.path.exists(os.path.join(primary.datadir, "repmgr_fence_demoted"))
+    primary.start()
+    assert primary.in_recovery()
+    wait_until(lambda: writable(primary), timeout=60, what="repmgrd to promote it again")
+    assert notified(primary, "repmgrd_isolation_fence_restore"), daemons["node1"].log()

@@ -160,7 +160,13 @@ TEST(DaemonCrashReport, PrimaryReportsACrashedPostmasterAtOnceWithoutGrace) {
     ASSERT_NE(a, nullptr);
     EXPECT_EQ(a->term.failed_primary_id, 1);
     EXPECT_EQ(a->term.timeline, 3);
+    EXPECT_TRUE(a->on);  // primary_fencing=rejoin: the data directory is demoted first
     EXPECT_TRUE(step.next.crash_reported);
+    Snapshot stop = s;
+    stop.tuning.primary_fencing = Tuning::Fencing::Stop;  // the returning server is stopped instead
+    const Action* b = find(decide(stop, primary_memory()), ActionKind::ReportCrash);
+    ASSERT_NE(b, nullptr);
+    EXPECT_FALSE(b->on);
     // Once only.
     Snapshot later = s;
     later.at += seconds(2);

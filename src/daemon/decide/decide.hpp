@@ -106,7 +106,9 @@ struct Action {
     // RecordEvent: the node to record it on (0: the primary); PromoteSelf: the
     // failed primary; Follow/FencePrimary: the new primary; RecordUpstream: the upstream
     int node = 0;
-    bool on = false;  // ReadOnlyFence; PreFence: the server is frozen, queue an immediate stop
+    // ReadOnlyFence; PreFence: demote on disk, and queue an immediate stop if
+    // frozen; ReportCrash: demote the data directory on disk before reporting
+    bool on = false;
     // PromoteSelf: the term, and the holder of an expired claim to take over
     FailoverTerm term;
     std::optional<int> take_over_from;

@@ -111,6 +111,11 @@ void primary_crash_step(const Snapshot& s, Step& step) {
                          s.node_id, *m.own_timeline, s.tuning.primary_restart_grace)};
     a.node = s.node_id;
     a.term = FailoverTerm{s.node_id, *m.own_timeline};
+    // The report invites the standbys to take over at once: with
+    // primary_fencing=rejoin the data directory is demoted first, so that a
+    // restart (a supervisor, a reboot, a DBA) brings the server back in
+    // recovery, not writable beside a new primary its repmgrd has not seen yet.
+    a.on = s.tuning.primary_fencing == Tuning::Fencing::Rejoin;
     step.actions.push_back(std::move(a));
     m.crash_reported = true;
 }

@@ -83,7 +83,7 @@ void Effects::run_action(const Snapshot& s, const Step& step, const Action& a,
             fence_split_brain(s, SplitBrainFenceParams{a.node, s.tuning.primary_fencing});
             return;
         case ActionKind::ReadOnlyFence:
-            read_only_fence(a);
+            read_only_fence(s, a);
             return;
         case ActionKind::PreFence:
             pre_fence(a);
@@ -148,6 +148,16 @@ ActionOutcome Effects::report_crash(const Snapshot& s, const Action& a) {
                                   s.node_id);
         ctx_.log.notice("{}", none.reason);
         return none;
+    }
+    if (a.on && !demote_crashed_on_disk(a)) {
+        ActionOutcome out{ActionOutcome::Kind::CrashReport, false, s.node_id, {}};
+        out.reason = fmt::format("the crash of node {}'s server is not reported: its data "
+                                 "directory could not be demoted first (a restart would bring it "
+                                 "back writable beside a new primary); the standbys confirm the "
+                                 "failure by their reconnect attempts",
+                                 s.node_id);
+        ctx_.log.warning("{}", out.reason);
+        return out;
     }
     ArbiterAnswer answer = arbiter.report_crash(a.term, s.node_id);
     ActionOutcome out{ActionOutcome::Kind::CrashReport, answer.granted(), s.node_id, {}};

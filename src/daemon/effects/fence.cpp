@@ -44,9 +44,28 @@ FenceOutcome Effects::fence_split_brain(const Snapshot& s, const SplitBrainFence
     return out;
 }
 
-void Effects::read_only_fence(const Action& a) {
+void Effects::read_only_fence(const Snapshot& s, const Action& a) {
     Connection* local = links_.local.current();
     if (!local) return;
+    if (!a.on && a.term.failed_primary_id != 0) {
+        // A primary's fence is lifted only while no standby claims its
+        // term: the heal can come while a standby that saw it gone promotes.
+        // Its own claim, left unconfirmed, holds theirs off until it expires
+        // (claim_confirm_seconds), by which time they see it again; if it
+        // fails again for good they take the expired claim over.
+        Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
+        ArbiterAnswer claim = arbiter.claim(a.term, s.node_id, claim_confirm_seconds(s.tuning));
+        if (!claim.granted()) {
+            ctx_.log.notice("node {} keeps its read-only fence: its term (timeline {}) {} on the {}",
+                            s.node_id, a.term.timeline,
+                            claim.result == ArbiterAnswer::Result::Refused
+                                ? fmt::format("is claimed by node {}, which is taking over",
+                                              claim.holder)
+                                : fmt::format("could not be claimed ({})", claim.error),
+                            arbiter.name());
+            return;
+        }
+    }
     if (a.on) {
         ctx_.log.warning("{}", a.details);
         // The fence first: recording the event can fail (this session opts
@@ -97,6 +116,23 @@ void Effects::pre_fence(const Action& a) {
                                 "standby again or sees a majority and no other primary",
                                 data_directory,
                                 signalled ? " and a reload signalled to its postmaster" : ""));
+}
+
+bool Effects::demote_crashed_on_disk(const Action& a) {
+    try {
+        std::string data_directory = local_data_directory(ctx_, nullptr);
+        write_fence_marker(data_directory, a.term.timeline);
+        write_standby_settings(data_directory, StandbySettings{});
+        ctx_.log.notice("standby.signal written to \"{}\": if the server is started "
+                                    "again it runs in recovery; repmgrd then rejoins it to the "
+                                    "node that took over, or promotes it again once its term "
+                                    "(timeline {}) is its own on the witness",
+                                    data_directory, a.term.timeline);
+        return true;
+    } catch (const Failure& f) {
+        ctx_.log.error("unable to demote the crashed primary's data directory: {}", failure_text(f));
+        return false;
+    }
 }
 
 void Effects::record_own_promotion(const Action& a) {
