@@ -132,16 +132,13 @@ void fencing_step(const Snapshot& s, Step& step) {
         if (!majority) return;
         m.fenced_since.reset();  // a fenced primary stays fenced until it sees a majority
         if (m.state == State::Isolated) apply_trigger(step, Trigger::PeersBack);
-        if (pv->fenced_read_only) {
+        if (pv->fenced_read_only)
             step.actions.push_back({ActionKind::ReadOnlyFence, {},
                                     fmt::format("node {} sees {} of {} standby/witness node(s) "
                                                 "and no other primary: lifting the read-only "
                                                 "fence",
                                                 s.node_id, pv->peers_visible, pv->peers_total),
                                     true, 0, false});
-            // Its own term, claimed on the arbiter before the lift.
-            step.actions.back().term = FailoverTerm{s.node_id, pv->own_timeline};
-        }
         return;
     }
     if (!s.tuning.isolation_fencing) return;

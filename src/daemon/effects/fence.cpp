@@ -44,28 +44,9 @@ FenceOutcome Effects::fence_split_brain(const Snapshot& s, const SplitBrainFence
     return out;
 }
 
-void Effects::read_only_fence(const Snapshot& s, const Action& a) {
+void Effects::read_only_fence(const Action& a) {
     Connection* local = links_.local.current();
     if (!local) return;
-    if (!a.on && a.term.failed_primary_id != 0) {
-        // A primary's fence is lifted only while no standby claims its
-        // term: the heal can come while a standby that saw it gone promotes.
-        // Its own claim, left unconfirmed, holds theirs off until it expires
-        // (claim_confirm_seconds), by which time they see it again; if it
-        // fails again for good they take the expired claim over.
-        Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
-        ArbiterAnswer claim = arbiter.claim(a.term, s.node_id, claim_confirm_seconds(s.tuning));
-        if (!claim.granted()) {
-            ctx_.log.notice("node {} keeps its read-only fence: its term (timeline {}) {} on the {}",
-                            s.node_id, a.term.timeline,
-                            claim.result == ArbiterAnswer::Result::Refused
-                                ? fmt::format("is claimed by node {}, which is taking over",
-                                              claim.holder)
-                                : fmt::format("could not be claimed ({})", claim.error),
-                            arbiter.name());
-            return;
-        }
-    }
     if (a.on) {
         ctx_.log.warning("{}", a.details);
         // The fence first: recording the event can fail (this session opts
