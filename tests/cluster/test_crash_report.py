@@ -138,4 +138,6 @@ def test_reported_crash_demotes_the_data_directory_first(harness):
     primary.start()
     assert primary.in_recovery()
     wait_until(lambda: writable(primary), timeout=60, what="repmgrd to promote it again")
-    assert notified(primary, "repmgrd_isolation_fence_restore"), daemons["node1"].log()
+    # Notifications are queued off the decision path: a moment after the promotion.
+    wait_until(lambda: notified(primary, "repmgrd_isolation_fence_restore"), timeout=10,
+               what="the repmgrd_isolation_fence_restore notification\n" + daemons["node1"].log())
