@@ -122,7 +122,10 @@ def all_nemeses():
     with open(os.path.join(HERE, "faultlib", "nemeses.py")) as f:
         text = f.read()
     table_text = text[text.index("NEMESES = {"):]
-    return re.findall(r'^    "(\w+)": ', table_text, re.M)
+    names = re.findall(r'^    "(\w+)": ', table_text, re.M)
+    if not names:  # a changed layout must not silently drop the count
+        raise ValueError("no nemesis found in the NEMESES table of faultlib/nemeses.py")
+    return names
 
 
 def newest_build_section(files):
@@ -142,12 +145,11 @@ def newest_build_section(files):
     out = [f"## Every run on build {build}", "",
            f"From {len(names)} results file(s) ({', '.join(names)})."]
     known = all_nemeses()
-    if known:  # always, unless the table's layout changed
-        counts = collections.Counter(r["nemesis"] for r in runs)
-        short = [f"{n} ({counts.get(n, 0)})" for n in known if counts.get(n, 0) < 20]
-        out.append(f" Nemeses with fewer than 20 runs on this build: {', '.join(short)}."
-                   if short else f" Every one of the {len(known)} nemeses has 20 runs or more.")
-    return out[:2] + ["".join(out[2:]), ""] + table(runs) + failed_runs(runs)
+    counts = collections.Counter(r["nemesis"] for r in runs)
+    short = [f"{n} ({counts.get(n, 0)})" for n in known if counts.get(n, 0) < 20]
+    out[-1] += (f" Nemeses with fewer than 20 runs on this build: {', '.join(short)}."
+                if short else f" Every one of the {len(known)} nemeses has 20 runs or more.")
+    return out + [""] + table(runs) + failed_runs(runs)
 
 
 def render():
