@@ -84,6 +84,9 @@ def test_names_set_by_repmgrd_record_widened_before_narrowed_after(harness):
         wait_until(lambda: primary.sql_one("SHOW synchronous_standby_names") == NODE3,
                    timeout=30, what="repmgrd to name node3")
         wait_until(lambda: record(primary) == [3], timeout=30, what="the record narrowed to node3")
+        # The sampler's own session sees the narrowed state too before it stops.
+        wait_until(lambda: watch.samples and watch.samples[-1] == (NODE3, (3,)), timeout=10,
+                   what="the sampler to see node3 named and recorded alone")
         samples = watch.stop()
         # The invariant in every sample: whoever the names list is recorded.
         for names, rec in samples:
