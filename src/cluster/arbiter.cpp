@@ -139,13 +139,16 @@ PeerState read_peer_state(Connection& conn, int fresh_within_s) {
         "          AND last_msg_receipt_time > now() - make_interval(secs => $1)) AS streaming, "
         "  CASE WHEN NOT pg_is_in_recovery() THEN "
         "    ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int "
-        "  END AS timeline",
+        "  END AS timeline, "
+        "  (SELECT reset_val = 'on' FROM pg_settings "
+        "   WHERE name = 'default_transaction_read_only') AS fenced",
         fresh_within_s);
     PeerState p;
     p.in_recovery = row.boolean("in_recovery");
     if (auto lsn = row.opt_text("received")) p.received_lsn = parse_lsn(*lsn).value_or(0);
     p.streaming = row.boolean("streaming");
     if (!row.is_null("timeline")) p.timeline = static_cast<int>(row.integer("timeline"));
+    p.read_only_fenced = row.boolean("fenced");
     return p;
 }
 

@@ -62,6 +62,7 @@ struct PeerState {
     Lsn received_lsn = 0;         // standby: later of received and replayed WAL
     bool streaming = false;       // standby: WAL receiver streaming, heard from recently
     int timeline = 0;             // primary: the timeline it writes WAL on
+    bool read_only_fenced = false;  // primary: default_transaction_read_only in its config
 };
 // `fresh_within_s`: a WAL receiver whose last message is older than this does
 // not count as still seeing its primary.

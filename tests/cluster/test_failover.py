@@ -3,6 +3,8 @@ witness, repmgrd on every node. Throughout each test a sampler checks that at
 most one server accepts writes at any moment."""
 
 import os
+import threading
+import time
 
 import pytest
 
@@ -189,3 +191,59 @@ def test_isolated_primary_turns_read_only_and_back(harness):
     wait_until(lambda: writable(primary), timeout=60, what="the fence to be lifted")
     wait_until(lambda: events(primary, "repmgrd_isolation_fence_lifted"), what="lift event")
     primary.sql("CREATE TABLE after_fence (i int)", dbname="repmgr")
+
+
+def writable_by_default(node):
+    """A primary whose new sessions may write without asking: its fence is down."""
+    try:
+        return node.sql_one("SELECT NOT pg_is_in_recovery() AND "
+                            "current_setting('default_transaction_read_only') = 'off'")
+    except Exception:  # noqa: BLE001 - down, starting, stopping
+        return False
+
+
+@pytest.mark.slow
+def test_fence_stays_while_a_standby_claims_the_failover(harness):
+    """bugs.md entry 18: a standby whose election began before the heal
+    claims the term and promotes a moment after it. The fenced primary must
+    not lift its fence then: it holds its own term while lifting, and a live
+    claim of another node keeps the fence up until that node is promoted.
+    (Never demoted here, so its fence is the read-only default: "writable"
+    means writable by default for it.)"""
+    primary, (s2, s3), witness, daemons = make_cluster(harness, fence_demote_timeout=0)
+    for s in (s2, s3, witness):
+        s.stop()
+    wait_until(lambda: primary.running() and read_only_by_default(primary), timeout=60,
+               what="the isolated primary to become read-only")
+    witness.start()  # with the witness alone: 2 of 4 members, no majority
+    # node2's claim, as its election writes it: unconfirmed, 30 s to confirm
+    witness.sql("INSERT INTO repmgr_test.repl_failover_claim (failed_primary_id, "
+                "primary_timeline, winner_node_id, promote_by) "
+                "VALUES (1, 1, 2, now() + interval '30 s')", dbname="repmgr")
+    both = []
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            if writable_by_default(primary) and writable(s2, timeout=2):
+                both.append(time.time())
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        for s in (s2, s3):
+            s.start()
+        wait_until(lambda: "node 2 has claimed its failover (timeline 1) on the witness: the "
+                   "read-only fence stays" in daemons["node1"].log(), timeout=60,
+                   what="the primary to see the claim and keep its fence")
+        # node2 finds the primary still fenced and completes its failover
+        wait_until(lambda: writable(s2), timeout=60, what="node2 to be promoted")
+        wait_until(lambda: primary.running() and primary.in_recovery() and
+                   streams_from(s2, primary.name), timeout=90,
+                   what="the old primary to rejoin node2")
+    finally:
+        stop.set()
+        sampler.join(10)
+    assert not both, "node1 writable by default while node2 was writable"
+    assert "and no other primary: lifting the read-only fence" not in daemons["node1"].log()

@@ -336,6 +336,57 @@ TEST(DaemonFencing, IsolatedPrimaryGoesReadOnlyAndBackWithAMajority) {
     EXPECT_FALSE(off->on);
 }
 
+// bugs.md entry 18: a standby whose election began before the heal claims
+// the term and promotes a second after it; the fence must not be lifted then.
+TEST(DaemonFencing, FenceStaysWhileAStandbyHoldsALiveClaimOnThisPrimarysTerm) {
+    Snapshot back = primary_seeing(3, 3);
+    back.primary_view->fenced_read_only = true;
+    back.primary_view->own_timeline = 4;
+    ArbiterView& arbiter = back.primary_view->own_term;
+    arbiter.name = "witness";
+    arbiter.required = true;
+    arbiter.reachable = true;
+    arbiter.claim = TermClaim{2, false, {}};
+    Step held = decide(back, in_state(State::Isolated));
+    EXPECT_EQ(held.next.state, State::Isolated);
+    EXPECT_EQ(find(held, ActionKind::ReadOnlyFence), nullptr);
+    const Action* said = find(held, ActionKind::LogWarning);
+    ASSERT_NE(said, nullptr);
+    EXPECT_NE(said->details.find("node 2 has claimed its failover (timeline 4) on the witness"),
+              std::string::npos);
+    EXPECT_TRUE(held.next.fence_lift_held);
+    // Said once per hold, not on every tick.
+    EXPECT_EQ(find(decide(back, held.next), ActionKind::LogWarning), nullptr);
+
+    // Unreadable: a claim may be there.
+    Snapshot unread = back;
+    unread.primary_view->own_term.reachable = false;
+    unread.primary_view->own_term.claim.reset();
+    Step blind = decide(unread, in_state(State::Isolated));
+    EXPECT_EQ(find(blind, ActionKind::ReadOnlyFence), nullptr);
+    EXPECT_NE(find(blind, ActionKind::LogWarning)->details.find("cannot read the witness"),
+              std::string::npos);
+
+    // Expired unconfirmed, this node's own, or none: lifted. A standby
+    // taking an expired claim over probes this node first.
+    for (TermClaim c : {TermClaim{2, true, {}}, TermClaim{1, false, {}}}) {
+        Snapshot free = back;
+        free.primary_view->own_term.claim = c;
+        Step lifted = decide(free, held.next);
+        EXPECT_EQ(lifted.next.state, State::Monitoring);
+        ASSERT_NE(find(lifted, ActionKind::ReadOnlyFence), nullptr);
+        EXPECT_FALSE(find(lifted, ActionKind::ReadOnlyFence)->on);
+        // The effect holds this term on the arbiter while the fence comes down.
+        EXPECT_EQ(find(lifted, ActionKind::ReadOnlyFence)->term.failed_primary_id, 1);
+        EXPECT_EQ(find(lifted, ActionKind::ReadOnlyFence)->term.timeline, 4);
+        EXPECT_FALSE(lifted.next.fence_lift_held);
+    }
+    // No arbiter at all (no witness): nothing to wait for.
+    Snapshot no_arbiter = back;
+    no_arbiter.primary_view->own_term = ArbiterView{};
+    EXPECT_NE(find(decide(no_arbiter, held.next), ActionKind::ReadOnlyFence), nullptr);
+}
+
 TEST(DaemonFencing, DefaultsFenceAtTheFirstIsolatedTick) {
     Tuning t;  // 2 s interval, 3 attempts x 2 s, 2 s timeout
     EXPECT_EQ(isolation_grace_seconds(t), 0);

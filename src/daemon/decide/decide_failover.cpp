@@ -236,9 +236,15 @@ void run_election(const Snapshot& s, Step& step) {
             take_over_election(s, step);
             return;
         }
+        // The primary itself holds its term while it lifts its read-only
+        // fence: it is back, and this node goes on following it.
         follow_leader(step, claim->holder,
-                      fmt::format("node {} won the failover of node {} (claim on the {})",
-                                  claim->holder, f.term.failed_primary_id, f.arbiter.name),
+                      claim->holder == f.term.failed_primary_id
+                          ? fmt::format("node {} holds its own failover term on the {}: it is "
+                                        "lifting its read-only fence, not failed",
+                                        claim->holder, f.arbiter.name)
+                          : fmt::format("node {} won the failover of node {} (claim on the {})",
+                                        claim->holder, f.term.failed_primary_id, f.arbiter.name),
                       s.at);
         await_leader(s, step, false);
         return;

@@ -1,5 +1,7 @@
 // decide() for a primary: split-brain and isolation fencing. Pure.
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -22,6 +24,28 @@ bool stalled_past_guard(const Snapshot& s, const Memory& m) {
     return s.tuning.guard_timeout > 0 && !s.paused && s.local.no_answer &&
            s.local_postmaster == LocalPostmaster::Running && m.local_last_answer &&
            s.at - *m.local_last_answer >= std::chrono::seconds(s.tuning.guard_timeout);
+}
+
+// Why a fenced primary that sees a majority again must stay fenced: a
+// standby whose election began before the heal may be promoting. Its claim
+// on the arbiter comes before its promotion, and it probes this node once
+// more after claiming (Effects::promote), so reading no live claim here
+// after the heal leaves no window for two writable primaries.
+std::optional<std::string> fence_lift_held(const Snapshot& s, const PrimaryView& pv) {
+    const ArbiterView& a = pv.own_term;
+    if (a.required && !a.reachable)
+        return fmt::format("node {} sees {} of {} standby/witness node(s) again but cannot read "
+                           "the {}, where a standby may have claimed its failover: the read-only "
+                           "fence stays until the {} answers",
+                           s.node_id, pv.peers_visible, pv.peers_total, a.name, a.name);
+    if (a.claim && a.claim->holder != s.node_id && !a.claim->expired)
+        return fmt::format("node {} sees {} of {} standby/witness node(s) again, but node {} has "
+                           "claimed its failover (timeline {}) on the {}: the read-only fence "
+                           "stays; this node follows node {} once it is promoted, or lifts the "
+                           "fence if the claim is given up or expires",
+                           s.node_id, pv.peers_visible, pv.peers_total, a.claim->holder,
+                           pv.own_timeline, a.name, a.claim->holder);
+    return std::nullopt;
 }
 
 }  // namespace
@@ -130,15 +154,26 @@ void fencing_step(const Snapshot& s, Step& step) {
     if (pv->peers_visible > 0 || pv->peers_total == 0) {
         m.peers_lost_since.reset();
         if (!majority) return;
+        if (pv->fenced_read_only) {
+            if (auto held = fence_lift_held(s, *pv)) {
+                if (!m.fence_lift_held)
+                    step.actions.push_back({ActionKind::LogWarning, {}, std::move(*held)});
+                m.fence_lift_held = true;
+                return;
+            }
+        }
+        m.fence_lift_held = false;
         m.fenced_since.reset();  // a fenced primary stays fenced until it sees a majority
         if (m.state == State::Isolated) apply_trigger(step, Trigger::PeersBack);
-        if (pv->fenced_read_only)
+        if (pv->fenced_read_only) {
             step.actions.push_back({ActionKind::ReadOnlyFence, {},
                                     fmt::format("node {} sees {} of {} standby/witness node(s) "
                                                 "and no other primary: lifting the read-only "
                                                 "fence",
                                                 s.node_id, pv->peers_visible, pv->peers_total),
                                     true, 0, false});
+            step.actions.back().term = FailoverTerm{s.node_id, pv->own_timeline};
+        }
         return;
     }
     if (!s.tuning.isolation_fencing) return;

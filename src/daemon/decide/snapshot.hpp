@@ -77,6 +77,9 @@ struct PrimaryView {
     int peers_total = 0;                // registered standbys + witness
     int peers_visible = 0;              // of those, answering now
     bool fenced_read_only = false;      // default_transaction_read_only set by an isolation fence
+    // Fenced only: the arbiter's claim on this primary's own failover term
+    // (read before the fence is lifted: a standby may be promoting).
+    ArbiterView own_term;
 };
 
 // What the effects of the previous tick reported: the next decide() reads

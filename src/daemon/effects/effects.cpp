@@ -83,7 +83,7 @@ void Effects::run_action(const Snapshot& s, const Step& step, const Action& a,
             fence_split_brain(s, SplitBrainFenceParams{a.node, s.tuning.primary_fencing});
             return;
         case ActionKind::ReadOnlyFence:
-            read_only_fence(a);
+            read_only_fence(s, a);
             return;
         case ActionKind::PreFence:
             pre_fence(a);

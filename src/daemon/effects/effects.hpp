@@ -80,7 +80,7 @@ private:
     bool stop_local_server(const std::string& data_directory, const char* why);
     // fence.cpp
     FenceOutcome fence_split_brain(const Snapshot& s, const SplitBrainFenceParams& p);
-    void read_only_fence(const Action& a);
+    void read_only_fence(const Snapshot& s, const Action& a);
     void pre_fence(const Action& a);
     // A crashed primary about to be reported: marker and standby.signal.
     bool demote_crashed_on_disk(const Action& a);

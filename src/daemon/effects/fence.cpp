@@ -44,7 +44,7 @@ FenceOutcome Effects::fence_split_brain(const Snapshot& s, const SplitBrainFence
     return out;
 }
 
-void Effects::read_only_fence(const Action& a) {
+void Effects::read_only_fence(const Snapshot& s, const Action& a) {
     Connection* local = links_.local.current();
     if (!local) return;
     if (a.on) {
@@ -53,11 +53,43 @@ void Effects::read_only_fence(const Action& a) {
         // out of the read-only default; see set_read_only_fence).
         set_read_only_fence(*local, true);
         ctx_.record(local, "repmgrd_isolation_fence", true, a.details);
-    } else {
-        set_read_only_fence(*local, false);
-        ctx_.log.notice("{}", a.details);
-        ctx_.record(links_.primary(), "repmgrd_isolation_fence_lifted", true, a.details);
+        return;
     }
+    // A standby whose election began before the heal may be claiming this
+    // node's failover right now (bugs.md entry 18). Held by this node while
+    // the fence comes down, the term cannot be claimed; claimed after,
+    // the claimant's last probe finds this node writable and unfenced.
+    Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
+    const int hold_for = claim_confirm_seconds(s.tuning);
+    ArbiterAnswer held = arbiter.claim(a.term, s.node_id, hold_for);
+    if (held.result == ArbiterAnswer::Result::Refused) {
+        // A claim left to expire unconfirmed (its holder gave up or died)
+        // would keep the fence up for good: taken over, then given back.
+        ArbiterView now = arbiter.read(a.term);
+        if (now.claim && now.claim->expired)
+            held = arbiter.take_over(a.term, now.claim->holder, s.node_id, hold_for);
+    }
+    if (!held.granted()) {
+        ctx_.log.warning(
+            "{}",
+            held.result == ArbiterAnswer::Result::Unreachable
+                ? fmt::format("the read-only fence stays: the {} could not be asked whether a "
+                              "standby is taking over ({})",
+                              arbiter.name(), held.error)
+                : fmt::format("the read-only fence stays: node {} claimed the failover of this "
+                              "node (timeline {}) first",
+                              held.holder, a.term.timeline));
+        return;
+    }
+    try {
+        set_read_only_fence(*local, false);
+    } catch (const Failure&) {
+        arbiter.release(a.term, s.node_id);
+        throw;
+    }
+    arbiter.release(a.term, s.node_id);
+    ctx_.log.notice("{}", a.details);
+    ctx_.record(links_.primary(), "repmgrd_isolation_fence_lifted", true, a.details);
 }
 
 void Effects::pre_fence(const Action& a) {

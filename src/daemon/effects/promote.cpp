@@ -38,6 +38,9 @@ std::string failover_timeline_json(const FailoverTimes& t, const PromotionTimes&
 
 namespace {
 
+// The failed primary's last-moment probe: a healed network answers at once.
+constexpr int kFailedPrimaryRecheckSeconds = 1;
+
 ActionOutcome not_promoted(const FailoverTerm& term, std::string reason) {
     return ActionOutcome{ActionOutcome::Kind::Promote, false, term.failed_primary_id,
                          std::move(reason)};
@@ -114,6 +117,28 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
             arbiter.release(t, self);
             return not_promoted(t, veto);
         }
+    // The failed primary once more, now that the claim is held: one that
+    // answers again without its read-only fence (a partition healed while
+    // this election ran) keeps its place. It holds its own term while it
+    // lifts the fence (Effects::read_only_fence), so either this claim kept
+    // the fence up, or the fence was down before this claim and shows here.
+    // A fenced one is being replaced. A short deadline: a frozen or cut-off
+    // primary would otherwise delay every such failover by
+    // master_response_timeout.
+    for (const auto& n : s.nodes)
+        if (n.id == t.failed_primary_id)
+            for (const auto& probed : probe_nodes({&n}, ctx_.config, 0, kFailedPrimaryRecheckSeconds))
+                if (probed.state && !probed.state->in_recovery &&
+                    !probed.state->read_only_fenced) {
+                    std::string veto = fmt::format(
+                        "I will not promote because node {} answers again as a primary (timeline "
+                        "{}): the failure ended while this node was being elected; it stays a "
+                        "standby of node {}",
+                        n.id, probed.state->timeline, n.id);
+                    ctx_.log.warning("{}", veto);
+                    arbiter.release(t, self);
+                    return not_promoted(t, veto);
+                }
 
     bool claim_final = false;
     try {

@@ -150,6 +150,8 @@ void Observer::observe_primary_peers(Snapshot& s) {
             pv.rival_id = peers.primary_id;
             pv.rival_timeline = peers.primary_timeline;
         }
+        if (pv.fenced_read_only)
+            pv.own_term = arbiters_.for_nodes(s.nodes).read(FailoverTerm{s.node_id, pv.own_timeline});
         s.primary_view = pv;
     } catch (const Failure& fl) {
         ctx_.log.warning("unable to look for other primaries: {}", failure_text(fl));

@@ -14,10 +14,10 @@ int receiver_freshness_s(const Config& c) {
 }
 
 std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, const Config& config,
-                                int heartbeat_of) {
+                                int heartbeat_of, int timeout_s) {
     std::vector<std::string> conninfos;
     for (const auto* n : nodes) conninfos.push_back(n->conninfo);
-    int timeout_s = std::max(1, config.master_response_timeout);
+    if (timeout_s <= 0) timeout_s = std::max(1, config.master_response_timeout);
     auto results = connect_all(conninfos, timeout_s);
     std::vector<Probed> out;
     for (size_t i = 0; i < nodes.size(); ++i) {

@@ -24,8 +24,10 @@ struct Probed {
 // Connects to every node at once (one timeout in total, not one per dead
 // node) and asks each what it is; with heartbeat_of, also how fresh its copy
 // of that node's heartbeat is (failover_max_lag_secs for siblings).
+// timeout_s: the deadline for connecting and answering (0:
+// master_response_timeout).
 std::vector<Probed> probe_nodes(const std::vector<const NodeRecord*>& nodes, const Config& config,
-                                int heartbeat_of = 0);
+                                int heartbeat_of = 0, int timeout_s = 0);
 
 // What a primary (or a demoted one) sees of the others: how many voting
 // members (active standbys and the witness) answer, and the primary on the
