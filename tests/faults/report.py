@@ -143,7 +143,9 @@ def newest_build_section(files):
             runs += rs
             names.append(header.get("started", "?"))
     out = [f"## Every run on build {build}", "",
-           f"From {len(names)} results file(s) ({', '.join(names)})."]
+           f"From {len(names)} results file(s) ({', '.join(names)}); since 2026-12-01 20:00 UTC "
+           f"a build is named by the last commit that changed src/, sql/ or the CMake files, "
+           f"so commits of tests or docs alone keep it."]
     known = all_nemeses()
     counts = collections.Counter(r["nemesis"] for r in runs)
     short = [f"{n} ({counts.get(n, 0)})" for n in known if counts.get(n, 0) < 20]
