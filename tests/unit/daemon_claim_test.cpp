@@ -176,3 +176,35 @@ TEST(DaemonClaim, EveryDecisionOfATickIsKeptInOrder) {
     EXPECT_EQ(step.decisions.back(), "node 2 accepts writes: following it");
     EXPECT_EQ(step.reason, step.decisions.back());
 }
+
+// The failed primary's own hold on its term (taken while lifting its fence,
+// given back at once): live, the standbys wait for it; expired (its repmgrd
+// died holding it), an ordinary election runs and its winner takes the row
+// over, rather than the next candidate at once as after a stalled standby.
+TEST(DaemonClaim, ThePrimarysOwnHoldIsWaitedForThenTakenOverByTheElectionsWinner) {
+    Snapshot live = failed_upstream(2);
+    claimed_by(live, 1, false);
+    Step wait = decide(live, in_state(State::Monitoring));
+    EXPECT_EQ(wait.next.state, State::AwaitingLeader);
+    EXPECT_EQ(find(wait, ActionKind::PromoteSelf), nullptr);
+    EXPECT_NE(std::find(wait.decisions.begin(), wait.decisions.end(),
+                        "node 1 holds its own failover term on the witness: it is lifting its "
+                        "read-only fence, not failed"),
+              wait.decisions.end());
+
+    Snapshot expired = failed_upstream(2);
+    claimed_by(expired, 1, true);
+    Step won = decide(expired, in_state(State::Monitoring));
+    EXPECT_EQ(won.next.state, State::Promoting);
+    const Action* promote = find(won, ActionKind::PromoteSelf);
+    ASSERT_NE(promote, nullptr);
+    EXPECT_EQ(promote->take_over_from, 1);
+    EXPECT_FALSE(says(won, "expired unconfirmed"));
+
+    // Node 3 ranks below node 2: it follows, as in any election.
+    Snapshot other = failed_upstream(3);
+    claimed_by(other, 1, true);
+    Step follows = decide(other, in_state(State::Monitoring));
+    EXPECT_EQ(find(follows, ActionKind::PromoteSelf), nullptr);
+    EXPECT_EQ(follows.next.leader_id, 2);
+}

@@ -224,7 +224,16 @@ void run_election(const Snapshot& s, Step& step) {
     }
     // The arbiter decides who won a term: a claim, once made, is final
     // (unless it expires unconfirmed).
-    if (const TermClaim* claim = term_claim(s)) {
+    // The primary's own hold (taken while it lifts its fence, given back at
+    // once) left to expire: its repmgrd died holding it. Not a stalled
+    // candidate: an ordinary election, which takes the row over if it wins.
+    std::optional<int> primarys_stale_hold;
+    const TermClaim* claim = term_claim(s);
+    if (claim && claim->expired && claim->holder == f.term.failed_primary_id) {
+        primarys_stale_hold = claim->holder;
+        claim = nullptr;
+    }
+    if (claim) {
         if (claim->holder == s.node_id) {
             promote_self(s, step,
                          fmt::format("this node already holds the claim for the failover of "
@@ -263,7 +272,7 @@ void run_election(const Snapshot& s, Step& step) {
                 set_decision(step, *wait);  // still electing: the next tick elects again
                 return;
             }
-            promote_self(s, step, r.reason);
+            promote_self(s, step, r.reason, primarys_stale_hold);
             return;
         case ElectionOutcome::FollowOther:
         case ElectionOutcome::NewPrimaryExists:

@@ -27,10 +27,10 @@ bool stalled_past_guard(const Snapshot& s, const Memory& m) {
 }
 
 // Why a fenced primary that sees a majority again must stay fenced: a
-// standby whose election began before the heal may be promoting. Its claim
-// on the arbiter comes before its promotion, and it probes this node once
-// more after claiming (Effects::promote), so reading no live claim here
-// after the heal leaves no window for two writable primaries.
+// standby whose election began before the heal may be promoting (its claim
+// is live), or the arbiter that would show such a claim cannot be read. The
+// lift itself holds this node's term on the arbiter (Effects::read_only_fence),
+// which is what excludes a promotion; this spares it the attempt and says why.
 std::optional<std::string> fence_lift_held(const Snapshot& s, const PrimaryView& pv) {
     const ArbiterView& a = pv.own_term;
     if (a.required && !a.reachable)

@@ -81,6 +81,9 @@ private:
     // fence.cpp
     FenceOutcome fence_split_brain(const Snapshot& s, const SplitBrainFenceParams& p);
     void read_only_fence(const Snapshot& s, const Action& a);
+    // A primary's own failover term (fenced or demoted, coming back): claimed,
+    // or taken over from a standby whose claim expired unconfirmed.
+    ArbiterAnswer claim_own_term(const Snapshot& s, Arbiter& arbiter, const FailoverTerm& term);
     void pre_fence(const Action& a);
     // A crashed primary about to be reported: marker and standby.signal.
     bool demote_crashed_on_disk(const Action& a);

@@ -44,6 +44,19 @@ FenceOutcome Effects::fence_split_brain(const Snapshot& s, const SplitBrainFence
     return out;
 }
 
+ArbiterAnswer Effects::claim_own_term(const Snapshot& s, Arbiter& arbiter,
+                                      const FailoverTerm& term) {
+    const int hold_for = claim_confirm_seconds(s.tuning);
+    ArbiterAnswer held = arbiter.claim(term, s.node_id, hold_for);
+    if (held.result != ArbiterAnswer::Result::Refused) return held;
+    // A standby's claim left to expire unconfirmed (it gave up or died)
+    // would otherwise hold this node back for good.
+    ArbiterView now = arbiter.read(term);
+    if (now.claim && now.claim->expired)
+        return arbiter.take_over(term, now.claim->holder, s.node_id, hold_for);
+    return held;
+}
+
 void Effects::read_only_fence(const Snapshot& s, const Action& a) {
     Connection* local = links_.local.current();
     if (!local) return;
@@ -60,15 +73,7 @@ void Effects::read_only_fence(const Snapshot& s, const Action& a) {
     // the fence comes down, the term cannot be claimed; claimed after,
     // the claimant's last probe finds this node writable and unfenced.
     Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
-    const int hold_for = claim_confirm_seconds(s.tuning);
-    ArbiterAnswer held = arbiter.claim(a.term, s.node_id, hold_for);
-    if (held.result == ArbiterAnswer::Result::Refused) {
-        // A claim left to expire unconfirmed (its holder gave up or died)
-        // would keep the fence up for good: taken over, then given back.
-        ArbiterView now = arbiter.read(a.term);
-        if (now.claim && now.claim->expired)
-            held = arbiter.take_over(a.term, now.claim->holder, s.node_id, hold_for);
-    }
+    ArbiterAnswer held = claim_own_term(s, arbiter, a.term);
     if (!held.granted()) {
         ctx_.log.warning(
             "{}",

@@ -45,7 +45,7 @@ void Effects::start_demoted(const Action& a) {
 
 void Effects::restore_demoted(const Snapshot& s, const Action& a) {
     Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
-    ArbiterAnswer claim = arbiter.claim(a.term, s.node_id, claim_confirm_seconds(s.tuning));
+    ArbiterAnswer claim = claim_own_term(s, arbiter, a.term);
     if (claim.granted()) claim = arbiter.confirm(a.term, s.node_id);
     if (!claim.granted()) {
         ctx_.log.notice("node {} stays a standby: its term (timeline {}) {} on the {}", s.node_id,

@@ -38,8 +38,28 @@ std::string failover_timeline_json(const FailoverTimes& t, const PromotionTimes&
 
 namespace {
 
-// The failed primary's last-moment probe: a healed network answers at once.
+// The failed primary's last-moment probe: a healed network answers at once,
+// and a frozen or cut-off primary must not delay every such failover by
+// master_response_timeout.
 constexpr int kFailedPrimaryRecheckSeconds = 1;
+
+// Asked once the claim is held: a failed primary that answers again without
+// its read-only fence (a partition healed while this election ran) keeps its
+// place. It holds its own term while it lifts the fence (read_only_fence in
+// fence.cpp), so either this node's claim kept the fence up, or the fence was
+// down before the claim and shows here. A fenced one is being replaced.
+std::optional<std::string> failed_primary_back(const std::vector<NodeRecord>& nodes, int failed,
+                                               const Config& config) {
+    const NodeRecord* n = find_record(nodes, failed);
+    if (!n) return std::nullopt;
+    auto probed = probe_nodes({n}, config, 0, kFailedPrimaryRecheckSeconds);
+    const auto& state = probed.front().state;
+    if (!state || state->in_recovery || state->read_only_fenced) return std::nullopt;
+    return fmt::format("I will not promote because node {} answers again as a primary (timeline "
+                       "{}) with its fence down: the failure ended while this node was being "
+                       "elected; it stays a standby of node {}",
+                       failed, state->timeline, failed);
+}
 
 ActionOutcome not_promoted(const FailoverTerm& term, std::string reason) {
     return ActionOutcome{ActionOutcome::Kind::Promote, false, term.failed_primary_id,
@@ -67,10 +87,17 @@ std::optional<std::string> Effects::claim_term(const Snapshot& s, Arbiter& arbit
             return fmt::format("the claim of node {} on the failover of node {} (timeline {}) was "
                                "confirmed or taken over meanwhile: not promoting",
                                *p.take_over_from, t.failed_primary_id, t.timeline);
-        takeover = fmt::format(
-            "node {} took over the failover claim of node {} for the failover of node {} "
-            "(timeline {}): node {} neither confirmed nor promoted within its deadline",
-            self, *p.take_over_from, t.failed_primary_id, t.timeline, *p.take_over_from);
+        takeover =
+            *p.take_over_from == t.failed_primary_id
+                ? fmt::format("node {} took over the hold node {} took on its own failover term "
+                              "(timeline {}) to lift its fence: the hold expired, its repmgrd "
+                              "did not give it back",
+                              self, t.failed_primary_id, t.timeline)
+                : fmt::format("node {} took over the failover claim of node {} for the failover "
+                              "of node {} (timeline {}): node {} neither confirmed nor promoted "
+                              "within its deadline",
+                              self, *p.take_over_from, t.failed_primary_id, t.timeline,
+                              *p.take_over_from);
         ctx_.log.warning("{}", takeover);
         return std::nullopt;
     }
@@ -117,28 +144,11 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
             arbiter.release(t, self);
             return not_promoted(t, veto);
         }
-    // The failed primary once more, now that the claim is held: one that
-    // answers again without its read-only fence (a partition healed while
-    // this election ran) keeps its place. It holds its own term while it
-    // lifts the fence (Effects::read_only_fence), so either this claim kept
-    // the fence up, or the fence was down before this claim and shows here.
-    // A fenced one is being replaced. A short deadline: a frozen or cut-off
-    // primary would otherwise delay every such failover by
-    // master_response_timeout.
-    for (const auto& n : s.nodes)
-        if (n.id == t.failed_primary_id)
-            for (const auto& probed : probe_nodes({&n}, ctx_.config, 0, kFailedPrimaryRecheckSeconds))
-                if (probed.state && !probed.state->in_recovery &&
-                    !probed.state->read_only_fenced) {
-                    std::string veto = fmt::format(
-                        "I will not promote because node {} answers again as a primary (timeline "
-                        "{}): the failure ended while this node was being elected; it stays a "
-                        "standby of node {}",
-                        n.id, probed.state->timeline, n.id);
-                    ctx_.log.warning("{}", veto);
-                    arbiter.release(t, self);
-                    return not_promoted(t, veto);
-                }
+    if (auto veto = failed_primary_back(s.nodes, t.failed_primary_id, ctx_.config)) {
+        ctx_.log.warning("{}", *veto);
+        arbiter.release(t, self);
+        return not_promoted(t, *veto);
+    }
 
     bool claim_final = false;
     try {
