@@ -4,15 +4,19 @@ node's conninfo, a background reader of every /proc/*/cmdline never sees it
 during clone, switchover (its remote rejoin over ssh) and node rejoin
 --force-rewind (pg_rewind). The same with the password in a 0600 passfile
 that every conninfo names (passfile=): it reaches pg_basebackup, pg_rewind,
-the standbys' primary_conninfo and the remote commands run over ssh."""
+the standbys' primary_conninfo and the remote commands run over ssh. And
+with the password only in the OS user's ~/.pgpass, where most DBAs keep it:
+no conninfo names it, libpq finds it for every tool, server and ssh session."""
 
 import os
+import pwd
 import threading
 
 import pytest
 from psycopg import sql
 
 from pylib.conf import conf_quote, ssh_extra
+from pylib.harness import RUN_AS
 from pylib.queries import streams_from
 from pylib.wait import wait_until
 
@@ -33,21 +37,52 @@ def plain(node):
     return f"host=127.0.0.1 port={node.port} user=repmgr dbname=repmgr"
 
 
+def home_pgpass_paths():
+    """~/.pgpass as the tools see it: the harness runs them with HOME=/tmp;
+    sshd gives the remote commands the OS user's own home."""
+    home = pwd.getpwnam(RUN_AS).pw_dir if os.geteuid() == 0 else os.path.expanduser("~")
+    return sorted({"/tmp/.pgpass", os.path.join(home, ".pgpass")})
+
+
 class Credentials:
-    """How every conninfo carries the password: `password=` in it, or
-    `passfile=` naming a 0600 file of the OS user."""
+    """How every conninfo carries the password: `password=` in it,
+    `passfile=` naming a 0600 file of the OS user, or nothing at all (the
+    password in ~/.pgpass; any file already there is put back afterwards)."""
 
     def __init__(self, harness, kind):
         self.kind = kind
         self.passfile = None
+        self.saved = {}
+        line = f"*:*:*:repmgr:{PASSWORD}\n"
         if kind == "passfile":
             self.passfile = os.path.join(harness.base, "repmgr.pgpass")
-            with open(self.passfile, "w") as f:
-                f.write(f"*:*:*:repmgr:{PASSWORD}\n")
-            os.chmod(self.passfile, 0o600)
-            harness.chown(self.passfile)
+            self._write(harness, self.passfile, line)
+        elif kind == "home_pgpass":
+            for path in home_pgpass_paths():
+                self.saved[path] = None
+                if os.path.exists(path):
+                    with open(path) as f:
+                        self.saved[path] = f.read()
+                self._write(harness, path, line)
+
+    @staticmethod
+    def _write(harness, path, text):
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o600)
+        harness.chown(path)
+
+    def restore(self):
+        for path, text in self.saved.items():
+            if text is None:
+                os.remove(path)
+            else:
+                with open(path, "w") as f:
+                    f.write(text)
 
     def words(self):
+        if self.kind == "home_pgpass":
+            return ""
         return f"password={PASSWORD}" if self.passfile is None else f"passfile={self.passfile}"
 
     def conninfo(self, node):
@@ -101,9 +136,16 @@ def configure(harness, sshd, node, node_id, credentials):
     node.write_repmgr_conf(node_id, extra=extra)
 
 
-@pytest.mark.parametrize("kind", ["password", "passfile"])
+@pytest.mark.parametrize("kind", ["password", "passfile", "home_pgpass"])
 def test_no_password_on_any_command_line(harness, sshd, kind):
     credentials = Credentials(harness, kind)
+    try:
+        run_clone_switchover_rejoin(harness, sshd, kind, credentials)
+    finally:
+        credentials.restore()
+
+
+def run_clone_switchover_rejoin(harness, sshd, kind, credentials):
     n1 = harness.primary("node1")
     n1.sql(sql.SQL("ALTER USER repmgr PASSWORD {}").format(sql.Literal(PASSWORD)))
     with open(os.path.join(n1.datadir, "pg_hba.conf"), "w") as f:
@@ -141,6 +183,11 @@ def test_no_password_on_any_command_line(harness, sshd, kind):
             assert f"passfile={credentials.passfile}" in auto or \
                 f"passfile=''{credentials.passfile}''" in auto, auto
             assert PASSWORD not in auto
+        if kind == "home_pgpass":
+            # the walreceivers found the password in ~/.pgpass too
+            with open(os.path.join(n2.datadir, "postgresql.auto.conf")) as f:
+                auto = f.read()
+            assert PASSWORD not in auto and "passfile" not in auto, auto
 
         # switchover: node1 is stopped, rewound and rejoined over ssh
         r = harness.repmgr("standby", "switchover", "--siblings-follow", conf=n2.conf)
