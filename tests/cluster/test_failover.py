@@ -193,6 +193,24 @@ def test_isolated_primary_turns_read_only_and_back(harness):
     primary.sql("CREATE TABLE after_fence (i int)", dbname="repmgr")
 
 
+@pytest.mark.slow
+def test_primary_seeing_only_the_witness_turns_read_only(harness):
+    """Both standbys gone, the witness still there: the standbys and the
+    witness are 3 of the 4 voting members and could elect a new primary, so
+    the primary fences itself (it used to keep writing while it saw anyone)."""
+    primary, (s2, s3), witness, daemons = make_cluster(harness, fence_demote_timeout=0)
+    for s in (s2, s3):
+        s.stop()
+    wait_until(lambda: primary.running() and read_only_by_default(primary), timeout=60,
+               what="the primary that sees only the witness to become read-only")
+    assert ("sees only 1 of its 3 standby/witness node(s), the witness among them"
+            in daemons["node1"].log())
+    for s in (s2, s3):
+        s.start()
+    wait_until(lambda: writable(primary), timeout=60, what="the fence to be lifted")
+    wait_until(lambda: events(primary, "repmgrd_isolation_fence_lifted"), what="lift event")
+
+
 def writable_by_default(node):
     """A primary whose new sessions may write without asking: its fence is down."""
     try:

@@ -387,6 +387,34 @@ TEST(DaemonFencing, FenceStaysWhileAStandbyHoldsALiveClaimOnThisPrimarysTerm) {
     EXPECT_NE(find(decide(no_arbiter, held.next), ActionKind::ReadOnlyFence), nullptr);
 }
 
+// Fault suite, strict_every_standby_isolated: both standbys cut off, the
+// witness visible to everyone. The standbys and the witness (3 of 4) elect a
+// new primary; the primary, seeing only the witness, must fence itself.
+TEST(DaemonFencing, PrimarySeeingOnlyTheWitnessIsFencedOneSeeingAStandbyIsNot) {
+    EXPECT_TRUE(others_could_elect(1, 3, true));    // sees the witness only
+    EXPECT_FALSE(others_could_elect(1, 3, false));  // sees one standby: a standby + witness
+    EXPECT_TRUE(others_could_elect(0, 3, false));   // sees nobody
+    EXPECT_FALSE(others_could_elect(2, 3, true));   // a standby and the witness: a majority
+    EXPECT_TRUE(others_could_elect(1, 2, true));    // one standby + witness: both sides could
+    EXPECT_FALSE(others_could_elect(2, 2, true));
+
+    Snapshot witness_only = primary_seeing(1, 3);
+    witness_only.primary_view->witness_visible = true;
+    Step fenced = decide(witness_only, in_state(State::Monitoring));
+    EXPECT_EQ(fenced.next.state, State::Isolated);
+    const Action* on = find(fenced, ActionKind::ReadOnlyFence);
+    ASSERT_NE(on, nullptr);
+    EXPECT_TRUE(on->on);
+    EXPECT_NE(on->details.find("sees only 1 of its 3 standby/witness node(s), the witness among "
+                               "them"),
+              std::string::npos);
+
+    Snapshot one_standby = primary_seeing(1, 3);  // the witness is down or cut off too
+    Step writing = decide(one_standby, in_state(State::Monitoring));
+    EXPECT_EQ(writing.next.state, State::Monitoring);
+    EXPECT_EQ(find(writing, ActionKind::ReadOnlyFence), nullptr);
+}
+
 TEST(DaemonFencing, DefaultsFenceAtTheFirstIsolatedTick) {
     Tuning t;  // 2 s interval, 3 attempts x 2 s, 2 s timeout
     EXPECT_EQ(isolation_grace_seconds(t), 0);

@@ -387,8 +387,9 @@ std::string failover_reason(const Snapshot& s, const Memory& m) {
                                      *s.primary_view->rival_id, s.primary_view->rival_timeline)
                        : "split brain";
         case State::Isolated:
-            return fmt::format("isolated: no standby and no witness visible; this primary is "
-                               "read-only until a majority is visible again");
+            return fmt::format("isolated: no majority visible, and the standbys could elect a "
+                               "new primary without this one; this primary is read-only until "
+                               "a majority is visible again");
         default:
             return {};
     }

@@ -13,10 +13,11 @@ void fence_demote_step(const Snapshot& s, Step& step) {
     if (!m.fenced_since) m.fenced_since = s.at;
     if (!fence_demote_due(*m.fenced_since, s.at, s.tuning.fence_demote_timeout)) return;
     Action a{ActionKind::DemoteFenced, "repmgrd_isolation_fence_demote",
-             fmt::format("node {} has been fenced for {} s or more and still sees none of its {} "
-                         "standby/witness node(s): restarting it as a standby "
+             fmt::format("node {} has been fenced for {} s or more and still sees {} of its {} "
+                         "standby/witness node(s), not a majority: restarting it as a standby "
                          "(fence_demote_timeout), read-only for every session",
-                         s.node_id, s.tuning.fence_demote_timeout, pv.peers_total)};
+                         s.node_id, s.tuning.fence_demote_timeout, pv.peers_visible,
+                         pv.peers_total)};
     a.term = FailoverTerm{s.node_id, pv.own_timeline};
     step.actions.push_back(std::move(a));
 }

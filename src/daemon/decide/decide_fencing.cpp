@@ -151,7 +151,13 @@ void fencing_step(const Snapshot& s, Step& step) {
     if (!pv || s.paused) return;
     // Voting members as the standbys count them: the standbys, the witness and this primary.
     bool majority = sees_majority(pv->peers_visible, pv->peers_total);
-    if (pv->peers_visible > 0 || pv->peers_total == 0) {
+    // Fenced when the standbys could elect a new primary without this one:
+    // the members it cannot see, with the witness (which answers everyone),
+    // are a majority. Standbys that are merely down, with the witness down
+    // too, are no reason to stop writing.
+    bool exposed = pv->peers_total > 0 && !majority &&
+                   others_could_elect(pv->peers_visible, pv->peers_total, pv->witness_visible);
+    if (!exposed) {
         m.peers_lost_since.reset();
         if (!majority) return;
         if (pv->fenced_read_only) {
@@ -188,9 +194,15 @@ void fencing_step(const Snapshot& s, Step& step) {
         if (!pv->fenced_read_only)
             step.actions.push_back(
                 {ActionKind::ReadOnlyFence, {},
-                 fmt::format("node {} sees none of its {} standby/witness node(s): making it "
-                             "read-only before a standby can be promoted",
-                             s.node_id, pv->peers_total),
+                 pv->peers_visible == 0
+                     ? fmt::format("node {} sees none of its {} standby/witness node(s): making "
+                                   "it read-only before a standby can be promoted",
+                                   s.node_id, pv->peers_total)
+                     : fmt::format("node {} sees only {} of its {} standby/witness node(s), the "
+                                   "witness among them: the standbys it cannot see could elect "
+                                   "a new primary with the witness, so it is made read-only "
+                                   "before a standby can be promoted",
+                                   s.node_id, pv->peers_visible, pv->peers_total),
                  true, 0, true});
         fence_demote_step(s, step);
     }

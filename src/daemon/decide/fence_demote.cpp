@@ -9,6 +9,11 @@ namespace repmgr::repmgrd {
 
 bool sees_majority(int visible, int total) { return (visible + 1) * 2 > total + 1; }
 
+bool others_could_elect(int visible, int total, bool witness_visible) {
+    int votes = total - visible + (witness_visible ? 1 : 0);
+    return votes * 2 > total + 1;
+}
+
 bool fence_demote_due(FenceClock::time_point fenced_since, FenceClock::time_point now,
                       int timeout_s) {
     return timeout_s > 0 && now - fenced_since >= std::chrono::seconds(timeout_s);

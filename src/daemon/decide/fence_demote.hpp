@@ -20,6 +20,10 @@ using FenceClock = std::chrono::steady_clock;
 // Whether `visible` of `total` standby/witness nodes, plus the primary itself,
 // are a majority of the voting members (as the standbys count them).
 bool sees_majority(int visible, int total);
+// Whether the standbys could elect a new primary without this one: the
+// voting members it cannot see, plus the witness when it sees it (the
+// witness answers everyone), are a majority. Then it must fence itself.
+bool others_could_elect(int visible, int total, bool witness_visible);
 
 // Whether a primary fenced since `fenced_since` is due to be demoted;
 // `timeout_s` 0 never demotes.

@@ -76,6 +76,7 @@ struct PrimaryView {
     int rival_timeline = 0;
     int peers_total = 0;                // registered standbys + witness
     int peers_visible = 0;              // of those, answering now
+    bool witness_visible = false;       // the witness is one of them
     bool fenced_read_only = false;      // default_transaction_read_only set by an isolation fence
     // Fenced only: the arbiter's claim on this primary's own failover term
     // (read before the fence is lifted: a standby may be promoting).

@@ -48,7 +48,7 @@ constexpr Transition kTransitions[] = {
     {S::Monitoring, T::RivalPrimarySeen, S::SplitBrain, "another node was promoted on a newer timeline"},
     {S::Isolated, T::RivalPrimarySeen, S::SplitBrain, "another node was promoted on a newer timeline"},
     {S::SplitBrain, T::RivalGone, S::Monitoring, "no other primary seen any more"},
-    {S::Monitoring, T::PeersLost, S::Isolated, "no standby and no witness visible: read-only"},
+    {S::Monitoring, T::PeersLost, S::Isolated, "no majority visible, and the standbys could elect without it: read-only"},
     {S::Isolated, T::PeersBack, S::Monitoring, "a majority is visible again: writable"},
 };
 

@@ -23,7 +23,7 @@ std::string doubt_about_primary(const Snapshot& s, State state,
                                             active_primary->id)
                               : "the metadata names no active primary";
     if (state == State::SplitBrain) return "split brain: another node is primary on a newer timeline";
-    if (state == State::Isolated) return "isolated: no standby and no witness visible";
+    if (state == State::Isolated) return "isolated: no majority visible";
     if (s.local_fenced || (s.primary_view && s.primary_view->fenced_read_only))
         return "fenced read-only (default_transaction_read_only)";
     if (s.primary_view && s.primary_view->rival_id)

@@ -146,6 +146,7 @@ void Observer::observe_primary_peers(Snapshot& s) {
         PeerTally peers = probe_peers(s.nodes, s.node_id, ctx_.config);
         pv.peers_visible = peers.visible;
         pv.peers_total = peers.total;
+        pv.witness_visible = peers.witness_visible;
         if (peers.primary_timeline > pv.own_timeline) {
             pv.rival_id = peers.primary_id;
             pv.rival_timeline = peers.primary_timeline;

@@ -48,6 +48,7 @@ PeerTally tally_peers(const std::vector<Probed>& probed) {
         if (n.active && (n.type == NodeType::Standby || n.type == NodeType::Witness)) {
             t.total += 1;
             if (p.state) t.visible += 1;
+            if (p.state && n.type == NodeType::Witness) t.witness_visible = true;
         }
         if (n.type != NodeType::Witness && p.state && !p.state->in_recovery &&
             (t.primary_id == 0 || p.state->timeline > t.primary_timeline)) {

@@ -39,6 +39,7 @@ struct PeerTally {
     int total = 0;
     int primary_id = 0;  // 0: no other primary answers
     int primary_timeline = 0;
+    bool witness_visible = false;  // the active witness answers
 };
 PeerTally tally_peers(const std::vector<Probed>& probed);
 // Every node of `nodes` but `self`, probed and tallied.
