@@ -124,7 +124,13 @@ def test_nemesis(name, fault_cluster, fault_settings, record_result):
     nemesis, _ = NEMESES[name]
     rng = fault_settings["rng"]
     failures = []
+    # FAULT_UNTIL (epoch seconds): no run starts after it, so that a long
+    # run can be fitted into the time left; the report counts what ran.
+    until = float(os.environ.get("FAULT_UNTIL", "0"))
     for i in range(fault_settings["runs"]):
+        if until and time.time() >= until:
+            print(f"{name}: FAULT_UNTIL reached after {i} run(s)")
+            break
         cluster = fault_cluster.get()
         try:
             result = one_run(cluster, name, nemesis, rng, synchronous=(i % 2 == 0))
