@@ -250,12 +250,16 @@ def test_fence_stays_while_a_standby_claims_the_failover(harness):
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
-        for s in (s2, s3):
-            s.start()
+        # node3 back: with it and the witness the primary sees a majority,
+        # while node2, whose claim it is, is still down and cannot promote yet
+        s3.start()
         wait_until(lambda: "node 2 has claimed its failover (timeline 1) on the witness: the "
                    "read-only fence stays" in daemons["node1"].log(), timeout=60,
                    what="the primary to see the claim and keep its fence")
-        # node2 finds the primary still fenced and completes its failover
+        time.sleep(3)  # a few more of its ticks
+        assert read_only_by_default(primary)
+        # node2 back: it finds the primary still fenced and completes its failover
+        s2.start()
         wait_until(lambda: writable(s2), timeout=60, what="node2 to be promoted")
         wait_until(lambda: primary.running() and primary.in_recovery() and
                    streams_from(s2, primary.name), timeout=90,
