@@ -131,7 +131,7 @@ bool release_failover_claim(Connection& witness, int failed_primary_id, int time
 
 PeerState read_peer_state(Connection& conn, int fresh_within_s) {
     Row row = conn.one_row(
-        "SELECT pg_is_in_recovery() AS in_recovery, "
+        std::string("SELECT pg_is_in_recovery() AS in_recovery, "
         "  CASE WHEN pg_is_in_recovery() THEN "
         "    GREATEST(COALESCE(pg_last_wal_receive_lsn(), '0/0'), "
         "             COALESCE(pg_last_wal_replay_lsn(), '0/0'))::text END AS received, "
@@ -139,9 +139,8 @@ PeerState read_peer_state(Connection& conn, int fresh_within_s) {
         "          AND last_msg_receipt_time > now() - make_interval(secs => $1)) AS streaming, "
         "  CASE WHEN NOT pg_is_in_recovery() THEN "
         "    ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int "
-        "  END AS timeline, "
-        "  (SELECT reset_val = 'on' FROM pg_settings "
-        "   WHERE name = 'default_transaction_read_only') AS fenced",
+        "  END AS timeline, ") +
+            kReadOnlyFenceInForceSql + " AS fenced",
         fresh_within_s);
     PeerState p;
     p.in_recovery = row.boolean("in_recovery");
@@ -182,11 +181,7 @@ void set_read_only_fence(Connection& primary, bool on) {
 }
 
 bool read_only_fence_on(Connection& primary) {
-    // reset_val: what the configuration files say (our ALTER SYSTEM, or a fence
-    // written while the server was down), not this session's own SET.
-    return primary
-        .one_row("SELECT reset_val = 'on' AS fenced FROM pg_settings "
-                 "WHERE name = 'default_transaction_read_only'")
+    return primary.one_row(std::string("SELECT ") + kReadOnlyFenceInForceSql + " AS fenced")
         .boolean("fenced");
 }
 

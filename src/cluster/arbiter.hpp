@@ -81,5 +81,10 @@ int standby_timeline(Connection& standby);
 void set_read_only_fence(Connection& primary, bool on);
 // Whether the fence setting is in force in this session's server.
 bool read_only_fence_on(Connection& primary);
+// The same as a scalar subquery, for the queries that read it with other
+// columns. reset_val: what the configuration files say (our ALTER SYSTEM, or
+// a fence written while the server was down), not this session's own SET.
+inline constexpr const char* kReadOnlyFenceInForceSql =
+    "(SELECT reset_val = 'on' FROM pg_settings WHERE name = 'default_transaction_read_only')";
 
 }  // namespace repmgr

@@ -1,5 +1,6 @@
 #include "cluster/history.hpp"
 
+#include "cluster/arbiter.hpp"
 #include "cluster/nodes.hpp"
 #include "cluster/replication.hpp"
 
@@ -11,11 +12,11 @@ void set_statement_timeout(Connection& conn, int milliseconds) {
 
 ServerPosition read_server_position(Connection& conn) {
     Row r = conn.one_row(
-        "SELECT pg_is_in_recovery() AS in_recovery, "
-        "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current, "
-        "pg_last_wal_receive_lsn()::text AS received, pg_last_wal_replay_lsn()::text AS replayed, "
-        "(SELECT reset_val = 'on' FROM pg_settings "
-        " WHERE name = 'default_transaction_read_only') AS fenced");
+        std::string("SELECT pg_is_in_recovery() AS in_recovery, "
+                    "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text "
+                    "END AS current, pg_last_wal_receive_lsn()::text AS received, "
+                    "pg_last_wal_replay_lsn()::text AS replayed, ") +
+        kReadOnlyFenceInForceSql + " AS fenced");
     return ServerPosition{r.boolean("in_recovery"), r.opt_text("current"), r.opt_text("received"),
                           r.opt_text("replayed"), r.boolean("fenced")};
 }

@@ -51,8 +51,11 @@ def writable(node, timeout=None):
                 conn.execute(_PROBE_UPSERT)
             except psycopg.errors.UndefinedTable:
                 # A standby refuses the CREATE as it refuses the INSERT.
-                conn.execute("CREATE TABLE IF NOT EXISTS writable_probe "
-                             "(id int PRIMARY KEY, at timestamptz NOT NULL)")
+                try:
+                    conn.execute("CREATE TABLE IF NOT EXISTS writable_probe "
+                                 "(id int PRIMARY KEY, at timestamptz NOT NULL)")
+                except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+                    pass  # created at the same moment by another probe (a WritableSampler)
                 conn.execute(_PROBE_UPSERT)
             return True
     except Exception:  # noqa: BLE001 - down, frozen or refusing: not writable
