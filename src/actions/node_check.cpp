@@ -8,14 +8,20 @@
 
 #include "actions/actions.hpp"
 #include "actions/node_inspect.hpp"
+#include "db/etcd.hpp"
 #include "util/json_text.hpp"
 #include "util/table.hpp"
 
 namespace repmgr {
 namespace {
 
-std::vector<CheckKind> selected_checks(const Options& opts) {
-    if (opts.node_checks.empty()) return {std::begin(kAllChecks), std::end(kAllChecks)};
+std::vector<CheckKind> selected_checks(const Context& ctx) {
+    const Options& opts = ctx.opts;
+    if (opts.node_checks.empty()) {
+        std::vector<CheckKind> all(std::begin(kAllChecks), std::end(kAllChecks));
+        if (ctx.config.arbiter != "etcd") std::erase(all, CheckKind::Etcd);
+        return all;
+    }
     // Always in the table's order, whatever order they were typed in.
     std::vector<CheckKind> out;
     for (CheckKind kind : kAllChecks)
@@ -70,6 +76,33 @@ void print_results(const Context& ctx, const std::vector<CheckResult>& results) 
 
 }  // namespace
 
+EtcdFacts read_etcd_facts(const Config& config) {
+    EtcdFacts f;
+    EtcdClient client(etcd_options(config, std::max(500, config.master_response_timeout * 1000)));
+    for (const auto& h : client.health()) {
+        ++f.endpoints_total;
+        if (h.error.empty())
+            ++f.endpoints_answering;
+        else if (f.first_error.empty())
+            f.first_error = h.error;
+    }
+    if (f.endpoints_answering == 0) return f;
+    try {
+        if (auto kv = client.get(etcd_prefix(config) + "leader")) {
+            try {
+                f.leader = std::stoi(kv->value);
+            } catch (const std::exception&) {
+                f.leader = 0;
+            }
+            if (kv->lease) f.lease_left_s = client.time_to_live(kv->lease);
+        }
+    } catch (const EtcdError& e) {
+        f.endpoints_answering = 0;
+        f.first_error = e.what();
+    }
+    return f;
+}
+
 CheckInputs inspect_node(Context& ctx, Connection& local) {
     CheckInputs in;
     in.node_id = ctx.config.node_id;
@@ -80,6 +113,7 @@ CheckInputs inspect_node(Context& ctx, Connection& local) {
                                     ctx.config.archive_ready_critical};
     in.server = read_node_server_facts(local);
     in.meta = read_metadata_facts(local, schema_name(ctx.config), ctx.config.node_id);
+    if (ctx.config.arbiter == "etcd") in.etcd = read_etcd_facts(ctx.config);
     if (in.server.in_recovery) {
         if (auto upstream = expected_upstream(in.meta)) {
             ctx.log.debug("asking upstream node \"{}\" (ID: {}) about this standby",
@@ -93,7 +127,7 @@ CheckInputs inspect_node(Context& ctx, Connection& local) {
 
 int run_node_check(Context& ctx) {
     require_node_identity(ctx.config);
-    std::vector<CheckKind> checks = selected_checks(ctx.opts);
+    std::vector<CheckKind> checks = selected_checks(ctx);
     if (ctx.config.replication_lag_warning > ctx.config.replication_lag_critical ||
         ctx.config.archive_ready_warning > ctx.config.archive_ready_critical)
         ctx.log.warning("a warning threshold is above its critical threshold in \"{}\"",

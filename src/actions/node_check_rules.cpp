@@ -194,6 +194,36 @@ CheckResult check_upstream(const CheckInputs& in) {
                   fmt::format("streaming from upstream node {}", node_label(up.node)));
 }
 
+CheckResult check_etcd(const CheckInputs& in) {
+    constexpr auto kind = CheckKind::Etcd;
+    if (!in.etcd) return result(kind, CheckStatus::Ok, "N/A - the arbiter is not etcd");
+    const EtcdFacts& e = *in.etcd;
+    std::string perf = fmt::format("etcd_endpoints={};;;0;{}", e.endpoints_answering,
+                                   e.endpoints_total);
+    if (e.lease_left_s >= 0) perf += fmt::format(" etcd_lease_left={}s", e.lease_left_s);
+    if (e.endpoints_answering == 0)
+        return result(kind, CheckStatus::Critical,
+                      fmt::format("none of the {} etcd endpoint(s) answers: {}", e.endpoints_total,
+                                  e.first_error),
+                      perf);
+    std::string holder = e.leader ? fmt::format("node {} holds the leader key", *e.leader)
+                                  : std::string("nobody holds the leader key");
+    if (e.leader && e.lease_left_s >= 0) holder += fmt::format(" ({} s left on its lease)", e.lease_left_s);
+    if (!in.server.in_recovery && e.leader != in.node_id)
+        return result(kind, CheckStatus::Critical,
+                      fmt::format("this node is a primary but {}: it must not take writes", holder),
+                      perf);
+    if (e.endpoints_answering < e.endpoints_total)
+        return result(kind, CheckStatus::Warning,
+                      fmt::format("{} of {} etcd endpoints answer ({}); {}", e.endpoints_answering,
+                                  e.endpoints_total, e.first_error, holder),
+                      perf);
+    return result(kind, CheckStatus::Ok,
+                  fmt::format("{} of {} etcd endpoints answer; {}", e.endpoints_answering,
+                              e.endpoints_total, holder),
+                  perf);
+}
+
 int severity(CheckStatus s) {
     switch (s) {
         case CheckStatus::Critical: return 3;
@@ -214,6 +244,7 @@ std::string_view check_label(CheckKind kind) {
         case CheckKind::Downstream: return "Downstream servers";
         case CheckKind::Slots: return "Replication slots";
         case CheckKind::Upstream: return "Upstream connection";
+        case CheckKind::Etcd: return "etcd arbiter";
     }
     return "?";
 }
@@ -226,6 +257,7 @@ std::string_view nagios_name(CheckKind kind) {
         case CheckKind::Downstream: return "REPMGR_DOWNSTREAM_SERVERS";
         case CheckKind::Slots: return "REPMGR_INACTIVE_SLOTS";
         case CheckKind::Upstream: return "REPMGR_UPSTREAM_SERVER";
+        case CheckKind::Etcd: return "REPMGR_ETCD";
     }
     return "REPMGR_UNKNOWN";
 }
@@ -238,6 +270,7 @@ std::string_view check_option(CheckKind kind) {
         case CheckKind::Downstream: return "--downstream";
         case CheckKind::Slots: return "--slots";
         case CheckKind::Upstream: return "--upstream";
+        case CheckKind::Etcd: return "--etcd";
     }
     return "?";
 }
@@ -268,6 +301,7 @@ CheckResult evaluate_check(CheckKind kind, const CheckInputs& in) {
         case CheckKind::Downstream: return check_downstream(in);
         case CheckKind::Slots: return check_slots(in);
         case CheckKind::Upstream: return check_upstream(in);
+        case CheckKind::Etcd: return check_etcd(in);
     }
     return result(kind, CheckStatus::Unknown, "unknown check");
 }

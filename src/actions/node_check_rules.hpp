@@ -17,12 +17,23 @@ namespace repmgr {
 enum class CheckStatus { Ok = 0, Warning = 1, Critical = 2, Unknown = 3 };
 constexpr int nagios_exit_code(CheckStatus s) { return static_cast<int>(s); }
 
-enum class CheckKind { Role, ReplicationLag, ArchiveReady, Downstream, Slots, Upstream };
+enum class CheckKind { Role, ReplicationLag, ArchiveReady, Downstream, Slots, Upstream, Etcd };
 
-// Every check, in the order "node check" runs them without a selection.
+// Every check, in the order "node check" runs them without a selection
+// (--etcd only with arbiter=etcd).
 constexpr CheckKind kAllChecks[] = {CheckKind::Role,       CheckKind::ReplicationLag,
                                     CheckKind::ArchiveReady, CheckKind::Downstream,
-                                    CheckKind::Slots,      CheckKind::Upstream};
+                                    CheckKind::Slots,      CheckKind::Upstream,
+                                    CheckKind::Etcd};
+
+// arbiter=etcd: what its endpoints and the leader key said.
+struct EtcdFacts {
+    int endpoints_total = 0;
+    int endpoints_answering = 0;
+    std::string first_error;     // of an endpoint that did not answer
+    std::optional<int> leader;   // the node holding the leader key (nullopt: nobody)
+    long long lease_left_s = -1; // seconds left on the key's lease (-1: unknown)
+};
 
 struct CheckThresholds {
     int lag_warning_s = 300;
@@ -37,6 +48,7 @@ struct CheckInputs {
     NodeServerFacts server;
     MetadataFacts meta;
     std::optional<UpstreamFacts> upstream;  // standbys: what the upstream says
+    std::optional<EtcdFacts> etcd;          // arbiter=etcd only
     CheckThresholds thresholds;
 };
 

@@ -10,5 +10,7 @@ namespace repmgr {
 // upstream over a short connection (master_response_timeout). Thresholds come
 // from repmgr.conf. Implemented in node_check.cpp.
 CheckInputs inspect_node(Context& ctx, Connection& local);
+// arbiter=etcd: each endpoint's health and the leader key (node check --etcd).
+EtcdFacts read_etcd_facts(const Config& config);
 
 }  // namespace repmgr

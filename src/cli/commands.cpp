@@ -227,7 +227,7 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
     app.add_option("--event", o.event, "only events of this type (cluster event)");
     app.add_option("-k,--keep-history", o.keep_history, "days of monitoring history to keep");
     for (const char* check : {"--role", "--replication-lag", "--slots", "--upstream",
-                              "--downstream", "--archive-ready"})
+                              "--downstream", "--archive-ready", "--etcd"})
         app.add_flag_function(
             check, [&o, check](std::int64_t) { o.node_checks.emplace_back(check); },
             "node check: run this check (several may be named; none = all)");

@@ -17,6 +17,7 @@
 
 #include "config/client_allow.hpp"
 #include "config/conninfo.hpp"
+#include "config/etcd_settings.hpp"
 #include "config/repmgr5_settings.hpp"
 #include "config/settings.hpp"
 #include "util/error.hpp"
@@ -137,7 +138,7 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
     std::istringstream in(text);
     std::string raw;
     int line_no = 0;
-    std::map<std::string_view, std::string> tls_lines;  // file:line of the TLS settings
+    std::map<std::string_view, std::string> set_at;  // file:line of each setting given
     while (std::getline(in, raw)) {
         ++line_no;
         ParsedLine line = parse_line(raw);
@@ -178,7 +179,7 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
                 errors.push_back(fmt::format("{}: \"http_allowed_clients\" has a bad entry: {}",
                                              where, why));
         }
-        if (d->name == "http_tls_cert" || d->name == "http_tls_key") tls_lines[d->name] = where;
+        set_at[d->name] = where;
         if (d->name == "cluster") {
             // It names the metadata schema (repmgr_<cluster>); leave it out
             // for the default rather than set it empty.
@@ -199,9 +200,10 @@ LoadedConfig parse_config(const std::string& text, const std::string& origin) {
         bool cert = !c.http_tls_cert.empty();
         errors.push_back(fmt::format(
             "{}: \"{}\" is set but \"{}\" is not: set both (HTTPS) or neither (plain HTTP)",
-            tls_lines[cert ? "http_tls_cert" : "http_tls_key"], cert ? "http_tls_cert" : "http_tls_key",
+            set_at[cert ? "http_tls_cert" : "http_tls_key"], cert ? "http_tls_cert" : "http_tls_key",
             cert ? "http_tls_key" : "http_tls_cert"));
     }
+    check_etcd_settings(c, set_at, origin, errors, loaded.warnings);
     if (!errors.empty()) {
         std::string detail;
         for (const auto& e : errors) detail += (detail.empty() ? "" : "\n  ") + e;
@@ -295,7 +297,9 @@ LoadedConfig load_config_file(const std::string& path) {
     if (auto w = passfile_warning(loaded.config.conninfo)) loaded.warnings.push_back(*w);
     if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
         for (const auto& d : setting_descriptors())
-            if (d.type == SettingType::String && contains_password(loaded.config.*d.text))
+            if (d.type == SettingType::String &&
+                (contains_password(loaded.config.*d.text) ||
+                 (d.name.ends_with("password") && !(loaded.config.*d.text).empty())))
                 loaded.password_readable_by_others = true;
     return loaded;
 }

@@ -63,6 +63,16 @@ struct Config {
     int fence_demote_timeout = 0;  // seconds fenced before a restart as standby (0: never)
     int guard_timeout = 0;         // repmgrd --guard: heartbeat age that arms it (0: no guard)
     bool monitoring_history = false;
+    // arbiter (docs/etcd.md)
+    std::string arbiter;               // witness|etcd
+    std::string etcd_endpoints;        // comma-separated URLs
+    std::string etcd_prefix;           // empty: /repmgr/<cluster>/
+    int etcd_ttl = 0;                  // seconds of the leader lease
+    std::string etcd_cacert;
+    std::string etcd_cert;
+    std::string etcd_key;
+    std::string etcd_user;
+    std::string etcd_password;
     // zero data loss (docs/failover.md)
     std::string synchronous;           // off|on|strict
     int synchronous_standby_count = 0;

@@ -116,7 +116,7 @@ constexpr SettingDescriptor kSettings[] = {
     // reconnect_attempts * max(reconnect_interval, master_response_timeout) = 6 s:
     // a 5 s stall never causes a failover.
     choice("primary_fencing", "", "rejoin", "rejoin|stop|none", true, "what repmgrd does with a primary that finds another node promoted on a newer timeline: rejoin it as a standby (pg_rewind), stop it, or only report", &Config::primary_fencing),
-    boolean("primary_isolation_fencing", "true", true, "a primary (with failover=automatic) that sees neither a standby nor the witness makes itself read-only before the standbys could promote", &Config::primary_isolation_fencing),
+    boolean("primary_isolation_fencing", "true", true, "a primary (with failover=automatic) that sees no majority of the voting members, while the ones it cannot see (with the witness, if it sees it) could elect without it, makes itself read-only before the standbys could promote", &Config::primary_isolation_fencing),
     // 0: a crashed primary (its postmaster.pid left behind, its pid gone) is
     // reported at once; a supervisor that restarts PostgreSQL needs its
     // restart time here, or the standbys fail over while it restarts.
@@ -125,6 +125,18 @@ constexpr SettingDescriptor kSettings[] = {
     integer("primary_restart_grace", "", "0", 0, kMaxInt, true, "seconds a primary's repmgrd waits for its crashed postmaster to come back before reporting the crash on the witness, so that the standbys fail over without waiting for reconnect_attempts", &Config::primary_restart_grace),
     integer("election_rerun_interval", "", "5", 1, kMaxInt, true, "seconds between failover elections after one was aborted", &Config::election_rerun_interval),
     integer("witness_sync_interval", "witness_repl_nodes_sync_interval_secs", "15", 1, kMaxInt, true, "seconds between witness metadata syncs", &Config::witness_sync_interval),
+    // The arbiter (docs/etcd.md): the witness's claim row by default; a
+    // leader key on an etcd lease for clusters that need a quorum surviving a
+    // site. Not reloadable: a change of arbiter needs every repmgrd restarted.
+    choice("arbiter", "", "witness", "witness|etcd", false, "who decides which standby may promote: witness (a row per failover on the witness server, when one is registered) or etcd (a leader key on an etcd lease; no witness needed)", &Config::arbiter),
+    text("etcd_endpoints", "", "", false, "arbiter=etcd: comma-separated client URLs of the etcd members (http://host:2379 or https://...)", &Config::etcd_endpoints),
+    text("etcd_prefix", "", "", false, "arbiter=etcd: key prefix of this cluster (default /repmgr/<cluster>/)", &Config::etcd_prefix),
+    integer("etcd_ttl", "", "10", 5, 3600, false, "arbiter=etcd: seconds of the primary's leader lease; a primary that cannot renew it fences itself before it expires, and a standby may take the key over once it has", &Config::etcd_ttl),
+    text("etcd_cacert", "", "", false, "arbiter=etcd: CA certificate file to verify the etcd members' certificates (https endpoints)", &Config::etcd_cacert),
+    text("etcd_cert", "", "", false, "arbiter=etcd: client certificate file for etcd (with etcd_key)", &Config::etcd_cert),
+    text("etcd_key", "", "", false, "arbiter=etcd: private key file of etcd_cert", &Config::etcd_key),
+    text("etcd_user", "", "", false, "arbiter=etcd: user for etcd's authentication (with etcd_password)", &Config::etcd_user),
+    text("etcd_password", "", "", false, "arbiter=etcd: password of etcd_user", &Config::etcd_password),
     boolean("monitoring_history", "false", true, "write repl_monitor rows each interval", &Config::monitoring_history),
     // Zero data loss: with on/strict the primary's repmgrd owns
     // synchronous_standby_names and records who may have acknowledged commits,

@@ -9,8 +9,10 @@ std::vector<SettingChange> diff_settings(const Config& running, const Config& re
     for (const auto& d : setting_descriptors()) {
         std::string before = setting_value(d, running);
         std::string after = setting_value(d, reread);
-        if (before != after)
-            out.push_back({std::string(d.name), std::move(before), std::move(after), d.reloadable});
+        if (before == after) continue;
+        // The log says that a password changed, never what it is.
+        if (d.name.ends_with("password")) before = after = "********";
+        out.push_back({std::string(d.name), std::move(before), std::move(after), d.reloadable});
     }
     return out;
 }

@@ -234,6 +234,7 @@ class Harness:
         self._template_cache = template_cache
         self.nodes = []
         self.daemons = []  # RepmgrdProcess handles, stopped first at teardown
+        self.cleanups = []  # callables run at teardown once the repmgrd are stopped (e.g. an etcd cluster's stop)
 
     def chown(self, path):
         if os.geteuid() == 0:
@@ -305,6 +306,11 @@ class Harness:
         for d in self.daemons:
             try:
                 d.stop()
+            except Exception:  # noqa: BLE001 - teardown must go on
+                pass
+        for c in self.cleanups:
+            try:
+                c()
             except Exception:  # noqa: BLE001 - teardown must go on
                 pass
         for n in self.nodes:

@@ -188,8 +188,9 @@ TEST(DaemonClaim, ThePrimarysOwnHoldIsWaitedForThenTakenOverByTheElectionsWinner
     EXPECT_EQ(wait.next.state, State::AwaitingLeader);
     EXPECT_EQ(find(wait, ActionKind::PromoteSelf), nullptr);
     EXPECT_NE(std::find(wait.decisions.begin(), wait.decisions.end(),
-                        "node 1 holds its own failover term on the witness: it is lifting its "
-                        "read-only fence, not failed"),
+                        "node 1 holds its own failover term on the witness (its leader lease, "
+                        "or a hold while it lifts its read-only fence): it is alive; waiting "
+                        "until it answers or gives the term up"),
               wait.decisions.end());
 
     Snapshot expired = failed_upstream(2);

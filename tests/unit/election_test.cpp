@@ -152,3 +152,23 @@ TEST(Election, PrimarySiteCandidatePreferredOnlyByRank) {
     auto r = elect(in);
     EXPECT_EQ(r.outcome, ElectionOutcome::PromoteSelf);
 }
+
+// arbiter=etcd: a lone standby of a two-node cluster (no witness) may win:
+// it still needs the leader key, which the primary's lapsed lease released.
+TEST(Election, TheEtcdQuorumReplacesTheMajorityOfVisibleMembers) {
+    ElectionInput in;
+    in.self_id = 2;
+    in.failed_primary_id = 1;
+    in.standbys = {standby(2, 100)};
+    EXPECT_EQ(elect(in).outcome, ElectionOutcome::NoQuorum);  // 1 of 2 voting members
+    in.quorum_by_arbiter = true;
+    EXPECT_EQ(elect(in).outcome, ElectionOutcome::PromoteSelf);
+    // Nor does the primary's location need to be in sight.
+    in.primary_location = "dc1";
+    in.standbys[0].location = "dc2";
+    EXPECT_EQ(elect(in).outcome, ElectionOutcome::PromoteSelf);
+    // A sibling that still streams from the primary still stops it.
+    in.standbys.push_back(standby(3, 100));
+    in.standbys[1].sees_primary = true;
+    EXPECT_EQ(elect(in).outcome, ElectionOutcome::PrimaryStillSeen);
+}

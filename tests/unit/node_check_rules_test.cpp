@@ -141,3 +141,36 @@ TEST(NodeCheckRules, NagiosReport) {
     EXPECT_EQ(worst_status(unknown_and_critical), CheckStatus::Critical);
     EXPECT_EQ(nagios_exit_code(CheckStatus::Unknown), 3);
 }
+
+TEST(NodeCheckRules, EtcdEndpointsAndTheLeaderKey) {
+    CheckInputs in = primary_inputs();
+    EXPECT_EQ(evaluate_check(CheckKind::Etcd, in).summary, "N/A - the arbiter is not etcd");
+    in.etcd = EtcdFacts{3, 3, {}, 1, 8};
+    CheckResult ok = evaluate_check(CheckKind::Etcd, in);
+    EXPECT_EQ(ok.status, CheckStatus::Ok);
+    EXPECT_EQ(ok.summary,
+              "3 of 3 etcd endpoints answer; node 1 holds the leader key (8 s left on its lease)");
+    EXPECT_EQ(ok.perfdata, "etcd_endpoints=3;;;0;3 etcd_lease_left=8s");
+    EXPECT_EQ(nagios_line(ok).substr(0, 16), "REPMGR_ETCD OK: ");
+
+    in.etcd = EtcdFacts{3, 2, "etcd at http://127.0.0.1:2 did not answer", 1, 8};
+    CheckResult one_down = evaluate_check(CheckKind::Etcd, in);
+    EXPECT_EQ(one_down.status, CheckStatus::Warning);
+    EXPECT_NE(one_down.summary.find("2 of 3 etcd endpoints answer (etcd at http://127.0.0.1:2"),
+              std::string::npos);
+
+    in.etcd = EtcdFacts{3, 3, {}, 2, 8};  // a primary without the key
+    CheckResult rival = evaluate_check(CheckKind::Etcd, in);
+    EXPECT_EQ(rival.status, CheckStatus::Critical);
+    EXPECT_NE(rival.summary.find("this node is a primary but node 2 holds the leader key"),
+              std::string::npos);
+    CheckInputs standby = standby_inputs(0);
+    standby.etcd = EtcdFacts{3, 3, {}, 1, 8};
+    EXPECT_EQ(evaluate_check(CheckKind::Etcd, standby).status, CheckStatus::Ok);
+
+    in.etcd = EtcdFacts{3, 0, "no etcd endpoint answered", std::nullopt, -1};
+    CheckResult down = evaluate_check(CheckKind::Etcd, in);
+    EXPECT_EQ(down.status, CheckStatus::Critical);
+    EXPECT_EQ(down.summary, "none of the 3 etcd endpoint(s) answers: no etcd endpoint answered");
+    EXPECT_EQ(down.perfdata, "etcd_endpoints=0;;;0;3");
+}

@@ -60,6 +60,22 @@ public:
     virtual int report_socket() = 0;
     virtual bool report_arrived() = 0;
 
+    // The primary's side of an arbiter that works by lease (etcd): called
+    // every tick while its server answers as a writable primary. Renews the
+    // leader key this node holds; acquires it when nobody holds it and
+    // `may_acquire`. The witness and the null arbiter hold no lease.
+    virtual Leadership hold_leadership(int node_id, bool may_acquire) {
+        (void)node_id;
+        (void)may_acquire;
+        return Leadership{};
+    }
+
+    // Called every tick while the local server answers in recovery: a node
+    // that is a standby now (after a switchover, a demotion) gives up a
+    // leader key it still holds, so that the new primary need not wait for
+    // the lease to run out.
+    virtual void drop_leadership(int node_id) { (void)node_id; }
+
     // Zero data loss: the copy of the recorded zero-loss candidates kept
     // where every standby looks during a failover. Writing it is best effort
     // (the primary's own metadata is the first copy); an error says why not.

@@ -29,6 +29,20 @@ struct ArbiterView {
     bool required = false;          // promotions need its consent (false: no arbiter)
     bool reachable = false;
     std::optional<TermClaim> claim; // the term's claim, when some node has claimed it
+    // A consensus store (etcd) whose leader key is given to a standby only
+    // after the primary's lease ran out: it replaces the majority of visible
+    // members and the location rule of the election.
+    bool quorum = false;
+};
+
+// The leader key of a lease arbiter as the primary's renewal found it.
+struct Leadership {
+    bool applies = false;    // the arbiter works by lease (false: witness, none)
+    bool reachable = false;  // the arbiter answered
+    bool held = false;       // this node holds the key and renewed its lease just now
+    int holder = 0;          // the node that holds the key (0: nobody, or unknown)
+    int ttl_s = 0;           // the lease's length
+    std::string error;       // not reachable: why
 };
 
 // A primary's repmgrd reported its own server crashed (its postmaster gone,

@@ -69,6 +69,10 @@ struct Memory {
     std::optional<Clock::time_point> peers_lost_since;  // isolation: when the last peer vanished
     std::optional<Clock::time_point> fenced_since;      // isolation: when the read-only fence went up
     bool fence_lift_held = false;       // a majority is back, but a standby's claim holds the fence
+    // arbiter=etcd: until when the leader lease surely lasts (its last
+    // renewal's start + its length), and whether a failed renewal was logged
+    std::optional<Clock::time_point> lease_until;
+    bool lease_renew_failing = false;
     std::optional<int> own_timeline;    // the timeline this primary writes on, last read
     std::optional<Clock::time_point> local_crashed_since;  // postmaster gone (pid check) since
     bool crash_reported = false;        // this crash was reported on the arbiter

@@ -48,9 +48,15 @@ const TermClaim* term_claim(const Snapshot& s) {
 
 // The leader we wait for holds a claim it never confirmed, past its deadline:
 // its repmgrd died or is stuck before promoting. Waiting longer is pointless.
+// Or the leader we wait for is the failed primary, which held its own term
+// (its leader lease, or a hold while it lifted its fence) and now holds none
+// while it still does not accept writes: its lease expired.
 bool leader_claim_expired(const Snapshot& s, int leader) {
     const TermClaim* c = term_claim(s);
-    return c && c->holder == leader && c->expired;
+    if (!c)
+        return s.failover && s.failover->arbiter.required && s.failover->arbiter.reachable &&
+               leader == s.failover->term.failed_primary_id;
+    return c->holder == leader && c->expired;
 }
 
 // This node promotes: claims the term (or takes the expired claim of
@@ -249,8 +255,10 @@ void run_election(const Snapshot& s, Step& step) {
         // fence: it is back, and this node goes on following it.
         follow_leader(step, claim->holder,
                       claim->holder == f.term.failed_primary_id
-                          ? fmt::format("node {} holds its own failover term on the {}: it is "
-                                        "lifting its read-only fence, not failed",
+                          ? fmt::format("node {} holds its own failover term on the {} (its "
+                                        "leader lease, or a hold while it lifts its read-only "
+                                        "fence): it is alive; waiting until it answers or gives "
+                                        "the term up",
                                         claim->holder, f.arbiter.name)
                           : fmt::format("node {} won the failover of node {} (claim on the {})",
                                         claim->holder, f.term.failed_primary_id, f.arbiter.name),

@@ -148,6 +148,10 @@ void fencing_step(const Snapshot& s, Step& step) {
             step.actions.push_back({ActionKind::FencePrimary, {}, {}, true, *pv->rival_id});
         return;
     }
+    if (s.leadership && !s.paused) {
+        lease_fencing_step(s, step);
+        return;
+    }
     if (!pv || s.paused) return;
     // Voting members as the standbys count them: the standbys, the witness and this primary.
     bool majority = sees_majority(pv->peers_visible, pv->peers_total);
@@ -198,10 +202,16 @@ void fencing_step(const Snapshot& s, Step& step) {
                      ? fmt::format("node {} sees none of its {} standby/witness node(s): making "
                                    "it read-only before a standby can be promoted",
                                    s.node_id, pv->peers_total)
-                     : fmt::format("node {} sees only {} of its {} standby/witness node(s), the "
+                 : pv->witness_visible
+                     ? fmt::format("node {} sees only {} of its {} standby/witness node(s), the "
                                    "witness among them: the standbys it cannot see could elect "
                                    "a new primary with the witness, so it is made read-only "
                                    "before a standby can be promoted",
+                                   s.node_id, pv->peers_visible, pv->peers_total)
+                     : fmt::format("node {} sees only {} of its {} standby/witness node(s): the "
+                                   "ones it cannot see are a majority and could elect a new "
+                                   "primary, so it is made read-only before a standby can be "
+                                   "promoted",
                                    s.node_id, pv->peers_visible, pv->peers_total),
                  true, 0, true});
         fence_demote_step(s, step);

@@ -19,6 +19,10 @@ void apply_trigger(Step& step, Trigger trigger);
 void failover_step(const Snapshot& s, Step& step);
 // Primary: split-brain and isolation fencing.
 void fencing_step(const Snapshot& s, Step& step);
+// Primary with arbiter=etcd: fenced when its leader lease may lapse or
+// another node holds the key; lifted when it holds the key again
+// (decide_lease.cpp). Replaces the majority rule of fencing_step.
+void lease_fencing_step(const Snapshot& s, Step& step);
 // Primary whose server does not answer: fenced (read-only, demoted, a stop
 // queued when frozen) before a standby can take over (decide_fencing.cpp).
 void local_down_fence_step(const Snapshot& s, Step& step);

@@ -131,7 +131,7 @@ ElectionResult elect(const ElectionInput& in) {
     // Voting members: every sibling standby, the witness, and the lost primary.
     int members = static_cast<int>(in.standbys.size()) + (in.has_witness ? 1 : 0) + 1;
     int seen = static_cast<int>(visible.size()) + (in.has_witness && in.witness_reachable ? 1 : 0);
-    if (seen * 2 <= members)
+    if (seen * 2 <= members && !in.quorum_by_arbiter)
         return {ElectionOutcome::NoQuorum, std::nullopt,
                 fmt::format("I will not fail over because I can see only {} of {} voting members "
                             "(a majority is {})",
@@ -140,8 +140,9 @@ ElectionResult elect(const ElectionInput& in) {
     // Location: a candidate outside the primary's location may only win when
     // the primary's location is visibly represented here (else we may be the
     // isolated site, and the primary may be alive on the other side).
-    bool primary_site_visible = in.has_witness && in.witness_reachable &&
-                                in.witness_location == in.primary_location;
+    bool primary_site_visible = in.quorum_by_arbiter ||
+                                (in.has_witness && in.witness_reachable &&
+                                 in.witness_location == in.primary_location);
     for (const auto* s : visible)
         if (s->location == in.primary_location) primary_site_visible = true;
 

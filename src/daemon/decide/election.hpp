@@ -34,6 +34,10 @@ struct ElectionInput {
     bool has_witness = false;
     bool witness_reachable = false;
     std::string witness_location = "default";
+    // arbiter=etcd, reachable: the leader key is the quorum (the primary's
+    // lease ran out before any standby can take it), so neither a majority of
+    // visible members nor the primary's location needs to be in sight.
+    bool quorum_by_arbiter = false;
     // synchronous=on|strict: only these recorded zero-loss candidates may be
     // promoted (empty: none recorded); nullopt with synchronous=off.
     std::optional<std::vector<int>> zero_loss_candidates;

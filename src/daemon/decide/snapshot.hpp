@@ -128,6 +128,9 @@ struct Snapshot {
     // writable primary (its server must not come back writable).
     std::optional<int> primary_elsewhere;
     bool local_fenced = false;          // default_transaction_read_only=on in the local config
+    // arbiter=etcd, a primary whose server answers writable: the leader key
+    // as this tick's renewal found it (daemon.cpp renews it after observe())
+    std::optional<Leadership> leadership;
     // A registered primary demoted by its isolation fence (in recovery, marked
     // in its data directory): what it needs to come back.
     std::optional<DemotedView> demoted;

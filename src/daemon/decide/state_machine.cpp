@@ -50,6 +50,8 @@ constexpr Transition kTransitions[] = {
     {S::SplitBrain, T::RivalGone, S::Monitoring, "no other primary seen any more"},
     {S::Monitoring, T::PeersLost, S::Isolated, "no majority visible, and the standbys could elect without it: read-only"},
     {S::Isolated, T::PeersBack, S::Monitoring, "a majority is visible again: writable"},
+    {S::Monitoring, T::LeaseLost, S::Isolated, "the leader lease cannot be renewed, or another node holds the key: read-only"},
+    {S::Isolated, T::LeaseHeld, S::Monitoring, "the leader lease is held again: writable"},
 };
 
 constexpr State kStates[] = {S::Monitoring,     S::LocalDown, S::UpstreamLost, S::UpstreamFailed,

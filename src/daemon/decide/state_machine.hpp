@@ -45,6 +45,8 @@ enum class Trigger {
     RivalGone,         // no rival (any more), or this node is no longer a primary
     PeersLost,         // a primary sees no standby and no witness for too long
     PeersBack,         // it sees enough of them again
+    LeaseLost,         // arbiter=etcd: its leader lease lapses, or another node holds the key
+    LeaseHeld,         // it holds (and renewed) the leader key again
 };
 
 struct Transition {

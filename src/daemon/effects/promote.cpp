@@ -108,6 +108,11 @@ std::optional<std::string> Effects::claim_term(const Snapshot& s, Arbiter& arbit
     if (a.result == ArbiterAnswer::Result::Unreachable)
         return fmt::format("I will not promote because the failover claim on the {} failed: {}",
                            arbiter.name(), a.error);
+    if (!a.granted() && a.holder == t.failed_primary_id)
+        return fmt::format("node {} (the failed primary) still holds its term on the {} (its "
+                           "leader lease, or a hold while it lifts its fence): not promoting "
+                           "until it gives it up or it expires",
+                           a.holder, arbiter.name());
     if (!a.granted())
         return fmt::format("node {} claimed the failover of node {} (timeline {}) first: not "
                            "promoting",

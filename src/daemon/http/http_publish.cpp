@@ -72,6 +72,13 @@ void StatusPublisher::publish(const Snapshot& s, const Step& step, State before)
             PublishedEvent{a.event, a.successful, a.details, std::chrono::system_clock::now()});
         if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();
     }
+    if (s.leadership) {
+        lease_.held = s.leadership->held;
+        if (s.leadership->held)
+            lease_.renewed_at = std::chrono::system_clock::now();
+        else
+            ++lease_.renew_failures;
+    }
     if (!server_) return;
 
     DaemonStatus d;
@@ -126,6 +133,7 @@ void StatusPublisher::publish(const Snapshot& s, const Step& step, State before)
             d.sync_standbys.push_back({sb.node_id, sb.name, sb.sync_state});
         d.zero_loss_candidates = s.zero_loss->record;
     }
+    if (s.leadership) d.lease = lease_;
     d.checked_at = std::chrono::system_clock::now();
     board_.publish(std::move(d));
 }

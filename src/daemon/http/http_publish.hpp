@@ -31,6 +31,7 @@ private:
     StatusBoard board_;
     std::unique_ptr<HttpServer> server_;  // after the board: stopped before the board goes
     std::int64_t failovers_ = 0;
+    DaemonStatus::Lease lease_;  // arbiter=etcd: renewals of the leader lease so far
     std::deque<PublishedEvent> recent_events_;
 };
 

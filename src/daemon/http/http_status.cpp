@@ -245,6 +245,20 @@ std::string render_metrics(const DaemonStatus* s, SystemClock::time_point now) {
     if (s->zero_loss_candidates)
         for (int id : *s->zero_loss_candidates)
             m.sample("repmgr_zero_loss_candidate", 1, fmt::format("node_id=\"{}\"", id));
+    m.family("repmgr_leader_lease_held", "gauge",
+             "arbiter=etcd, primary: 1 when it holds the leader key and renewed it at the last check");
+    m.family("repmgr_leader_lease_age_seconds", "gauge",
+             "arbiter=etcd, primary: seconds since the leader lease was last renewed");
+    m.family("repmgr_leader_lease_renew_failures_total", "counter",
+             "arbiter=etcd, primary: renewals of the leader lease that failed");
+    if (s->lease) {
+        m.sample("repmgr_leader_lease_held", s->lease->held ? 1 : 0);
+        if (s->lease->renewed_at)
+            m.sample("repmgr_leader_lease_age_seconds",
+                     std::max(0.0, std::chrono::duration<double>(now - *s->lease->renewed_at).count()));
+        m.sample("repmgr_leader_lease_renew_failures_total",
+                 static_cast<double>(s->lease->renew_failures));
+    }
     m.family("repmgr_paused", "gauge", "1 while \"repmgr daemon pause\" is in effect");
     m.sample("repmgr_paused", s->paused ? 1 : 0);
     m.family("repmgr_daemon_state", "gauge", "repmgrd's current state (1 for the current one)");

@@ -60,6 +60,13 @@ struct DaemonStatus {
     std::string synchronous = "off";          // the synchronous setting
     std::vector<SyncStandbyStatus> sync_standbys;        // primary with synchronous=on|strict
     std::optional<std::vector<int>> zero_loss_candidates;  // as recorded on the primary
+    // arbiter=etcd, primary: the leader lease as its renewals went
+    struct Lease {
+        bool held = false;             // held and renewed at the last tick
+        std::optional<std::chrono::system_clock::time_point> renewed_at;  // last success
+        std::int64_t renew_failures = 0;  // renewals that failed since repmgrd started
+    };
+    std::optional<Lease> lease;
 };
 
 // The latest published status, shared between the two threads.

@@ -117,6 +117,7 @@ void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records
         zero_loss_election(s, memory, local, e);
         Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
         f.arbiter = arbiter.read(f.term);
+        e.quorum_by_arbiter = f.arbiter.quorum && f.arbiter.reachable;
         if (witness) {
             e.has_witness = true;
             e.witness_location = witness->location;

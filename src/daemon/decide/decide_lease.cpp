@@ -1,0 +1,98 @@
+// decide() for a primary whose arbiter works by lease (arbiter=etcd): the
+// leader key is the quorum. Pure.
+//
+// The primary renews its lease every tick (daemon.cpp). It must be read-only
+// before the lease can expire, since a standby may take the key from then
+// on; so it fences itself when the next renewal, a monitor interval away and
+// taking up to master_response_timeout, could come too late. A primary that
+// holds the key stays writable whatever it sees of the standbys: they cannot
+// promote without the key.
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "daemon/decide/decide_steps.hpp"
+
+namespace repmgr::repmgrd {
+namespace {
+
+void fence(const Snapshot& s, Step& step, std::string why) {
+    Memory& m = step.next;
+    if (m.state == State::Monitoring) apply_trigger(step, Trigger::LeaseLost);
+    // Again on every tick until it holds (a first try can fail).
+    if (!s.local_fenced) step.actions.push_back({ActionKind::ReadOnlyFence, {}, why, true, 0, true});
+    if (!m.fenced_since) m.fenced_since = s.at;
+    if (fence_demote_due(*m.fenced_since, s.at, s.tuning.fence_demote_timeout)) {
+        Action a{ActionKind::DemoteFenced, "repmgrd_isolation_fence_demote",
+                 fmt::format("node {} has been fenced for {} s or more and still does not hold "
+                             "the leader key: restarting it as a standby (fence_demote_timeout), "
+                             "read-only for every session",
+                             s.node_id, s.tuning.fence_demote_timeout)};
+        a.term = FailoverTerm{s.node_id, m.own_timeline.value_or(0)};
+        step.actions.push_back(std::move(a));
+    }
+}
+
+}  // namespace
+
+void lease_fencing_step(const Snapshot& s, Step& step) {
+    Memory& m = step.next;
+    const Leadership& l = *s.leadership;
+    using std::chrono::seconds;
+    if (l.held) {
+        m.lease_until = s.at + seconds(l.ttl_s);
+        if (m.lease_renew_failing)
+            step.actions.push_back({ActionKind::LogWarning, {},
+                                    fmt::format("node {} renewed its leader lease again", s.node_id)});
+        m.lease_renew_failing = false;
+        m.fenced_since.reset();
+        if (m.state == State::Isolated) apply_trigger(step, Trigger::LeaseHeld);
+        if (s.local_fenced) {
+            step.actions.push_back({ActionKind::ReadOnlyFence, {},
+                                    fmt::format("node {} holds the leader key on etcd: lifting "
+                                                "the read-only fence",
+                                                s.node_id),
+                                    true, 0, false});
+            step.actions.back().term = FailoverTerm{s.node_id, m.own_timeline.value_or(0)};
+        }
+        return;
+    }
+    if (l.reachable && l.holder != 0 && l.holder != s.node_id) {
+        m.lease_renew_failing = false;
+        fence(s, step,
+              fmt::format("node {} holds the leader key on etcd, not this node: making this "
+                          "node read-only (the standbys follow node {} once it is promoted)",
+                          l.holder, l.holder));
+        return;
+    }
+    // Not renewed: etcd unreachable, or the key vanished and could not be
+    // taken back. Fenced when the lease could lapse before the next renewal.
+    const auto margin = seconds(s.tuning.monitor_interval_secs + s.tuning.master_response_timeout);
+    const std::string why_not = l.reachable ? std::string("the key is gone and was taken by nobody")
+                                            : l.error;
+    if (!m.lease_until || s.at + margin >= *m.lease_until) {
+        m.lease_renew_failing = true;
+        fence(s, step,
+              m.lease_until
+                  ? fmt::format("node {} could not renew its leader lease on etcd ({}); the lease "
+                                "may lapse before the next try, and a standby may then take the "
+                                "key: making this node read-only",
+                                s.node_id, why_not)
+                  : fmt::format("node {} does not hold the leader key on etcd ({}): making this "
+                                "node read-only until it does",
+                                s.node_id, why_not));
+        return;
+    }
+    if (!m.lease_renew_failing) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*m.lease_until - s.at);
+        step.actions.push_back(
+            {ActionKind::LogWarning, {},
+             fmt::format("node {} could not renew its leader lease on etcd ({}); it lasts {:.1f} "
+                         "s more, and this node is made read-only {} s before it ends unless a "
+                         "renewal succeeds",
+                         s.node_id, why_not, left.count() / 1000.0, margin.count())});
+    }
+    m.lease_renew_failing = true;
+}
+
+}  // namespace repmgr::repmgrd

@@ -1,0 +1,109 @@
+"""arbiter=etcd on a real 3-member etcd (Debian's etcd-server): the primary
+holds the leader key on a lease, a standby promotes only after taking the key
+with its claim in one transaction, and a primary that cannot renew its lease
+makes itself read-only before the lease can lapse. A sampler checks that at
+most one server accepts writes at any moment."""
+
+import json
+import time
+
+import pytest
+
+from pylib.clusters import WritableSampler, make_cluster
+from pylib.etcd import EtcdCluster, etcd_settings, wait_leader
+from pylib.queries import events, read_only_by_default, streams_from, writable
+from pylib.wait import wait_until
+
+PREFIX = "/repmgr/test/"
+
+
+def etcd_cluster(harness, **extra):
+    etcd = EtcdCluster(harness).start()
+    primary, standbys, witness, daemons = make_cluster(harness, witness=False,
+                                                       **etcd_settings(etcd), **extra)
+    assert witness is None
+    wait_leader(etcd, 1)
+    return etcd, primary, standbys, daemons
+
+
+@pytest.mark.slow
+def test_kill9_failover_through_etcd(harness):
+    etcd, primary, (s2, s3), daemons = etcd_cluster(harness)
+    sampler = WritableSampler([primary, s2, s3])
+    try:
+        assert writable(primary), daemons["node1"].log()
+        killed = time.monotonic()
+        primary.kill9()
+        new = wait_until(lambda: [s for s in (s2, s3) if writable(s)], timeout=60,
+                         what="a new primary")
+        elapsed = time.monotonic() - killed
+        winner = new[0]
+        other = s3 if winner is s2 else s2
+        winner_id = int(winner.name[-1])
+        # The crash was reported with the key given up: no lease to wait for.
+        assert "reporting the crash" in daemons["node1"].log(), daemons["node1"].log()
+        wait_leader(etcd, winner_id)
+        term = json.loads(etcd.get(PREFIX + "term/1/1"))
+        assert term == {"holder": winner_id, "confirmed": True, "passed_over": []}, term
+        assert etcd.get(PREFIX + "term/1/1/live") is None
+        wait_until(lambda: streams_from(winner, other.name), timeout=60,
+                   what=f"{other.name} to stream from {winner.name}")
+        promoted = wait_until(lambda: events(winner, "repmgrd_failover_promote"),
+                              what="promote event")
+        assert promoted[0][:2] == (winner_id, True)
+        log = daemons[winner.name].log()
+        assert "claimed the failover of node 1 (timeline 1) on the etcd" in log, log
+        # The new primary renews the key it took with its claim.
+        time.sleep(7)  # longer than etcd_ttl (5 s)
+        assert etcd.get(PREFIX + "leader") == str(winner_id)
+        assert writable(winner)
+        print(f"kill -9 to a writable standby through etcd: {elapsed:.1f} s")
+    finally:
+        worst = sampler.stop()
+    assert worst <= 1, f"two writable primaries seen: {sampler.seen}"
+
+
+@pytest.mark.slow
+def test_primary_that_cannot_renew_its_lease_fences_itself_and_comes_back(harness):
+    etcd, primary, (s2, s3), daemons = etcd_cluster(harness)
+    # node check --etcd (Nagios): every endpoint answers, this primary holds the key.
+    r = harness.repmgr("node", "check", "--etcd", "--nagios", conf=primary.conf)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("REPMGR_ETCD OK: 3 of 3 etcd endpoints answer; node 1 holds the "
+                               "leader key"), r.stdout
+    etcd.members[2].stop()
+    r = harness.repmgr("node", "check", "--etcd", "--nagios", conf=s2.conf)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout.startswith("REPMGR_ETCD WARNING: 2 of 3 etcd endpoints answer"), r.stdout
+    sampler = WritableSampler([primary, s2, s3])
+    try:
+        etcd.stop_all()
+        lost = time.monotonic()
+        # Read-only before the lease (5 s) could lapse, then demoted
+        # (fence_demote_timeout 1 s): not writable by any session.
+        wait_until(lambda: not writable(primary, timeout=2), timeout=30,
+                   what="the primary to stop taking writes")
+        assert time.monotonic() - lost < 5 + 3
+        log = daemons["node1"].log()
+        assert "could not renew its leader lease on etcd" in log, log
+        r = harness.repmgr("node", "check", "--etcd", "--nagios", conf=s2.conf)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert r.stdout.startswith("REPMGR_ETCD CRITICAL: none of the 3 etcd endpoint(s) "
+                                   "answers"), r.stdout
+        # Without etcd nobody may take the key: no standby promotes.
+        time.sleep(8)
+        assert not writable(s2) and not writable(s3)
+        etcd.start_all()
+        # One node takes the key and becomes the primary; the others follow it.
+        holder = wait_until(lambda: etcd.get(PREFIX + "leader"), timeout=60,
+                            what="a node to hold the leader key")
+        leader = {"1": primary, "2": s2, "3": s3}[holder]
+        wait_until(lambda: writable(leader), timeout=60, what=f"{leader.name} writable")
+        for n in (primary, s2, s3):
+            if n is not leader:
+                wait_until(lambda n=n: streams_from(leader, n.name), timeout=120,
+                           what=f"{n.name} to stream from {leader.name}")
+        assert not read_only_by_default(leader)
+    finally:
+        worst = sampler.stop()
+    assert worst <= 1, f"two writable primaries seen: {sampler.seen}"

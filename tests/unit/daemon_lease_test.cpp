@@ -1,0 +1,150 @@
+// decide() for a primary with arbiter=etcd, from fabricated snapshots: the
+// leader lease is the quorum. It fences itself before its lease can lapse,
+// when another node holds the key, and lifts the fence when it holds the key
+// again; what it sees of the standbys no longer matters. No database.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "daemon/decide/decide.hpp"
+#include "daemon_snapshots.hpp"
+
+using namespace repmgr::repmgrd;
+using namespace repmgr::repmgrd::testing;
+using std::chrono::seconds;
+
+namespace {
+
+Snapshot primary_with_lease(bool held, bool reachable = true, int holder = 0) {
+    Snapshot s;
+    s.at = Clock::time_point{} + seconds(1000);
+    s.node_id = 1;
+    s.role = NodeRole::Primary;
+    s.local = {true, false, {}};
+    s.primary_writable = true;
+    s.tuning.isolation_fencing = true;
+    s.tuning.fence_demote_timeout = 0;  // stays fenced read-only; demotion tested below
+    Leadership l;
+    l.applies = true;
+    l.reachable = reachable;
+    l.held = held;
+    l.holder = held ? 1 : holder;
+    l.ttl_s = 10;
+    if (!reachable) l.error = "no etcd endpoint answered /v3/kv/range within 2000 ms";
+    s.leadership = l;
+    // Sees none of its standbys: the majority rule would fence it.
+    PrimaryView pv;
+    pv.own_timeline = 1;
+    pv.peers_visible = 0;
+    pv.peers_total = 2;
+    s.primary_view = pv;
+    return s;
+}
+
+}  // namespace
+
+TEST(DaemonLease, APrimaryHoldingTheKeyStaysWritableWhateverItSees) {
+    Snapshot s = primary_with_lease(true);
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::Monitoring);
+    EXPECT_EQ(find(step, ActionKind::ReadOnlyFence), nullptr);
+    ASSERT_TRUE(step.next.lease_until);
+    EXPECT_EQ(*step.next.lease_until, s.at + seconds(10));
+}
+
+TEST(DaemonLease, AFailedRenewalWarnsFirstThenFencesBeforeTheLeaseCanLapse) {
+    Snapshot held = primary_with_lease(true);
+    Memory m = decide(held, in_state(State::Monitoring)).next;  // lease until +10 s
+
+    // 2 s later: 8 s left, more than one interval (2 s) + one check (2 s).
+    Snapshot s = primary_with_lease(false, false);
+    s.at = held.at + seconds(2);
+    Step warn = decide(s, m);
+    EXPECT_EQ(warn.next.state, State::Monitoring);
+    EXPECT_EQ(find(warn, ActionKind::ReadOnlyFence), nullptr);
+    const Action* w = find(warn, ActionKind::LogWarning);
+    ASSERT_NE(w, nullptr);
+    EXPECT_NE(w->details.find("could not renew its leader lease on etcd (no etcd endpoint "
+                              "answered"),
+              std::string::npos)
+        << w->details;
+    EXPECT_NE(w->details.find("it lasts 8.0 s more"), std::string::npos) << w->details;
+
+    // 6 s after the renewal: 4 s left, not enough for another try.
+    s.at = held.at + seconds(6);
+    Step fenced = decide(s, warn.next);
+    EXPECT_EQ(fenced.next.state, State::Isolated);
+    const Action* f = find(fenced, ActionKind::ReadOnlyFence);
+    ASSERT_NE(f, nullptr);
+    EXPECT_TRUE(f->on);
+    EXPECT_NE(f->details.find("could not renew its leader lease"), std::string::npos);
+    EXPECT_NE(f->details.find("making this node read-only"), std::string::npos);
+
+    // Renewed again: the fence is lifted under this node's own term.
+    Snapshot back = primary_with_lease(true);
+    back.at = held.at + seconds(8);
+    back.local_fenced = true;
+    back.primary_view->fenced_read_only = true;
+    Step lifted = decide(back, fenced.next);
+    EXPECT_EQ(lifted.next.state, State::Monitoring);
+    const Action* off = find(lifted, ActionKind::ReadOnlyFence);
+    ASSERT_NE(off, nullptr);
+    EXPECT_FALSE(off->on);
+    EXPECT_EQ(off->term.failed_primary_id, 1);
+    EXPECT_FALSE(lifted.next.lease_renew_failing);
+}
+
+TEST(DaemonLease, APrimaryThatNeverHeldTheKeyIsFencedAtOnce) {
+    Snapshot s = primary_with_lease(false, false);
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::Isolated);
+    const Action* f = find(step, ActionKind::ReadOnlyFence);
+    ASSERT_NE(f, nullptr);
+    EXPECT_NE(f->details.find("does not hold the leader key on etcd"), std::string::npos);
+}
+
+TEST(DaemonLease, AnotherNodeHoldingTheKeyFencesAtOnceAndDemotesAfterTheTimeout) {
+    Snapshot held = primary_with_lease(true);
+    Memory m = decide(held, in_state(State::Monitoring)).next;
+    Snapshot s = primary_with_lease(false, true, 2);
+    s.at = held.at + seconds(1);  // the lease would last 9 s more: irrelevant
+    s.tuning.fence_demote_timeout = 1;
+    Step step = decide(s, m);
+    EXPECT_EQ(step.next.state, State::Isolated);
+    const Action* f = find(step, ActionKind::ReadOnlyFence);
+    ASSERT_NE(f, nullptr);
+    EXPECT_NE(f->details.find("node 2 holds the leader key on etcd, not this node"),
+              std::string::npos);
+    EXPECT_EQ(find(step, ActionKind::DemoteFenced), nullptr);
+
+    s.at += seconds(1);
+    s.local_fenced = true;
+    Step later = decide(s, step.next);
+    EXPECT_EQ(find(later, ActionKind::ReadOnlyFence), nullptr);  // already up
+    const Action* d = find(later, ActionKind::DemoteFenced);
+    ASSERT_NE(d, nullptr);
+    EXPECT_NE(d->details.find("still does not hold the leader key"), std::string::npos);
+}
+
+TEST(DaemonLease, AStandbyWaitsWhileTheFailedPrimaryHoldsItsLeaseThenElects) {
+    // The failed primary's key, read as its own claim: wait for it.
+    Snapshot s = failed_upstream();
+    s.failover->arbiter.name = "etcd";
+    claimed_by(s, 1);
+    Step wait = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(wait.next.state, State::AwaitingLeader);
+    EXPECT_EQ(find(wait, ActionKind::PromoteSelf), nullptr);
+    EXPECT_NE(std::find_if(wait.decisions.begin(), wait.decisions.end(),
+                           [](const std::string& d) {
+                               return d.find("node 1 holds its own failover term on the etcd") !=
+                                      std::string::npos;
+                           }),
+              wait.decisions.end());
+    // Its lease lapsed: no claim any more, and the wait ends in an election.
+    Snapshot later = failed_upstream();
+    later.failover->arbiter.name = "etcd";
+    later.at = s.at + seconds(10);
+    Step elect = decide(later, wait.next);
+    EXPECT_NE(find(elect, ActionKind::PromoteSelf), nullptr) << elect.reason;
+}
