@@ -1,10 +1,13 @@
 #include "actions/role_change.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "actions/registration.hpp"
 #include "cluster/replication.hpp"
 #include "cluster/slots.hpp"
+#include "db/etcd.hpp"
 #include "pg/control.hpp"
 #include "pg/ssh.hpp"
 
@@ -59,6 +62,29 @@ StandbySettings standby_settings_for(const Context& ctx, const NodeRecord& upstr
     return s;
 }
 
+namespace {
+
+// arbiter=etcd: the promoted node takes the leader key at once, on a lease of
+// its own, so that its repmgrd does not find the old primary's key and fence
+// it until that lease runs out (a switchover), and so that an old primary
+// still running somewhere fences itself at its next renewal.
+void take_leader_key(Context& ctx) {
+    if (ctx.config.arbiter != "etcd") return;
+    try {
+        EtcdClient etcd(etcd_options(ctx.config, std::max(500, ctx.config.master_response_timeout * 1000)));
+        etcd.put(etcd_prefix(ctx.config) + "leader", std::to_string(ctx.config.node_id),
+                 etcd.grant(ctx.config.etcd_ttl));
+        ctx.log.notice("node {} holds the leader key on etcd now", ctx.config.node_id);
+    } catch (const EtcdError& e) {
+        ctx.log.warning("node {} could not take the leader key on etcd: {}", ctx.config.node_id,
+                        e.what());
+        ctx.log.hint("repmgrd on this node takes it once etcd answers and the old primary's lease "
+                     "has run out (etcd_ttl); until then it keeps this node read-only");
+    }
+}
+
+}  // namespace
+
 void promote_local_server(Context& ctx, Connection& local, const std::string& data_directory) {
     ServerControl control(ctx.config, ctx.log, data_directory);
     control.promote(local);
@@ -70,6 +96,7 @@ void promote_local_server(Context& ctx, Connection& local, const std::string& da
              {},
              "check the server log; when it finishes promoting, run \"repmgr standby promote\" "
              "again to update the metadata");
+    take_leader_key(ctx);
 }
 
 void checkpoint_new_timeline(Context& ctx, Connection& new_primary) {

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from pylib.clusters import WritableSampler, make_cluster
+from pylib.conf import ssh_extra
 from pylib.etcd import EtcdCluster, etcd_settings, wait_leader
 from pylib.queries import events, read_only_by_default, streams_from, writable
 from pylib.wait import wait_until
@@ -104,6 +105,34 @@ def test_primary_that_cannot_renew_its_lease_fences_itself_and_comes_back(harnes
                 wait_until(lambda n=n: streams_from(leader, n.name), timeout=120,
                            what=f"{n.name} to stream from {leader.name}")
         assert not read_only_by_default(leader)
+    finally:
+        worst = sampler.stop()
+    assert worst <= 1, f"two writable primaries seen: {sampler.seen}"
+
+
+@pytest.mark.slow
+@pytest.mark.ssh
+def test_switchover_hands_the_leader_key_over(harness, sshd):
+    extra = ssh_extra(harness, sshd)
+    del extra["remote_config_file"]  # each node's recorded path is used
+    etcd, primary, (s2, s3), daemons = etcd_cluster(harness, **extra)
+    sampler = WritableSampler([primary, s2, s3])
+    try:
+        r = harness.repmgr("standby", "switchover", "--siblings-follow", conf=s2.conf)
+        assert r.returncode == 0, r.stderr + r.stdout
+        assert "node 2 holds the leader key on etcd now" in r.stderr, r.stderr
+        assert etcd.get(PREFIX + "leader") == "2"
+        assert primary.in_recovery() and not s2.in_recovery()
+        # Longer than the old primary's lease (5 s): node2 renews the key and
+        # was never fenced for want of it.
+        time.sleep(7)
+        assert etcd.get(PREFIX + "leader") == "2"
+        assert writable(s2) and not read_only_by_default(s2)
+        log = daemons["node2"].log()
+        assert "holds the leader key on etcd, not this node" not in log, log
+        assert "does not hold the leader key" not in log, log
+        wait_until(lambda: streams_from(s2, "node1") and streams_from(s2, "node3"), timeout=60,
+                   what="node1 and node3 to stream from node2")
     finally:
         worst = sampler.stop()
     assert worst <= 1, f"two writable primaries seen: {sampler.seen}"
