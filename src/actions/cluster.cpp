@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actions/actions.hpp"
+#include "actions/node_inspect.hpp"
 #include "actions/node_selection.hpp"
 #include "actions/registration.hpp"
 #include "cluster/events.hpp"
@@ -53,6 +54,29 @@ std::map<std::string, std::string> sync_states(const std::vector<NodeStatus>& st
         break;
     }
     return out;
+}
+
+// arbiter=etcd: the arbiter under the table, and an issue when nobody can
+// promote (no endpoint answers) or the running primary lacks the key.
+std::string etcd_footnote(const Config& config, const std::vector<NodeStatus>& statuses,
+                          std::vector<std::string>& issues) {
+    EtcdFacts f = read_etcd_facts(config);
+    if (f.endpoints_answering == 0) {
+        issues.push_back(fmt::format("none of the {} etcd endpoint(s) answers: {}",
+                                     f.endpoints_total, f.first_error));
+        return fmt::format("Arbiter: etcd, none of {} endpoint(s) answers", f.endpoints_total);
+    }
+    std::string holder = f.leader ? fmt::format("node {} holds the leader key", *f.leader)
+                                  : std::string("nobody holds the leader key");
+    if (f.leader && f.lease_left_s >= 0)
+        holder += fmt::format(" ({} s left on its lease)", f.lease_left_s);
+    for (const auto& s : statuses)
+        if (s.reachable && !s.in_recovery && s.node.type == NodeType::Master &&
+            f.leader != s.node.id)
+            issues.push_back(fmt::format("node {} (\"{}\") runs as the primary but {}",
+                                         s.node.id, s.node.name, holder));
+    return fmt::format("Arbiter: etcd, {} of {} endpoint(s) answer; {}", f.endpoints_answering,
+                       f.endpoints_total, holder);
 }
 
 }  // namespace
@@ -122,6 +146,8 @@ int run_cluster_show(Context& ctx) {
                                            s.node.id, s.node.name, st);
         if (!synchronous.empty() && !ctx.opts.csv)
             std::cout << "\nSynchronous standbys: " << synchronous << "\n";
+        if (ctx.config.arbiter == "etcd" && !ctx.opts.csv)
+            std::cout << "\n" << etcd_footnote(ctx.config, statuses, issues) << "\n";
     }
     if (issues.empty()) return 0;
     if (!ctx.opts.csv && !ctx.opts.json) {

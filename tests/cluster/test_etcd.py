@@ -72,6 +72,10 @@ def test_primary_that_cannot_renew_its_lease_fences_itself_and_comes_back(harnes
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith("REPMGR_ETCD OK: 3 of 3 etcd endpoints answer; node 1 holds the "
                                "leader key"), r.stdout
+    r = harness.repmgr("cluster", "show", conf=s2.conf)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert ("Arbiter: etcd, 3 of 3 endpoint(s) answer; node 1 holds the leader key"
+            in r.stdout), r.stdout
     etcd.members[2].stop()
     r = harness.repmgr("node", "check", "--etcd", "--nagios", conf=s2.conf)
     assert r.returncode == 1, r.stdout + r.stderr
@@ -82,11 +86,18 @@ def test_primary_that_cannot_renew_its_lease_fences_itself_and_comes_back(harnes
         lost = time.monotonic()
         # Read-only before the lease (5 s) could lapse, then demoted
         # (fence_demote_timeout 1 s): not writable by any session.
-        wait_until(lambda: not writable(primary, timeout=2), timeout=30,
-                   what="the primary to stop taking writes")
+        try:
+            wait_until(lambda: not writable(primary, timeout=2), timeout=30,
+                       what="the primary to stop taking writes")
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{daemons['node1'].log()}") from None
         assert time.monotonic() - lost < 5 + 3
         log = daemons["node1"].log()
         assert "could not renew its leader lease on etcd" in log, log
+        r = harness.repmgr("cluster", "show", conf=s2.conf)
+        assert r.returncode == 25, r.stdout + r.stderr
+        assert "Arbiter: etcd, none of 3 endpoint(s) answers" in r.stdout, r.stdout
+        assert "none of the 3 etcd endpoint(s) answers" in r.stderr, r.stderr
         r = harness.repmgr("node", "check", "--etcd", "--nagios", conf=s2.conf)
         assert r.returncode == 2, r.stdout + r.stderr
         assert r.stdout.startswith("REPMGR_ETCD CRITICAL: none of the 3 etcd endpoint(s) "

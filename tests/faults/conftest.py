@@ -66,8 +66,9 @@ def fault_settings():
 
 
 class ClusterHolder:
-    """Builds the namespaced cluster on first use and again after a run that
-    left it beyond repair."""
+    """Builds the namespaced cluster on first use, again after a run that
+    left it beyond repair, and when a nemesis needs the other arbiter
+    (witness or etcd: nemeses of one arbiter run together)."""
 
     def __init__(self, prefix, template_cache):
         self.prefix = prefix
@@ -75,11 +76,13 @@ class ClusterHolder:
         self.cluster = None
         self.builds = 0
 
-    def get(self):
+    def get(self, arbiter="witness"):
+        if self.cluster is not None and self.cluster.arbiter != arbiter:
+            self.discard()
         if self.cluster is None:
             harness = Harness(self.prefix, self.template_cache)
             lab = NetLab().create()
-            self.cluster = FaultCluster(harness, lab)
+            self.cluster = FaultCluster(harness, lab, arbiter=arbiter)
             self.builds += 1
             try:
                 self.cluster.build()

@@ -131,7 +131,7 @@ def test_nemesis(name, fault_cluster, fault_settings, record_result):
         if until and time.time() >= until:
             print(f"{name}: FAULT_UNTIL reached after {i} run(s)")
             break
-        cluster = fault_cluster.get()
+        cluster = fault_cluster.get(getattr(nemesis, "arbiter", "witness"))
         try:
             result = one_run(cluster, name, nemesis, rng, synchronous=(i % 2 == 0))
         except RuntimeError as e:

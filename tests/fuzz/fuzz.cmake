@@ -4,6 +4,7 @@ set(FUZZ_FLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 set(FUZZ_SOURCES
   ${CMAKE_SOURCE_DIR}/src/config/client_allow.cpp
   ${CMAKE_SOURCE_DIR}/src/config/config.cpp
+  ${CMAKE_SOURCE_DIR}/src/config/etcd_settings.cpp
   ${CMAKE_SOURCE_DIR}/src/config/repmgr5_settings.cpp
   ${CMAKE_SOURCE_DIR}/src/config/conninfo.cpp
   ${CMAKE_SOURCE_DIR}/src/config/settings.cpp

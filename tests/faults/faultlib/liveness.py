@@ -48,8 +48,10 @@ def crash_detection_s(settings):
 def stall_detection_s(settings):
     """A frozen or cut-off primary is replaced only once the standbys' WAL
     receivers heard nothing from it for this long (receiver_freshness_s in
-    src/daemon/observe/probe.cpp)."""
-    return max(10, _setting(settings, "reconnect_attempts", 3)
+    src/daemon/observe/probe.cpp), and with arbiter=etcd not before its
+    leader lease ran out (etcd_ttl after its last renewal)."""
+    lease = _setting(settings, "etcd_ttl", 10) if settings.get("arbiter") == "etcd" else 0
+    return max(10, lease, _setting(settings, "reconnect_attempts", 3)
                * _setting(settings, "reconnect_interval", 2)
                + _setting(settings, "master_response_timeout", 2))
 

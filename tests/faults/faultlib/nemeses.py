@@ -427,6 +427,9 @@ def silence_repmgrd_then_isolate_primary(how):
 
 
 # name -> (nemesis, runs in the reduced CI set)
+from faultlib.etcd_nemeses import (cut_primary_from_etcd, cut_standby_from_etcd,  # noqa: E402
+                                   etcd_down, kill_etcd_leader, on_etcd)
+
 NEMESES = {
     "kill9_primary": (kill9_primary, True),
     "sigstop_short": (sigstop(0.5, 1.5), False),
@@ -449,4 +452,12 @@ NEMESES = {
     "kill9_repmgrd_then_isolate_primary": (silence_repmgrd_then_isolate_primary("kill9"), True),
     "sigstop_repmgrd_then_isolate_primary": (silence_repmgrd_then_isolate_primary("sigstop"),
                                              False),
+    # arbiter=etcd (issue 18): a 3-member etcd instead of the witness
+    "etcd_kill9_primary": (on_etcd(kill9_primary), False),
+    "etcd_sigstop_long": (on_etcd(sigstop(12, 26)), False),
+    "etcd_isolate_primary": (on_etcd(isolate(pick_primary, 5, 26)), False),
+    "etcd_kill_etcd_leader": (kill_etcd_leader, False),
+    "etcd_cut_primary_from_etcd": (cut_primary_from_etcd, False),
+    "etcd_cut_standby_from_etcd": (cut_standby_from_etcd, False),
+    "etcd_down": (etcd_down, False),
 }

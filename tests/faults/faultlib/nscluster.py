@@ -1,7 +1,8 @@
 """A repmgr cluster in network namespaces: three PostgreSQL nodes and a
-witness, each in its own namespace on the lab's bridge, repmgrd on each, set
-up with our own commands (primary register, standby clone/register, witness
-register). Every data node keeps pg_wal on its own small tmpfs, so a nemesis
+witness (or, with arbiter=etcd, three etcd members instead), each in its own
+namespace on the lab's bridge, repmgrd on each, set up with our own commands
+(primary register, standby clone/register, witness register). Every data
+node keeps pg_wal on its own small tmpfs, so a nemesis
 can fill it.
 
 The test process itself never talks TCP to the lab: it reaches each server
@@ -20,6 +21,7 @@ from pylib.harness import PG_BIN, PgNode, RepmgrdProcess, initdb_with_test_setti
 from pylib.queries import SCHEMA, writable
 from pylib.wait import wait_until
 
+from faultlib.etcdlab import EtcdLab
 from faultlib.netlab import sh
 
 PORT = 5432
@@ -119,17 +121,24 @@ class NsRepmgrd(RepmgrdProcess):
 
 
 class FaultCluster:
-    """Three data nodes (node ids 1-3) and a witness (id 4) with repmgrd."""
+    """Three data nodes (node ids 1-3) and a witness (id 4) with repmgrd; with
+    arbiter="etcd", three etcd members and no witness."""
 
-    def __init__(self, harness, lab, settings=None):
+    def __init__(self, harness, lab, settings=None, arbiter="witness"):
         self.harness = harness
         self.lab = lab
+        self.arbiter = arbiter
+        self.etcd = None
         # standby_reconnect_timeout: how long a follow waits for streaming to
         # start before repmgrd tries the rewind (60 s by default).
         # guard_timeout: the guard of issue 21 fences a primary whose repmgrd
         # is dead or frozen (the *_repmgrd_then_isolate_primary nemeses).
         self.settings = dict(FAST_FAILOVER, standby_reconnect_timeout="10", guard_timeout="2",
                              **(settings or {}))
+        if arbiter == "etcd":
+            # A lease longer than the test minimum (5 s with these timings):
+            # an etcd leader election (about 1 s) must not fence the primary.
+            self.settings.update(arbiter="etcd", etcd_ttl="8", etcd_prefix="/repmgr/test/")
         self._base_settings = dict(self.settings)
         self.data = []
         self.witness = None
@@ -152,11 +161,25 @@ class FaultCluster:
         return n.run([os.path.join(self.harness.prefix, "bin", "repmgr"), "-f", n.conf] + list(args),
                      check=check, timeout=timeout)
 
+    @property
+    def members(self):
+        """Every node with a repmgr.conf and a repmgrd: the data nodes and the witness."""
+        return self.data + ([self.witness] if self.witness else [])
+
     def build(self):
         n1, n2, n3 = (self.node(f"node{i}", i) for i in (1, 2, 3))
         self.data = [n1, n2, n3]
-        self.witness = self.node("witness", 4)
+        if self.arbiter == "etcd":
+            self.etcd = EtcdLab(self.lab, self.harness)
+        else:
+            self.witness = self.node("witness", 4)
         self.client = self.lab.add_host("client")
+        if self.etcd:
+            self.etcd.client = self.client
+            self.etcd.start()
+            self.etcd.wait_healthy()
+            self.settings["etcd_endpoints"] = f"'{self.etcd.endpoints}'"
+            self._base_settings = dict(self.settings)
         for n in self.data:
             n.mount_wal_tmpfs()
 
@@ -180,14 +203,15 @@ class FaultCluster:
             self.repmgr(n, "standby", "register")
 
         w = self.witness
-        initdb_with_test_settings(w.datadir)  # a witness has its own system identifier
-        w.set_port()
-        w.start()
-        w.create_repmgr_user()
-        self.write_conf(w)
-        self.repmgr(w, *n1.conn_args(), "witness", "register")
+        if w:
+            initdb_with_test_settings(w.datadir)  # a witness has its own system identifier
+            w.set_port()
+            w.start()
+            w.create_repmgr_user()
+            self.write_conf(w)
+            self.repmgr(w, *n1.conn_args(), "witness", "register")
 
-        for n in self.data + [w]:
+        for n in self.members:
             self.start_repmgrd(n)
         return self
 
@@ -198,6 +222,8 @@ class FaultCluster:
         return d
 
     def teardown(self):
+        if self.etcd:
+            self.etcd.stop()
         for n in self.data:
             n.unmount_wal_tmpfs()
 
@@ -214,7 +240,7 @@ class FaultCluster:
         return [n for n in self.data if n is not p]
 
     def by_name(self, name):
-        return next(n for n in self.data + [self.witness] if n.name == name)
+        return next(n for n in self.members if n.name == name)
 
     def convergence_problems(self):
         """Empty when the cluster has converged: one writable primary, every
@@ -242,8 +268,13 @@ class FaultCluster:
         for n in self.data:
             if n is not p:
                 expected[n.node_id] = ("standby", p.node_id)
-        expected[self.witness.node_id] = ("witness", p.node_id)
-        for where in (p, self.witness):
+        if self.witness:
+            expected[self.witness.node_id] = ("witness", p.node_id)
+        elif self.etcd:
+            holder = self.etcd.get("/repmgr/test/leader")
+            if holder != str(p.node_id):
+                problems.append(f"the leader key on etcd names {holder!r}, want {p.node_id}")
+        for where in [p] + ([self.witness] if self.witness else []):
             try:
                 rows = where.sql(f"SELECT id, type, upstream_node_id, active FROM {SCHEMA}.repl_nodes",
                                  dbname="repmgr")
@@ -281,7 +312,7 @@ class FaultCluster:
                 self.settings.pop(key, None)
         self.settings.update(overrides)
         self._overrides = overrides
-        for n in self.data + [self.witness]:
+        for n in self.members:
             self.write_conf(n)
         for d in self.daemons.values():
             if d.alive():
@@ -297,7 +328,7 @@ class FaultCluster:
         if mode != "off":
             self.set_synchronous(False)  # before repmgrd takes the names over
         self.settings["synchronous"] = mode
-        for n in self.data + [self.witness]:
+        for n in self.members:
             self.write_conf(n)
         for d in self.daemons.values():
             if d.alive():
@@ -348,9 +379,13 @@ class FaultCluster:
         return problems
 
     def save_logs(self, dest):
-        """Copies every node's repmgrd log, events and server logs to dest."""
+        """Copies every node's repmgrd log, events and server logs (and the
+        etcd members' logs) to dest."""
         os.makedirs(dest, exist_ok=True)
-        for n in self.data + [self.witness]:
+        for m in (self.etcd.members if self.etcd else []):
+            if os.path.exists(m.logfile):
+                shutil.copy(m.logfile, os.path.join(dest, f"{m.name}.log"))
+        for n in self.members:
             for f in ("repmgrd.log", "events.txt", "postgres.log"):
                 src = os.path.join(n.confdir, f)
                 if os.path.exists(src):
