@@ -57,7 +57,8 @@ std::map<std::string, std::string> sync_states(const std::vector<NodeStatus>& st
 }
 
 // arbiter=etcd: the arbiter under the table, and an issue when nobody can
-// promote (no endpoint answers) or the running primary lacks the key.
+// promote (no endpoint answers) or another node holds the running primary's
+// key (nobody holding it is no issue: repmgrd may not run yet).
 std::string etcd_footnote(const Config& config, const std::vector<NodeStatus>& statuses,
                           std::vector<std::string>& issues) {
     EtcdFacts f = read_etcd_facts(config);
@@ -71,8 +72,8 @@ std::string etcd_footnote(const Config& config, const std::vector<NodeStatus>& s
     if (f.leader && f.lease_left_s >= 0)
         holder += fmt::format(" ({} s left on its lease)", f.lease_left_s);
     for (const auto& s : statuses)
-        if (s.reachable && !s.in_recovery && s.node.type == NodeType::Master &&
-            f.leader != s.node.id)
+        if (s.reachable && !s.in_recovery && s.node.type == NodeType::Master && f.leader &&
+            *f.leader != s.node.id)
             issues.push_back(fmt::format("node {} (\"{}\") runs as the primary but {}",
                                          s.node.id, s.node.name, holder));
     return fmt::format("Arbiter: etcd, {} of {} endpoint(s) answer; {}", f.endpoints_answering,

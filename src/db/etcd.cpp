@@ -130,25 +130,44 @@ json etcd_txn_body(const std::vector<EtcdCompare>& compare, const std::vector<Et
 std::vector<EtcdKv> etcd_parse_kvs(const json& range_answer) {
     std::vector<EtcdKv> out;
     if (!range_answer.is_object() || !range_answer.contains("kvs")) return out;
-    for (const auto& kv : range_answer.at("kvs")) {
-        EtcdKv e;
-        e.key = etcd_unbase64(kv.value("key", ""));
-        e.value = etcd_unbase64(kv.value("value", ""));
-        e.create_revision = etcd_number(kv.value("create_revision", json()));
-        e.mod_revision = etcd_number(kv.value("mod_revision", json()));
-        e.lease = etcd_number(kv.value("lease", json()));
-        out.push_back(std::move(e));
+    try {
+        for (const auto& kv : range_answer.at("kvs")) {
+            EtcdKv e;
+            e.key = etcd_unbase64(kv.value("key", ""));
+            e.value = etcd_unbase64(kv.value("value", ""));
+            e.create_revision = etcd_number(kv.value("create_revision", json()));
+            e.mod_revision = etcd_number(kv.value("mod_revision", json()));
+            e.lease = etcd_number(kv.value("lease", json()));
+            out.push_back(std::move(e));
+        }
+    } catch (const json::exception& e) {
+        throw EtcdError(fmt::format("etcd answered a key-value list it should not: {}", e.what()));
     }
     return out;
 }
 
 EtcdTxnResult etcd_parse_txn(const json& answer) {
     EtcdTxnResult r;
-    r.succeeded = answer.value("succeeded", false);
-    if (!answer.contains("responses")) return r;
-    for (const auto& resp : answer.at("responses"))
-        if (resp.contains("response_range")) r.ranges.push_back(etcd_parse_kvs(resp.at("response_range")));
+    try {
+        r.succeeded = answer.value("succeeded", false);
+        if (!answer.contains("responses")) return r;
+        for (const auto& resp : answer.at("responses"))
+            if (resp.contains("response_range"))
+                r.ranges.push_back(etcd_parse_kvs(resp.at("response_range")));
+    } catch (const json::exception& e) {
+        throw EtcdError(fmt::format("etcd answered a transaction it should not: {}", e.what()));
+    }
     return r;
+}
+
+std::string etcd_error_message(const json& body) {
+    if (!body.is_object()) return {};
+    if (auto m = body.find("message"); m != body.end() && m->is_string()) return *m;
+    if (auto e = body.find("error"); e != body.end()) {
+        if (e->is_string()) return *e;
+        if (e->is_object()) return etcd_error_message(*e);
+    }
+    return {};
 }
 
 EtcdClient::EtcdClient(EtcdOptions options) : options_(std::move(options)) {
@@ -192,10 +211,15 @@ void set_timeouts(httplib::Client& c, int timeout_ms) {
 }
 
 std::string answer_error(const httplib::Response& res) {
-    json body = json::parse(res.body, nullptr, false);
-    std::string message = body.is_object() ? body.value("message", body.value("error", "")) : "";
+    std::string message = etcd_error_message(json::parse(res.body, nullptr, false));
     if (message.empty()) message = res.body.substr(0, 200);
     return fmt::format("HTTP {}: {}", res.status, message);
+}
+
+// A stream's error arrives in an HTTP 200 answer.
+bool stream_error(const json& answer) {
+    auto e = answer.find("error");
+    return e != answer.end() && e->is_object();
 }
 
 }  // namespace
@@ -221,9 +245,16 @@ json EtcdClient::post_to(size_t index, std::string_view path, const json& body, 
     if (res->status != 200)
         throw EtcdError(fmt::format("etcd at {} refused {}: {}", url, path, answer_error(*res)));
     json answer = json::parse(res->body, nullptr, false);
-    if (answer.is_discarded())
-        throw EtcdError(fmt::format("etcd at {} answered {} with something that is not JSON", url,
-                                    path));
+    if (answer.is_discarded() || !answer.is_object())
+        throw EtcdError(fmt::format("etcd at {} answered {} with something that is not a JSON "
+                                    "object",
+                                    url, path));
+    if (stream_error(answer)) {
+        // grpc_code 14 (unavailable: no leader): another member may serve it.
+        const json& e = answer.at("error");
+        unreachable = e.contains("grpc_code") && e.at("grpc_code") == 14;
+        throw EtcdError(fmt::format("etcd at {} refused {}: {}", url, path, etcd_error_message(answer)));
+    }
     return answer;
 }
 
@@ -240,6 +271,15 @@ void EtcdClient::authenticate(size_t index, int timeout_ms) {
 }
 
 json EtcdClient::post(std::string_view path, const json& body) {
+    // Whatever an answer holds, the callers see EtcdError only.
+    try {
+        return post_checked(path, body);
+    } catch (const json::exception& e) {
+        throw EtcdError(fmt::format("etcd answered {} with unexpected JSON: {}", path, e.what()));
+    }
+}
+
+json EtcdClient::post_checked(std::string_view path, const json& body) {
     if (options_.endpoints.empty()) throw EtcdError("no etcd endpoint is configured");
     using namespace std::chrono;
     const auto deadline = steady_clock::now() + milliseconds(options_.timeout_ms);
@@ -306,8 +346,8 @@ void EtcdClient::put(const std::string& key, const std::string& value, long long
 
 long long EtcdClient::grant(int ttl_s) {
     json answer = post("/v3/lease/grant", json{{"TTL", std::to_string(ttl_s)}});
-    if (answer.contains("error") && !answer.at("error").get<std::string>().empty())
-        throw EtcdError("etcd refused a lease: " + answer.at("error").get<std::string>());
+    if (std::string error = etcd_error_message(answer); !error.empty())
+        throw EtcdError("etcd refused a lease: " + error);
     long long id = etcd_number(answer.value("ID", json()));
     if (id == 0) throw EtcdError("etcd granted no lease id");
     return id;
@@ -318,6 +358,7 @@ long long EtcdClient::keepalive(long long lease) {
     // A stream in gRPC: the gateway answers one message, {"result": {...}};
     // no TTL (or 0) means the lease is gone.
     const json& result = answer.contains("result") ? answer.at("result") : answer;
+    if (!result.is_object()) return 0;
     return std::max(0LL, etcd_number(result.value("TTL", json())));
 }
 

@@ -100,6 +100,10 @@ nlohmann::json etcd_txn_body(const std::vector<EtcdCompare>& compare,
 EtcdTxnResult etcd_parse_txn(const nlohmann::json& answer);
 std::vector<EtcdKv> etcd_parse_kvs(const nlohmann::json& range_answer);
 long long etcd_number(const nlohmann::json& value);  // "123" or 123; 0 when absent
+// The gateway's error text: {"error": "...", "message": "..."} from a unary
+// call, {"error": {"grpc_code": 14, "message": "..."}} from a stream
+// (keepalive); "" when there is none.
+std::string etcd_error_message(const nlohmann::json& body);
 
 class EtcdClient {
 public:
@@ -133,6 +137,7 @@ public:
 
 private:
     nlohmann::json post(std::string_view path, const nlohmann::json& body);
+    nlohmann::json post_checked(std::string_view path, const nlohmann::json& body);
     nlohmann::json post_to(size_t index, std::string_view path, const nlohmann::json& body,
                            int timeout_ms, bool& unreachable);
     httplib::Client& client(size_t index);

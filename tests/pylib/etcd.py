@@ -22,6 +22,15 @@ def _b64(text):
     return base64.b64encode(text.encode()).decode()
 
 
+def etcd_argv(name, data_dir, client_url, peer_url, initial_cluster, state, token):
+    """The command line of one etcd member (also the fault lab's)."""
+    return [ETCD, "--name", name, "--data-dir", data_dir,
+            "--listen-client-urls", client_url, "--advertise-client-urls", client_url,
+            "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+            "--initial-cluster", initial_cluster, "--initial-cluster-state", state,
+            "--initial-cluster-token", token, "--logger", "zap", "--log-outputs", "stderr"]
+
+
 class EtcdMember:
     def __init__(self, cluster, index):
         self.cluster = cluster
@@ -41,15 +50,8 @@ class EtcdMember:
         return f"http://127.0.0.1:{self.peer_port}"
 
     def start(self, initial_cluster, state="new"):
-        cmd = [ETCD, "--name", self.name, "--data-dir", self.data_dir,
-               "--listen-client-urls", self.client_url,
-               "--advertise-client-urls", self.client_url,
-               "--listen-peer-urls", self.peer_url,
-               "--initial-advertise-peer-urls", self.peer_url,
-               "--initial-cluster", initial_cluster,
-               "--initial-cluster-state", state,
-               "--initial-cluster-token", os.path.basename(self.cluster.harness.base),
-               "--logger", "zap", "--log-outputs", "stderr"]
+        cmd = etcd_argv(self.name, self.data_dir, self.client_url, self.peer_url,
+                        initial_cluster, state, os.path.basename(self.cluster.harness.base))
         with open(self.logfile, "ab") as log:
             self.proc = subprocess.Popen(as_user_argv(cmd), stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log, start_new_session=True)

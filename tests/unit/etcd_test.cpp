@@ -152,6 +152,23 @@ TEST(EtcdClient, AnswersParse) {
     EXPECT_THROW(etcd_number(nlohmann::json("x")), EtcdError);
 }
 
+// Both shapes of the gateway's errors; a stream's error is an object, and
+// reading it as a string once stopped repmgrd when etcd lost its quorum.
+TEST(EtcdClient, ErrorAnswersOfBothShapesAreRead) {
+    EXPECT_EQ(etcd_error_message(nlohmann::json::parse(
+                  R"({"error":"etcdserver: no leader","code":14,"message":"etcdserver: no leader"})")),
+              "etcdserver: no leader");
+    EXPECT_EQ(etcd_error_message(nlohmann::json::parse(
+                  R"({"error":{"grpc_code":14,"http_code":503,"message":"etcdserver: no leader",
+                      "http_status":"Service Unavailable"}})")),
+              "etcdserver: no leader");
+    EXPECT_EQ(etcd_error_message(nlohmann::json::parse(R"({"error":{"grpc_code":5}})")), "");
+    EXPECT_EQ(etcd_error_message(nlohmann::json::parse("[1]")), "");
+    // A list of another shape is an EtcdError, never a JSON exception.
+    EXPECT_THROW(etcd_parse_kvs(nlohmann::json::parse(R"({"kvs":[{"key":{"x":1}}]})")), EtcdError);
+    EXPECT_THROW(etcd_parse_txn(nlohmann::json::parse(R"({"succeeded":"yes"})")), EtcdError);
+}
+
 TEST(EtcdClient, NoEndpointAnsweringIsAnErrorWithinTheDeadline) {
     // A closed port on loopback: refused at once, the next endpoint is tried.
     std::string why;

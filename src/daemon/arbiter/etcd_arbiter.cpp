@@ -90,7 +90,7 @@ ArbiterAnswer EtcdArbiter::ask(Call&& call) {
         return call();
     } catch (const EtcdError& e) {
         return ArbiterAnswer{ArbiterAnswer::Result::Unreachable, 0, e.what()};
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {
         return ArbiterAnswer{ArbiterAnswer::Result::Unreachable, 0,
                              fmt::format("etcd answered something unexpected: {}", e.what())};
     }
@@ -111,9 +111,7 @@ ArbiterView EtcdArbiter::read(const FailoverTerm& term) {
             // failed primary still renewing its lease (it is alive: the
             // standbys wait), or a node already chosen.
             v.claim = TermClaim{*st.leader, false, {}};
-    } catch (const EtcdError&) {
-        v.claim.reset();
-    } catch (const json::exception&) {
+    } catch (const std::exception&) {  // EtcdError, or a claim of another shape
         v.claim.reset();
     }
     return v;
@@ -249,7 +247,7 @@ std::optional<CrashReport> EtcdArbiter::read_crash_report() {
         // (docs/etcd.md asks for synchronized clocks).
         return CrashReport{v.value("node", 0), v.value("timeline", 0), v.value("reporter", 0),
                            std::max(0LL, now_ms - v.value("at_ms", now_ms))};
-    } catch (const EtcdError&) {
+    } catch (const std::exception&) {  // EtcdError, or a report of another shape
         return std::nullopt;
     }
 }
@@ -269,7 +267,7 @@ std::string EtcdArbiter::write_zero_loss(const ZeroLossRecord& record) {
             {kv ? EtcdCompare::mod_revision_is(key, kv->mod_revision) : EtcdCompare::absent(key)},
             {EtcdOp::put(key, v.dump())});
         return r.succeeded ? std::string{} : "another node wrote the record at the same time";
-    } catch (const EtcdError& e) {
+    } catch (const std::exception& e) {
         return e.what();
     }
 }
@@ -286,9 +284,7 @@ std::optional<ZeroLossRecord> EtcdArbiter::read_zero_loss() {
         r.primary_node_id = v.value("primary", 0);
         r.version = v.value("version", 0LL);
         return r;
-    } catch (const EtcdError&) {
-        return std::nullopt;
-    } catch (const json::exception&) {
+    } catch (const std::exception&) {  // EtcdError, or a record of another shape
         return std::nullopt;
     }
 }
@@ -327,6 +323,8 @@ Leadership EtcdArbiter::hold_leadership(int node_id, bool may_acquire) {
         l.reachable = true;
     } catch (const EtcdError& e) {
         l.error = e.what();
+    } catch (const std::exception& e) {  // never let an answer stop repmgrd
+        l.error = fmt::format("unexpected answer from etcd: {}", e.what());
     }
     return l;
 }
@@ -337,7 +335,7 @@ void EtcdArbiter::drop_leadership(int node_id) {
         EtcdTxnResult r = client_.txn({EtcdCompare::value_is(key, std::to_string(node_id))},
                                       {EtcdOp::remove(key)});
         (void)r;  // not held: nothing to give up
-    } catch (const EtcdError&) {
+    } catch (const std::exception&) {
         // Best effort: the lease runs out anyway.
     }
 }

@@ -9,9 +9,9 @@ import os
 import signal
 import subprocess
 
+from pylib.etcd import etcd_argv
 from pylib.wait import wait_until
 
-ETCD = "/usr/bin/etcd"
 CLIENT_PORT = 2379
 PEER_PORT = 2380
 
@@ -46,11 +46,8 @@ class EtcdMember:
 
     def start(self, initial_cluster, token):
         state = "existing" if os.path.exists(self.data_dir) else "new"
-        cmd = [ETCD, "--name", self.name, "--data-dir", self.data_dir,
-               "--listen-client-urls", self.client_url, "--advertise-client-urls", self.client_url,
-               "--listen-peer-urls", self.peer_url, "--initial-advertise-peer-urls", self.peer_url,
-               "--initial-cluster", initial_cluster, "--initial-cluster-state", state,
-               "--initial-cluster-token", token, "--logger", "zap", "--log-outputs", "stderr"]
+        cmd = etcd_argv(self.name, self.data_dir, self.client_url, self.peer_url,
+                        initial_cluster, state, token)
         with open(self.logfile, "ab") as log:
             self.proc = subprocess.Popen(self.host.argv(cmd), stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log)
