@@ -78,7 +78,7 @@ void print_results(const Context& ctx, const std::vector<CheckResult>& results) 
 
 EtcdFacts read_etcd_facts(const Config& config) {
     EtcdFacts f;
-    EtcdClient client(etcd_options(config, std::max(500, config.master_response_timeout * 1000)));
+    EtcdClient client(etcd_options(config));
     for (const auto& h : client.health()) {
         ++f.endpoints_total;
         if (h.error.empty())

@@ -1,7 +1,5 @@
 #include "actions/role_change.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "actions/registration.hpp"
@@ -71,7 +69,7 @@ namespace {
 void take_leader_key(Context& ctx) {
     if (ctx.config.arbiter != "etcd") return;
     try {
-        EtcdClient etcd(etcd_options(ctx.config, std::max(500, ctx.config.master_response_timeout * 1000)));
+        EtcdClient etcd(etcd_options(ctx.config));
         etcd.put(etcd_prefix(ctx.config) + "leader", std::to_string(ctx.config.node_id),
                  etcd.grant(ctx.config.etcd_ttl));
         ctx.log.notice("node {} holds the leader key on etcd now", ctx.config.node_id);

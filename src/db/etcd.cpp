@@ -12,7 +12,7 @@ namespace repmgr {
 
 using nlohmann::json;
 
-EtcdOptions etcd_options(const Config& config, int timeout_ms) {
+EtcdOptions etcd_options(const Config& config) {
     EtcdOptions o;
     std::string why;
     if (auto endpoints = parse_etcd_endpoints(config.etcd_endpoints, why)) o.endpoints = *endpoints;
@@ -21,7 +21,7 @@ EtcdOptions etcd_options(const Config& config, int timeout_ms) {
     o.key = config.etcd_key;
     o.user = config.etcd_user;
     o.password = config.etcd_password;
-    o.timeout_ms = timeout_ms;
+    o.timeout_ms = std::max(500, config.master_response_timeout * 1000);
     return o;
 }
 

@@ -36,9 +36,10 @@ struct EtcdOptions {
     std::string password;
     int timeout_ms = 1000;  // one call, all endpoints together
 };
-// The options of `config` (endpoints parsed; config validation ran already),
-// with a call deadline of `timeout_ms`.
-EtcdOptions etcd_options(const Config& config, int timeout_ms);
+// The options of `config` (endpoints parsed; config validation ran already).
+// A call's deadline is master_response_timeout (at least 500 ms): every
+// etcd call repmgr makes is one check, as long as a check of a server.
+EtcdOptions etcd_options(const Config& config);
 
 // Unreachable (no endpoint answered in time) or refused (an error answer).
 class EtcdError : public std::runtime_error {

@@ -56,7 +56,7 @@ struct EtcdArbiter::TermState {
 EtcdArbiter::EtcdArbiter(const Config& config)
     : config_(config),
       prefix_(etcd_prefix(config)),
-      client_(etcd_options(config, std::max(500, config.master_response_timeout * 1000))) {}
+      client_(etcd_options(config)) {}
 
 std::string EtcdArbiter::term_key(const FailoverTerm& term) const {
     return fmt::format("{}term/{}/{}", prefix_, term.failed_primary_id, term.timeline);
@@ -223,13 +223,12 @@ ArbiterAnswer EtcdArbiter::report_crash(const FailoverTerm& term, int reporter) 
                     {"reporter", reporter},
                     {"at_ms", now_ms}};
         // The key goes with the report: the standbys need not wait for the
-        // lease of a primary whose server is gone.
+        // lease of a primary whose server is gone. The report is written
+        // either way (the key may be gone already).
+        EtcdOp write = EtcdOp::put(prefix_ + "crash", report.dump(),
+                                   client_.grant(kCrashReportLeaseSeconds));
         client_.txn({EtcdCompare::value_is(leader_key, std::to_string(reporter))},
-                    {EtcdOp::remove(leader_key),
-                     EtcdOp::put(prefix_ + "crash", report.dump(),
-                                 client_.grant(kCrashReportLeaseSeconds))},
-                    {EtcdOp::put(prefix_ + "crash", report.dump(),
-                                 client_.grant(kCrashReportLeaseSeconds))});
+                    {EtcdOp::remove(leader_key), write}, {write});
         return ArbiterAnswer{ArbiterAnswer::Result::Granted, reporter, {}};
     });
 }
