@@ -148,3 +148,15 @@ CREATE TABLE IF NOT EXISTS repl_zero_loss (
   version         BIGINT      NOT NULL,
   recorded_at     TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+
+-- Schema version 9: etcd_failsafe (docs/etcd.md, "Failsafe"). With
+-- arbiter=etcd, a standby whose repmgrd cannot reach etcd writes here, on
+-- the primary it streams from, every tick: "I cannot reach etcd, and I will
+-- not take the leader key for etcd_ttl seconds from now". A primary that
+-- cannot renew its lease stays writable only while every other registered
+-- node has such a promise that lasts beyond its next check. The age is read
+-- by the primary's own clock (pledged_at is its clock too).
+CREATE TABLE IF NOT EXISTS repl_failsafe_pledge (
+  node_id    INTEGER     PRIMARY KEY,
+  pledged_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()
+);

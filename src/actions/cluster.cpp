@@ -1,4 +1,5 @@
 // repmgr cluster show | event | cleanup
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -76,8 +77,27 @@ std::string etcd_footnote(const Config& config, const std::vector<NodeStatus>& s
             *f.leader != s.node.id)
             issues.push_back(fmt::format("node {} (\"{}\") runs as the primary but {}",
                                          s.node.id, s.node.name, holder));
-    return fmt::format("Arbiter: etcd, {} of {} endpoint(s) answer; {}", f.endpoints_answering,
-                       f.endpoints_total, holder);
+    std::string out = fmt::format("Arbiter: etcd, {} of {} endpoint(s) answer; {}",
+                                  f.endpoints_answering, f.endpoints_total, holder);
+    for (const auto& s : statuses) {
+        auto r = std::find_if(f.nodes.begin(), f.nodes.end(),
+                              [&](const auto& n) { return n.node_id == s.node.id; });
+        if (r == f.nodes.end()) {
+            out += fmt::format("\n  node {} (\"{}\"): no report in etcd (repmgrd never ran there "
+                               "with arbiter=etcd)",
+                               s.node.id, s.node.name);
+            continue;
+        }
+        std::string what = !r->server_up    ? "its server does not answer"
+                           : r->in_recovery ? (r->upstream ? fmt::format("standby of node {}",
+                                                                         *r->upstream)
+                                                           : std::string("standby"))
+                                            : std::string("accepts writes");
+        out += fmt::format("\n  node {} (\"{}\"), reported {:.1f} s ago: {}{}", s.node.id,
+                           s.node.name, r->age_s, what,
+                           r->reason.empty() ? "" : "; repmgrd: " + r->reason);
+    }
+    return out;
 }
 
 }  // namespace

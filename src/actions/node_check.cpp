@@ -1,6 +1,7 @@
 // repmgr node check [--role] [--replication-lag] [--slots] [--upstream]
 //                   [--downstream] [--archive-ready] [--nagios] [--csv] [--json]
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -76,6 +77,45 @@ void print_results(const Context& ctx, const std::vector<CheckResult>& results) 
 
 }  // namespace
 
+namespace {
+
+// The node list repmgrd keeps in etcd; a report of another shape is skipped.
+std::vector<EtcdNodeReport> read_etcd_node_reports(EtcdClient& client, const std::string& prefix) {
+    using namespace std::chrono;
+    long long now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    std::vector<EtcdNodeReport> out;
+    for (const auto& kv : client.range(prefix, true)) {
+        nlohmann::json v = nlohmann::json::parse(kv.value, nullptr, false);
+        int id = 0;
+        try {
+            id = std::stoi(kv.key.substr(prefix.size()));
+        } catch (const std::exception&) {
+            continue;
+        }
+        if (!v.is_object()) continue;
+        try {
+            EtcdNodeReport r;
+            r.node_id = id;
+            r.role = v.value("role", "");
+            if (v.contains("upstream") && v["upstream"].is_number_integer())
+                r.upstream = v["upstream"].get<int>();
+            r.server_up = v.value("server_up", false);
+            r.in_recovery = v.value("in_recovery", false);
+            r.reason = v.value("reason", "");
+            // The writer's clock: docs/etcd.md asks for synchronized clocks.
+            r.age_s = std::max(0LL, now_ms - v.value("at_ms", now_ms)) / 1000.0;
+            out.push_back(std::move(r));
+        } catch (const nlohmann::json::exception&) {
+            continue;
+        }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+    return out;
+}
+
+}  // namespace
+
 EtcdFacts read_etcd_facts(const Config& config) {
     EtcdFacts f;
     EtcdClient client(etcd_options(config));
@@ -96,6 +136,7 @@ EtcdFacts read_etcd_facts(const Config& config) {
             }
             if (kv->lease) f.lease_left_s = client.time_to_live(kv->lease);
         }
+        f.nodes = read_etcd_node_reports(client, etcd_prefix(config) + "nodes/");
     } catch (const EtcdError& e) {
         f.endpoints_answering = 0;
         f.first_error = e.what();

@@ -27,12 +27,25 @@ constexpr CheckKind kAllChecks[] = {CheckKind::Role,       CheckKind::Replicatio
                                     CheckKind::Etcd};
 
 // arbiter=etcd: what its endpoints and the leader key said.
+// A node's report of itself in etcd (P/nodes/<id>), written by its repmgrd
+// every tick.
+struct EtcdNodeReport {
+    int node_id = 0;
+    std::string role;
+    std::optional<int> upstream;
+    bool server_up = false;
+    bool in_recovery = false;
+    std::string reason;  // repmgrd's latest decision
+    double age_s = 0;    // since it was written, by the reader's clock
+};
+
 struct EtcdFacts {
     int endpoints_total = 0;
     int endpoints_answering = 0;
     std::string first_error;     // of an endpoint that did not answer
     std::optional<int> leader;   // the node holding the leader key (nullopt: nobody)
     long long lease_left_s = -1; // seconds left on the key's lease (-1: unknown)
+    std::vector<EtcdNodeReport> nodes;  // by node id
 };
 
 struct CheckThresholds {

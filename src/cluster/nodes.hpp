@@ -17,7 +17,7 @@ namespace repmgr {
 // 6: repl_nodes.config_file (each node's repmgr.conf, for commands over ssh);
 // 7: repl_crash_report (a primary's repmgrd reports its own server's crash on
 // the witness).
-constexpr int kSchemaVersion = 8;
+constexpr int kSchemaVersion = 9;
 // The version that added repl_nodes.config_file.
 constexpr int kConfigFileSchemaVersion = 6;
 

@@ -73,6 +73,7 @@ struct Config {
     std::string etcd_key;
     std::string etcd_user;
     std::string etcd_password;
+    bool etcd_failsafe = false;        // stay writable while etcd is down for every node
     // zero data loss (docs/failover.md)
     std::string synchronous;           // off|on|strict
     int synchronous_standby_count = 0;

@@ -99,6 +99,13 @@ std::string etcd_prefix(const Config& config) {
     return p;
 }
 
+namespace {
+// etcd_failsafe: a standby's promise is renewed once per monitor interval, a
+// little late when its tick runs long; two seconds of slack over the lease's
+// own minimum keep a primary from flapping between failsafe and its fence.
+constexpr int kFailsafeSlackSeconds = 2;
+}  // namespace
+
 int min_etcd_ttl(const Config& config) {
     // The renewal that failed, the next one (a monitor interval later), each
     // waiting up to master_response_timeout, then one second for the fence.
@@ -114,7 +121,8 @@ void check_etcd_settings(const Config& c, const std::map<std::string_view, std::
     };
     static constexpr std::string_view kEtcdOnly[] = {"etcd_endpoints", "etcd_prefix", "etcd_ttl",
                                                      "etcd_cacert",    "etcd_cert",   "etcd_key",
-                                                     "etcd_user",      "etcd_password"};
+                                                     "etcd_user",      "etcd_password",
+                                                     "etcd_failsafe"};
     if (c.arbiter != "etcd") {
         for (auto name : kEtcdOnly)
             if (const SettingDescriptor* d = find_setting(name);
@@ -156,6 +164,13 @@ void check_etcd_settings(const Config& c, const std::map<std::string_view, std::
             "and it must fence itself before the lease can expire; set etcd_ttl to at least {}",
             where("etcd_ttl"), c.etcd_ttl, c.monitor_interval_secs, c.master_response_timeout,
             min_etcd_ttl(c)));
+    else if (c.etcd_failsafe && c.etcd_ttl < min_etcd_ttl(c) + kFailsafeSlackSeconds)
+        errors.push_back(fmt::format(
+            "{}: \"etcd_ttl\" ({} s) is too short for etcd_failsafe: each standby renews its "
+            "promise every monitor_interval_secs ({} s), and the primary stays writable only "
+            "while every promise lasts beyond its next check; set etcd_ttl to at least {}",
+            where("etcd_ttl"), c.etcd_ttl, c.monitor_interval_secs,
+            min_etcd_ttl(c) + kFailsafeSlackSeconds));
 }
 
 }  // namespace repmgr

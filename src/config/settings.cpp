@@ -137,6 +137,7 @@ constexpr SettingDescriptor kSettings[] = {
     text("etcd_key", "", "", false, "arbiter=etcd: private key file of etcd_cert", &Config::etcd_key),
     text("etcd_user", "", "", false, "arbiter=etcd: user for etcd's authentication (with etcd_password)", &Config::etcd_user),
     text("etcd_password", "", "", false, "arbiter=etcd: password of etcd_user", &Config::etcd_password),
+    boolean("etcd_failsafe", "false", false, "arbiter=etcd: a primary that cannot reach etcd stays writable while every other registered node streams from it and cannot reach etcd either (each promises not to take the leader key for etcd_ttl s); off: it fences itself before its lease can lapse (docs/etcd.md, \"Failsafe\")", &Config::etcd_failsafe),
     boolean("monitoring_history", "false", true, "write repl_monitor rows each interval", &Config::monitoring_history),
     // Zero data loss: with on/strict the primary's repmgrd owns
     // synchronous_standby_names and records who may have acknowledged commits,

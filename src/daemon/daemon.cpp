@@ -193,14 +193,7 @@ int Daemon::run() {
         bool registered_primary = s.role == NodeRole::Primary;
         bool writable_primary = registered_primary && s.local.reachable && !s.local.in_recovery;
         guard_.feed(registered_primary, writable_primary);
-        // A heartbeat like the guard's: renewed whatever decide() makes of
-        // it. Read-only (fenced) counts: only the key makes it writable again.
-        if (writable_primary) {
-            Leadership l = arbiters_.for_nodes(s.nodes).hold_leadership(s.node_id, true);
-            if (l.applies) s.leadership = l;
-        } else if (s.local.reachable && s.local.in_recovery && s.role != NodeRole::Witness) {
-            arbiters_.for_nodes(s.nodes).drop_leadership(s.node_id);
-        }
+        lease_.beat(arbiters_.for_nodes(s.nodes), s, memory_);
         s.outcomes = std::move(outcomes);
         if (first && s.local.reachable && s.role == NodeRole::Unknown)
             fail(ExitCode::BadConfig,

@@ -6,6 +6,7 @@
 #include "daemon/effects/effects.hpp"
 #include "daemon/guard/guard.hpp"
 #include "daemon/http/http_publish.hpp"
+#include "daemon/lease_heartbeat.hpp"
 #include "daemon/observe/observer.hpp"
 #include "daemon/options.hpp"
 #include "daemon/process.hpp"
@@ -47,6 +48,7 @@ private:
     Effects effects_;
     StatusPublisher publisher_;
     GuardFeeder guard_{ctx_};  // the heartbeat of the guard (guard_timeout)
+    LeaseHeartbeat lease_{ctx_, links_};  // arbiter=etcd: the lease, the node list, failsafe
     Memory memory_;
     bool looked_now_ = false;  // the current tick was a Watch::What::Now one (never twice in a row)
 };

@@ -114,7 +114,7 @@ def test_schema_upgraded_in_place_records_paths(harness, registered_pair):
     r = harness.repmgr("primary", "register", conf=n1.conf)
     assert r.returncode == 0, r.stderr
     assert n1.sql_one(f"SELECT max(version) FROM {SCHEMA}.repl_schema_version",
-                      dbname="repmgr") == 8
+                      dbname="repmgr") == 9
     assert recorded_paths(n1) == {1: n1.conf, 2: None}
     r = harness.repmgr("standby", "register", conf=n2.conf)
     assert r.returncode == 0, r.stderr

@@ -18,10 +18,10 @@ from pylib.wait import wait_until
 PREFIX = "/repmgr/test/"
 
 
-def etcd_cluster(harness, **extra):
+def etcd_cluster(harness, ttl=5, **extra):
     etcd = EtcdCluster(harness).start()
     primary, standbys, witness, daemons = make_cluster(harness, witness=False,
-                                                       **etcd_settings(etcd), **extra)
+                                                       **etcd_settings(etcd, ttl=ttl), **extra)
     assert witness is None
     wait_leader(etcd, 1)
     return etcd, primary, standbys, daemons
@@ -147,3 +147,66 @@ def test_switchover_hands_the_leader_key_over(harness, sshd):
     finally:
         worst = sampler.stop()
     assert worst <= 1, f"two writable primaries seen: {sampler.seen}"
+
+
+@pytest.mark.slow
+def test_failsafe_keeps_the_primary_writable_while_etcd_is_down_for_everyone(harness):
+    # etcd_failsafe needs etcd_ttl >= 2*1 + 2 + 1 + 2 = 7 with the test timings.
+    etcd, primary, (s2, s3), daemons = etcd_cluster(harness, ttl=7, etcd_failsafe="on")
+    # The node list in etcd, as cluster show prints it.
+    wait_until(lambda: etcd.get(PREFIX + "nodes/3"), what="node 3's report in etcd")
+    r = harness.repmgr("cluster", "show", conf=s2.conf)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert 'node 1 ("node1"), reported' in r.stdout and "accepts writes" in r.stdout, r.stdout
+    assert 'node 3 ("node3"), reported' in r.stdout and "standby of node 1" in r.stdout, r.stdout
+    sampler = WritableSampler([primary, s2, s3])
+    try:
+        etcd.stop_all()
+        # Twice the lease: the primary's key is long gone, it stays writable.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            assert writable(primary), daemons["node1"].log()
+            time.sleep(1)
+        assert not writable(s2) and not writable(s3)
+        log = daemons["node1"].log()
+        # Entered once, never left while every node promised (no flapping).
+        assert log.count("stays writable (etcd_failsafe)") == 1, log
+        assert "making this node read-only" not in log, log
+        assert "promises primary node 1, every tick, not to take the leader key" in \
+            daemons["node2"].log(), daemons["node2"].log()
+        # node3 stops promising (its repmgrd stops): the primary fences
+        # itself before node3's last promise can end.
+        daemons["node3"].stop()
+        wait_until(lambda: not writable(primary, timeout=2), timeout=15,
+                   what="the primary to fence itself")
+        log = daemons["node1"].log()
+        assert "etcd_failsafe does not keep it writable: node(s) 3 did not promise" in log, log
+        daemons["node3"] = harness.start_repmgrd(s3)
+        etcd.start_all()
+        # The primary takes its key again and lifts its fence; nobody else promoted.
+        wait_leader(etcd, 1, timeout=60)
+        wait_until(lambda: writable(primary), timeout=60, what="node1 writable again")
+        assert not writable(s2) and not writable(s3)
+        for n in (s2, s3):
+            wait_until(lambda n=n: streams_from(primary, n.name), timeout=60,
+                       what=f"{n.name} to stream from node1")
+    finally:
+        worst = sampler.stop()
+    assert worst <= 1, f"two writable primaries seen: {sampler.seen}"
+
+
+@pytest.mark.slow
+def test_failsafe_does_not_keep_a_primary_that_only_it_cannot_reach_etcd_from(harness):
+    # Only node1's endpoints are wrong: the standbys reach etcd, so they
+    # promise nothing, and the primary (which never held the key) is fenced.
+    etcd = EtcdCluster(harness).start()
+    dead = "'http://127.0.0.1:9'"  # the discard port: nothing listens there
+    primary, (s2, s3), _, daemons = make_cluster(
+        harness, witness=False, per_node={1: {"etcd_endpoints": dead}},
+        **etcd_settings(etcd, ttl=7), etcd_failsafe="on")
+    wait_until(lambda: not writable(primary, timeout=2), timeout=30,
+               what="the primary to fence itself")
+    log = daemons["node1"].log()
+    assert "etcd_failsafe does not keep it writable: node(s) 2, 3 did not promise" in log, log
+    assert "promises primary node" not in daemons["node2"].log()
+    assert not writable(s2) and not writable(s3)

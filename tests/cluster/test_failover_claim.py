@@ -200,7 +200,7 @@ def test_witness_with_a_schema_3_claim_table_is_upgraded_and_still_arbitrates(ha
         "AND table_name = 'repl_failover_claim'", dbname="repmgr")}
     assert {"promote_by", "confirmed_at", "superseded_node_ids"} <= cols
     assert witness.sql_one("SELECT max(version) FROM repmgr_test.repl_schema_version",
-                           dbname="repmgr") == 8
+                           dbname="repmgr") == 9
     # Not upgraded: the failover still works, with first-claim-is-final claims.
     witness.sql(OLD_CLAIM_TABLE, dbname="repmgr")
     sampler = WritableSampler([primary, s2, s3])

@@ -148,3 +148,66 @@ TEST(DaemonLease, AStandbyWaitsWhileTheFailedPrimaryHoldsItsLeaseThenElects) {
     Step elect = decide(later, wait.next);
     EXPECT_NE(find(elect, ActionKind::PromoteSelf), nullptr) << elect.reason;
 }
+
+// etcd_failsafe: etcd answers nobody. Past the lease's margin the primary
+// stays writable only while every other node's promise lasts beyond its next
+// check (margin 2 + 2 s, plus 1 s for the fence itself): ttl 10 - age > 5.
+TEST(DaemonLease, FailsafeKeepsThePrimaryWritableOnlyWhileEveryNodePromises) {
+    Snapshot held = primary_with_lease(true);
+    Memory m = decide(held, in_state(State::Monitoring)).next;
+
+    Snapshot s = primary_with_lease(false, false);
+    s.at = held.at + seconds(7);  // the lease may lapse before the next try
+    s.failsafe_promises = std::vector<FailsafePromise>{{2, 1.0}, {3, 4.5}};
+    Step kept = decide(s, m);
+    EXPECT_EQ(kept.next.state, State::Monitoring);
+    EXPECT_EQ(find(kept, ActionKind::ReadOnlyFence), nullptr);
+    EXPECT_TRUE(kept.next.failsafe_active);
+    const Action* w = find(kept, ActionKind::LogWarning);
+    ASSERT_NE(w, nullptr);
+    EXPECT_NE(w->details.find("every other node (2, 3) streams from it and cannot reach etcd"),
+              std::string::npos)
+        << w->details;
+
+    // Node 3's promise is too old to outlast the next check: fenced, and told why.
+    s.at += seconds(2);
+    s.failsafe_promises = std::vector<FailsafePromise>{{2, 1.0}, {3, 5.0}};
+    Step fenced = decide(s, kept.next);
+    EXPECT_EQ(fenced.next.state, State::Isolated);
+    const Action* f = find(fenced, ActionKind::ReadOnlyFence);
+    ASSERT_NE(f, nullptr);
+    EXPECT_NE(f->details.find("etcd_failsafe does not keep it writable: node(s) 3 did not promise"),
+              std::string::npos)
+        << f->details;
+    EXPECT_FALSE(fenced.next.failsafe_active);
+}
+
+TEST(DaemonLease, FailsafeNeedsAPromiseFromEveryNodeAndNeverLiftsAFence) {
+    Snapshot s = primary_with_lease(false, false);
+    s.failsafe_promises = std::vector<FailsafePromise>{{2, 1.0}, {3, std::nullopt}};
+    Step step = decide(s, in_state(State::Monitoring));
+    EXPECT_EQ(step.next.state, State::Isolated);
+    ASSERT_NE(find(step, ActionKind::ReadOnlyFence), nullptr);
+
+    // Every promise fresh, but the node is already fenced: it stays fenced
+    // until it holds the key again.
+    s.failsafe_promises = std::vector<FailsafePromise>{{2, 1.0}, {3, 1.0}};
+    s.local_fenced = true;
+    Step still = decide(s, step.next);
+    EXPECT_EQ(still.next.state, State::Isolated);
+    EXPECT_FALSE(still.next.failsafe_active);
+}
+
+TEST(DaemonLease, FailsafeNeverOverridesAnotherHolderOrAVanishedKey) {
+    Snapshot held = primary_with_lease(true);
+    Memory m = decide(held, in_state(State::Monitoring)).next;
+    Snapshot other = primary_with_lease(false, true, 2);
+    other.at = held.at + seconds(2);
+    other.failsafe_promises = std::vector<FailsafePromise>{{2, 0.5}, {3, 0.5}};
+    EXPECT_NE(find(decide(other, m), ActionKind::ReadOnlyFence), nullptr);
+
+    Snapshot gone = primary_with_lease(false, true, 0);  // etcd answers: no key, none taken
+    gone.at = held.at + seconds(7);
+    gone.failsafe_promises = std::vector<FailsafePromise>{{2, 0.5}, {3, 0.5}};
+    EXPECT_NE(find(decide(gone, m), ActionKind::ReadOnlyFence), nullptr);
+}

@@ -82,6 +82,18 @@ TEST(EtcdSettings, ArbiterEtcdNeedsEndpointsAndALongEnoughLease) {
     EXPECT_EQ(etcd_prefix(ok.config), "/x/");
 }
 
+TEST(EtcdSettings, FailsafeNeedsTwoSecondsMoreLease) {
+    std::string base = std::string(kEtcd) + "etcd_endpoints=http://127.0.0.1:2379\n";
+    std::string d = failure_detail(base + "etcd_failsafe=on\netcd_ttl=8\n");
+    EXPECT_NE(d.find("/etc/repmgr.conf:8: \"etcd_ttl\" (8 s) is too short for etcd_failsafe"),
+              std::string::npos)
+        << d;
+    EXPECT_NE(d.find("at least 9"), std::string::npos) << d;
+    LoadedConfig ok = parse_config(base + "etcd_failsafe=on\n", "/etc/repmgr.conf");
+    EXPECT_TRUE(ok.config.etcd_failsafe);
+    EXPECT_TRUE(ok.warnings.empty());
+}
+
 TEST(EtcdSettings, EtcdSettingsWithTheWitnessAreIgnoredWithAWarning) {
     LoadedConfig c = parse_config(
         "cluster=test\nnode=1\nnode_name=node1\nconninfo='host=127.0.0.1 dbname=repmgr'\n"

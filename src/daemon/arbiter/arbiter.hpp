@@ -6,6 +6,7 @@
 // arbiter: the observer reads it into the snapshot (ArbiterView), the effects
 // claim, confirm, take over and release, and the outcome feeds the next tick.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,11 +71,20 @@ public:
         return Leadership{};
     }
 
-    // Called every tick while the local server answers in recovery: a node
-    // that is a standby now (after a switchover, a demotion) gives up a
-    // leader key it still holds, so that the new primary need not wait for
-    // the lease to run out.
-    virtual void drop_leadership(int node_id) { (void)node_id; }
+    // Every tick, on every node: publishes `report` where the arbiter keeps
+    // a node list (etcd). A node whose server answers in recovery (a standby
+    // now, after a switchover or a demotion) also gives up a leader key it
+    // still holds, so that the new primary need not wait for the lease to
+    // run out. Unreachable when the arbiter did not answer; the witness and
+    // the null arbiter keep no list and always grant.
+    virtual ArbiterAnswer report_node(const NodeReport& report) {
+        return ArbiterAnswer{ArbiterAnswer::Result::Granted, report.node_id, {}};
+    }
+
+    // etcd_failsafe: this node has just told the primary that it will not
+    // take the leader key for `seconds`: claims and takeovers are refused
+    // until then, whatever the arbiter says.
+    virtual void promise_no_claim(std::chrono::seconds seconds) { (void)seconds; }
 
     // Zero data loss: the copy of the recorded zero-loss candidates kept
     // where every standby looks during a failover. Writing it is best effort

@@ -56,7 +56,24 @@ struct EtcdArbiter::TermState {
 EtcdArbiter::EtcdArbiter(const Config& config)
     : config_(config),
       prefix_(etcd_prefix(config)),
-      client_(etcd_options(config)) {}
+      client_(etcd_options(config)) {
+    if (config.etcd_failsafe)
+        no_claim_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(config.etcd_ttl);
+}
+
+void EtcdArbiter::promise_no_claim(std::chrono::seconds seconds) {
+    no_claim_until_ = std::max(no_claim_until_, std::chrono::steady_clock::now() + seconds);
+}
+
+std::optional<ArbiterAnswer> EtcdArbiter::promised_not_to_claim() const {
+    auto left = no_claim_until_ - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return std::nullopt;
+    return ArbiterAnswer{
+        ArbiterAnswer::Result::Unreachable, 0,
+        fmt::format("this node promised the primary not to take the leader key for {:.1f} s more "
+                    "(etcd_failsafe: it could not reach etcd, or its repmgrd just started)",
+                    std::chrono::duration<double>(left).count())};
+}
 
 std::string EtcdArbiter::term_key(const FailoverTerm& term) const {
     return fmt::format("{}term/{}/{}", prefix_, term.failed_primary_id, term.timeline);
@@ -118,6 +135,7 @@ ArbiterView EtcdArbiter::read(const FailoverTerm& term) {
 }
 
 ArbiterAnswer EtcdArbiter::claim(const FailoverTerm& term, int candidate, int confirm_within_s) {
+    if (auto promised = promised_not_to_claim()) return *promised;
     return ask([&] {
         TermState st = read_state(term);
         const std::string key = term_key(term);
@@ -146,6 +164,7 @@ ArbiterAnswer EtcdArbiter::claim(const FailoverTerm& term, int candidate, int co
 
 ArbiterAnswer EtcdArbiter::take_over(const FailoverTerm& term, int stale_holder, int candidate,
                                      int confirm_within_s) {
+    if (auto promised = promised_not_to_claim()) return *promised;
     return ask([&] {
         using R = ArbiterAnswer::Result;
         TermState st = read_state(term);
@@ -328,15 +347,26 @@ Leadership EtcdArbiter::hold_leadership(int node_id, bool may_acquire) {
     return l;
 }
 
-void EtcdArbiter::drop_leadership(int node_id) {
-    const std::string key = leader_key();
-    try {
-        EtcdTxnResult r = client_.txn({EtcdCompare::value_is(key, std::to_string(node_id))},
-                                      {EtcdOp::remove(key)});
-        (void)r;  // not held: nothing to give up
-    } catch (const std::exception&) {
-        // Best effort: the lease runs out anyway.
-    }
+ArbiterAnswer EtcdArbiter::report_node(const NodeReport& r) {
+    return ask([&] {
+        using namespace std::chrono;
+        json v{{"name", r.name},
+               {"role", r.role},
+               {"upstream", r.upstream_id ? json(*r.upstream_id) : json(nullptr)},
+               {"server_up", r.server_up},
+               {"in_recovery", r.in_recovery},
+               {"reason", r.reason},
+               {"at_ms", duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()}};
+        const std::string key = fmt::format("{}nodes/{}", prefix_, r.node_id);
+        if (r.server_up && r.in_recovery) {
+            EtcdOp put = EtcdOp::put(key, v.dump());
+            client_.txn({EtcdCompare::value_is(leader_key(), std::to_string(r.node_id))},
+                        {EtcdOp::remove(leader_key()), put}, {put});
+        } else {
+            client_.put(key, v.dump());
+        }
+        return ArbiterAnswer{ArbiterAnswer::Result::Granted, r.node_id, {}};
+    });
 }
 
 }  // namespace repmgr::repmgrd

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -19,6 +20,7 @@ namespace repmgr::repmgrd {
 //                          lease of confirm_within_s; gone = expired
 //   P/crash                the newest crash report of a primary's repmgrd
 //   P/zero_loss            the copy of the zero-loss candidates
+//   P/nodes/<id>           each node's report of itself, every tick (NodeReport)
 // A standby may claim a term only while nobody holds the leader key (or it
 // does), and takes the key in the same transaction: the old primary fenced
 // itself before its lease could expire. Confirmation needs both the claim
@@ -42,7 +44,8 @@ public:
     std::string write_zero_loss(const ZeroLossRecord& record) override;
     std::optional<ZeroLossRecord> read_zero_loss() override;
     Leadership hold_leadership(int node_id, bool may_acquire) override;
-    void drop_leadership(int node_id) override;
+    ArbiterAnswer report_node(const NodeReport& report) override;
+    void promise_no_claim(std::chrono::seconds seconds) override;
 
 private:
     struct TermState;
@@ -51,10 +54,15 @@ private:
     ArbiterAnswer ask(Call&& call);
     std::string term_key(const FailoverTerm& term) const;
     std::string leader_key() const { return prefix_ + "leader"; }
+    // etcd_failsafe: a claim now would break a promise made to the primary.
+    std::optional<ArbiterAnswer> promised_not_to_claim() const;
 
     const Config& config_;
     std::string prefix_;
     EtcdClient client_;
+    // etcd_failsafe: no claim before this instant. A repmgrd that starts may
+    // have promised before it restarted, so it starts with a full promise.
+    std::chrono::steady_clock::time_point no_claim_until_{};
 };
 
 }  // namespace repmgr::repmgrd

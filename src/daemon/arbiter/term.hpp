@@ -45,6 +45,26 @@ struct Leadership {
     std::string error;       // not reachable: why
 };
 
+// etcd_failsafe: a node's promise not to take the leader key, as the
+// primary reads it (the standbys write it on the primary while they cannot
+// reach etcd; it lasts the lease's length from when it was written).
+struct FailsafePromise {
+    int node_id = 0;
+    std::optional<double> age_s;  // nullopt: this node never promised
+};
+
+// What a node's repmgrd publishes of itself every tick, where the arbiter
+// keeps a node list (etcd: P/nodes/<id>), for `repmgr cluster show`.
+struct NodeReport {
+    int node_id = 0;
+    std::string name;
+    std::string role;                // "primary", "standby", "witness"
+    std::optional<int> upstream_id;  // the node it follows (standby)
+    bool server_up = false;          // its own server answered this tick
+    bool in_recovery = false;        // ... and was in recovery
+    std::string reason;              // repmgrd's latest decision, as daemon status shows it
+};
+
 // A primary's repmgrd reported its own server crashed (its postmaster gone,
 // not back within primary_restart_grace). decide() judges whether to believe
 // it: the node it considers the primary, the timeline it last read from it,

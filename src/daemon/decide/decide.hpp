@@ -73,6 +73,7 @@ struct Memory {
     // renewal's start + its length), and whether a failed renewal was logged
     std::optional<Clock::time_point> lease_until;
     bool lease_renew_failing = false;
+    bool failsafe_active = false;       // etcd_failsafe keeps it writable without its lease
     std::optional<int> own_timeline;    // the timeline this primary writes on, last read
     std::optional<Clock::time_point> local_crashed_since;  // postmaster gone (pid check) since
     bool crash_reported = false;        // this crash was reported on the arbiter

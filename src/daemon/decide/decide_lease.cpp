@@ -33,6 +33,54 @@ void fence(const Snapshot& s, Step& step, std::string why) {
     }
 }
 
+// etcd_failsafe: every other node that could take the key promised not to
+// for longer than the time to this primary's next check (and the fence
+// after it). Empty when it holds; else why not, for the fence's sentence.
+std::string failsafe_gap(const Snapshot& s, std::chrono::seconds margin) {
+    if (!s.failsafe_promises) return {};
+    std::string without;
+    for (const auto& p : *s.failsafe_promises) {
+        // One second more than the lease's margin: the fence itself takes time.
+        if (p.age_s && s.leadership->ttl_s - *p.age_s > margin.count() + 1.0) continue;
+        without += fmt::format("{}{}", without.empty() ? "" : ", ", p.node_id);
+    }
+    return without;
+}
+
+// Stays writable without its lease when etcd_failsafe allows it (see
+// failsafe_gap); fills `why_not` when it is on but does not.
+bool failsafe_keeps_writable(const Snapshot& s, Step& step, std::chrono::seconds margin,
+                             std::string& why_not) {
+    Memory& m = step.next;
+    if (!s.failsafe_promises || s.local_fenced || s.leadership->reachable) {
+        m.failsafe_active = false;
+        return false;
+    }
+    std::string without = failsafe_gap(s, margin);
+    if (!without.empty()) {
+        why_not = fmt::format("etcd_failsafe does not keep it writable: node(s) {} did not promise "
+                              "recently not to take the key (they reach etcd, or do not stream "
+                              "from this node)",
+                              without);
+        m.failsafe_active = false;
+        return false;
+    }
+    if (!m.failsafe_active) {
+        std::string nodes;
+        for (const auto& p : *s.failsafe_promises)
+            nodes += fmt::format("{}{}", nodes.empty() ? "" : ", ", p.node_id);
+        step.actions.push_back(
+            {ActionKind::LogWarning, {},
+             fmt::format("node {} cannot reach etcd ({}), but every other node ({}) streams from "
+                         "it and cannot reach etcd either, and promised not to take the leader "
+                         "key: this node stays writable (etcd_failsafe) while they keep promising",
+                         s.node_id, s.leadership->error, nodes.empty() ? "none" : nodes)});
+    }
+    m.failsafe_active = true;
+    m.lease_renew_failing = true;
+    return true;
+}
+
 }  // namespace
 
 void lease_fencing_step(const Snapshot& s, Step& step) {
@@ -45,6 +93,7 @@ void lease_fencing_step(const Snapshot& s, Step& step) {
             step.actions.push_back({ActionKind::LogWarning, {},
                                     fmt::format("node {} renewed its leader lease again", s.node_id)});
         m.lease_renew_failing = false;
+        m.failsafe_active = false;
         m.fenced_since.reset();
         if (m.state == State::Isolated) apply_trigger(step, Trigger::LeaseHeld);
         if (s.local_fenced) {
@@ -71,16 +120,19 @@ void lease_fencing_step(const Snapshot& s, Step& step) {
     const std::string why_not = l.reachable ? std::string("the key is gone and was taken by nobody")
                                             : l.error;
     if (!m.lease_until || s.at + margin >= *m.lease_until) {
+        std::string failsafe_why_not;
+        if (failsafe_keeps_writable(s, step, margin, failsafe_why_not)) return;
+        std::string more = failsafe_why_not.empty() ? "" : "; " + failsafe_why_not;
         m.lease_renew_failing = true;
         fence(s, step,
               m.lease_until
                   ? fmt::format("node {} could not renew its leader lease on etcd ({}); the lease "
                                 "may lapse before the next try, and a standby may then take the "
-                                "key: making this node read-only",
-                                s.node_id, why_not)
-                  : fmt::format("node {} does not hold the leader key on etcd ({}): making this "
+                                "key{}: making this node read-only",
+                                s.node_id, why_not, more)
+                  : fmt::format("node {} does not hold the leader key on etcd ({}{}): making this "
                                 "node read-only until it does",
-                                s.node_id, why_not));
+                                s.node_id, why_not, more));
         return;
     }
     if (!m.lease_renew_failing) {

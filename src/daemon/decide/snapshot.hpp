@@ -131,6 +131,9 @@ struct Snapshot {
     // arbiter=etcd, a primary whose server answers writable: the leader key
     // as this tick's renewal found it (daemon.cpp renews it after observe())
     std::optional<Leadership> leadership;
+    // ... and with etcd_failsafe, when etcd did not answer the renewal: the
+    // promises of every other node that could take the key
+    std::optional<std::vector<FailsafePromise>> failsafe_promises;
     // A registered primary demoted by its isolation fence (in recovery, marked
     // in its data directory): what it needs to come back.
     std::optional<DemotedView> demoted;

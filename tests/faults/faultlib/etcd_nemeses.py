@@ -19,6 +19,17 @@ def on_etcd(nemesis):
     return run
 
 
+def on_etcd_failsafe(nemesis):
+    """The same nemesis against the etcd cluster with etcd_failsafe=on: a
+    primary may stay writable without its lease, but only while every
+    standby streams from it and cannot reach etcd either."""
+    def run(cl, rng):
+        return nemesis(cl, rng)
+    run.arbiter = "etcd-failsafe"
+    run.__doc__ = nemesis.__doc__
+    return run
+
+
 def etcd_nemesis(fn):
     fn.arbiter = "etcd"
     return fn
@@ -82,3 +93,30 @@ def etcd_down(cl, rng):
     time.sleep(secs)
     cl.etcd.start()
     return Fault(t, [f"etcd down for {secs:.1f} s"])
+
+
+def etcd_down_failsafe(cl, rng):
+    """etcd_failsafe=on, every etcd member killed for 12-20 s (beyond the
+    lease): the primary stays writable, since every standby streams from it
+    and promises not to take the key; nobody promotes; after the restart the
+    primary holds its key again. A primary that stopped taking writes while
+    etcd was down is a problem: the failsafe did not work."""
+    secs = rng.uniform(12, 20)
+    p = cl.primary()
+    if p is None:
+        return Fault(time.time(), ["no single writable primary: nothing done"],
+                     problems=["no single writable primary before the fault"])
+    t = time.time()
+    for m in cl.etcd.members:
+        m.stop(signal.SIGKILL)
+    time.sleep(secs)
+    writable = [n.name for n in cl.writable_nodes()]
+    cl.etcd.start()
+    problems = [] if writable == [p.name] else [
+        f"etcd_failsafe: {p.name} did not stay the one writable node while etcd was down "
+        f"(writable at the end: {writable})"]
+    return Fault(t, [f"etcd down for {secs:.1f} s; writable at the end: {writable}"],
+                 problems=problems)
+
+
+etcd_down_failsafe.arbiter = "etcd-failsafe"

@@ -428,7 +428,8 @@ def silence_repmgrd_then_isolate_primary(how):
 
 # name -> (nemesis, runs in the reduced CI set)
 from faultlib.etcd_nemeses import (cut_primary_from_etcd, cut_standby_from_etcd,  # noqa: E402
-                                   etcd_down, kill_etcd_leader, on_etcd)
+                                   etcd_down, etcd_down_failsafe, kill_etcd_leader, on_etcd,
+                                   on_etcd_failsafe)
 
 NEMESES = {
     "kill9_primary": (kill9_primary, True),
@@ -460,4 +461,10 @@ NEMESES = {
     "etcd_cut_primary_from_etcd": (cut_primary_from_etcd, False),
     "etcd_cut_standby_from_etcd": (cut_standby_from_etcd, False),
     "etcd_down": (etcd_down, False),
+    # ... with etcd_failsafe=on: etcd down for every node keeps the primary
+    # writable; any other cut must not
+    "etcd_failsafe_down": (etcd_down_failsafe, False),
+    "etcd_failsafe_cut_primary_from_etcd": (on_etcd_failsafe(cut_primary_from_etcd), False),
+    "etcd_failsafe_isolate_primary": (on_etcd_failsafe(isolate(pick_primary, 5, 26)), False),
+    "etcd_failsafe_kill9_primary": (on_etcd_failsafe(kill9_primary), False),
 }

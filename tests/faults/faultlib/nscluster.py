@@ -122,7 +122,8 @@ class NsRepmgrd(RepmgrdProcess):
 
 class FaultCluster:
     """Three data nodes (node ids 1-3) and a witness (id 4) with repmgrd; with
-    arbiter="etcd", three etcd members and no witness."""
+    arbiter="etcd", three etcd members and no witness ("etcd-failsafe": the
+    same with etcd_failsafe=on)."""
 
     def __init__(self, harness, lab, settings=None, arbiter="witness"):
         self.harness = harness
@@ -135,10 +136,13 @@ class FaultCluster:
         # is dead or frozen (the *_repmgrd_then_isolate_primary nemeses).
         self.settings = dict(FAST_FAILOVER, standby_reconnect_timeout="10", guard_timeout="2",
                              **(settings or {}))
-        if arbiter == "etcd":
-            # A lease longer than the test minimum (5 s with these timings):
-            # an etcd leader election (about 1 s) must not fence the primary.
+        if arbiter in ("etcd", "etcd-failsafe"):
+            # A lease longer than the test minimum (5 s with these timings,
+            # 7 s with etcd_failsafe): an etcd leader election (about 1 s)
+            # must not fence the primary.
             self.settings.update(arbiter="etcd", etcd_ttl="8", etcd_prefix="/repmgr/test/")
+        if arbiter == "etcd-failsafe":
+            self.settings.update(etcd_failsafe="on")
         self._base_settings = dict(self.settings)
         self.data = []
         self.witness = None
@@ -169,7 +173,7 @@ class FaultCluster:
     def build(self):
         n1, n2, n3 = (self.node(f"node{i}", i) for i in (1, 2, 3))
         self.data = [n1, n2, n3]
-        if self.arbiter == "etcd":
+        if self.arbiter in ("etcd", "etcd-failsafe"):
             self.etcd = EtcdLab(self.lab, self.harness)
         else:
             self.witness = self.node("witness", 4)
