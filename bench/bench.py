@@ -21,10 +21,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # the test library, tests
 sys.path.insert(0, HERE)
 
 from clusters import REPMGR5_BIN, Tool, make_bench_template  # noqa: E402
+import failover  # noqa: E402
 import scenarios  # noqa: E402
 from pylib.harness import RUN_AS  # noqa: E402
 
-SCENARIOS = ["failover_default", "failover_tuned", "false_positive", "switchover", "clone",
+SCENARIOS = ["failover_default", "failover_tuned", "failover_node_default", "failover_node_tuned",
+             "false_positive", "switchover", "clone",
              "cluster_show", "footprint", "synchronous", "guard"]
 
 
@@ -104,12 +106,31 @@ def side_by_side(env, name, runs, run_one):
     return ours, peer
 
 
-def scenario_failover(env, name, tuned):
+# (a, b) pairs of failover variants whose ratio a/b the ratio line carries
+FAILOVER_RATIOS = [("ours", "repmgr5"), ("ours_etcd", "repmgr5"), ("ours_etcd", "ours"),
+                   ("ours", "patroni"), ("ours_etcd", "patroni"), ("repmgr5", "patroni")]
+
+
+def scenario_failover(env, name, tuned, kill):
+    """Every variant on its own cluster, alternating, the same kill for all:
+    failover.py's "postgres" kill for ours, ours arbiter=etcd and repmgr 5
+    (Patroni restarts a killed postmaster in place), its "node" kill for
+    those and Patroni."""
     runs = env.runs or (1 if env.quick else 3)
-    ours, peer = side_by_side(env, name, runs,
-                              lambda tool: scenarios.run_failover(env, tool, tuned))
-    emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(ours, peer),
-          "ratio_other_standby_streams": ratio(ours, peer, "other_standby_streams_s_median")})
+    variants = ["ours", "ours_etcd", "repmgr5"] + (["patroni"] if kill == "node" else [])
+    results, errors = alternate(runs, variants,
+                                lambda v: failover.run_failover(env, v, tuned, kill), name)
+    out = {v: summarize(name, failover.LABELS[v], results[v], errors[v],
+                        {"kill": kill, "settings": failover.settings_note(v, tuned)})
+           for v in variants}
+    line = {"scenario": name}
+    for a, b in FAILOVER_RATIOS:
+        if a in out and b in out:
+            line[f"ratio_{a}_to_{b}"] = ratio(out[a], out[b])
+            streams = ("ratio_other_standby_streams" if (a, b) == ("ours", "repmgr5")
+                       else f"ratio_other_standby_streams_{a}_to_{b}")
+            line[streams] = ratio(out[a], out[b], "other_standby_streams_s_median")
+    emit(line)
 
 
 def scenario_false_positive(env, name):
@@ -277,8 +298,10 @@ def main():
     env = scenarios.Env(tools, args.prefix, template, args.quick, sshd)
     env.runs = args.runs
     handlers = {
-        "failover_default": lambda n: scenario_failover(env, n, tuned=False),
-        "failover_tuned": lambda n: scenario_failover(env, n, tuned=True),
+        "failover_default": lambda n: scenario_failover(env, n, False, "postgres"),
+        "failover_tuned": lambda n: scenario_failover(env, n, True, "postgres"),
+        "failover_node_default": lambda n: scenario_failover(env, n, False, "node"),
+        "failover_node_tuned": lambda n: scenario_failover(env, n, True, "node"),
         "false_positive": lambda n: scenario_false_positive(env, n),
         "switchover": lambda n: scenario_switchover(env, n),
         "clone": lambda n: scenario_clone(env, n),

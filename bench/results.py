@@ -144,6 +144,57 @@ def rows(s):
     return out
 
 
+FAILOVERS = ("failover_default", "failover_tuned", "failover_node_default", "failover_node_tuned")
+VARIANTS = ("ours", "ours arbiter=etcd", "repmgr5", "patroni")
+PATRONI_TARGET = (5, 1 / 3)  # issue 18: etcd mode, defaults: < 5 s and <= 1/3 of Patroni's
+
+
+def div(a, b):
+    return None if a is None or not b else round(a / b, 3)
+
+
+def failover_rows(s):
+    """The four-way failover table: (scenario, kill, ours, ours etcd, repmgr 5,
+    Patroni, ours/Patroni, ours etcd/Patroni, ours etcd/ours, run)."""
+    out = []
+    for name in FAILOVERS:
+        if name not in s:
+            continue
+        by = s[name]
+        kill = next((by[v]["kill"] for v in VARIANTS if "kill" in by.get(v, {})), "postgres")
+        kill = "daemon + postmaster" if kill == "node" else "postmaster"
+        for key, what in (("median_s", "kill -9 -> first write"),
+                          ("other_standby_streams_s_median", "... other standby streams")):
+            v = {t: by.get(t, {}).get(key) for t in VARIANTS}
+            out.append((f"{name}: {what}", kill, *(fmt(v[t]) for t in VARIANTS),
+                         fmt(div(v["ours"], v["patroni"]), ""),
+                         fmt(div(v["ours arbiter=etcd"], v["patroni"]), ""),
+                         fmt(div(v["ours arbiter=etcd"], v["ours"]), ""), by["run"]))
+    return out
+
+
+def patroni_target_rows(s):
+    """Issue 18's target for arbiter=etcd with default settings, against
+    Patroni's default: once with each tool's own kill -9 scenario, once with
+    the same (whole node) kill for both: (what, ours etcd, Patroni, ratio,
+    target, met, runs)."""
+    patroni = s.get("failover_node_default", {}).get("patroni", {}).get("median_s")
+    out = []
+    for name, what in (("failover_default", "kill -9 of the postmaster (repmgrd reports the "
+                        "crash) vs Patroni's kill -9 of Patroni + postmaster"),
+                       ("failover_node_default", "both: kill -9 of the daemon + postmaster")):
+        if name not in s or patroni is None:
+            continue
+        ours = s[name].get("ours arbiter=etcd", {}).get("median_s")
+        r = div(ours, patroni)
+        limit, share = PATRONI_TARGET
+        ok = ours is not None and ours < limit and r is not None and r <= share
+        runs = sorted({s[name]["run"], s["failover_node_default"]["run"]})
+        out.append((f"ours arbiter=etcd, defaults, {what}", fmt(ours), fmt(patroni), fmt(r, ""),
+                    f"< {limit} s and <= 1/3 of Patroni", yes(ok), ", ".join(map(str, runs))))
+    return out
+
+
 def render():
     paths = sorted(glob.glob(os.path.join(RESULTS, "*.jsonl")))
     runs = [load(p) for p in paths]
@@ -156,8 +207,30 @@ def render():
            "listed below).", "",
            "| scenario | ours | repmgr 5.3 | ratio | target | met? | run |",
            "|---|---|---|---|---|---|---|"]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows(latest(runs))]
+    summary = latest(runs)
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows(summary)]
     out += [""]
+    four = failover_rows(summary)
+    if four:
+        out += ["## Failover: ours (witness), ours (arbiter=etcd), repmgr 5.3, Patroni 3.0.2", "",
+                "Each variant on its own cluster in the same run, alternating. Kill "
+                "\"postmaster\": kill -9 of the primary's postmaster, its daemon keeps running "
+                "(Patroni would restart it in place: no failover, not measured). Kill \"daemon + "
+                "postmaster\": kill -9 of the primary's repmgrd or Patroni, then of its "
+                "postmaster and every child (a host crash). Settings: see the notes below.", "",
+                "| scenario | kill | ours | ours arbiter=etcd | repmgr 5.3 | Patroni 3.0.2 "
+                "| ours / Patroni | ours etcd / Patroni | ours etcd / ours | run |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
+        out += ["| " + " | ".join(str(c) for c in row) + " |" for row in four]
+        out += [""]
+    target = patroni_target_rows(summary)
+    if target:
+        out += ["Target (issue 18): kill -9 failover with arbiter=etcd and default settings "
+                "under 5 s and at most a third of Patroni's default figure.", "",
+                "| what | ours arbiter=etcd | Patroni 3.0.2 | ratio | target | met? | runs |",
+                "|---|---|---|---|---|---|---|"]
+        out += ["| " + " | ".join(str(c) for c in row) + " |" for row in target]
+        out += [""]
     with open(os.path.join(HERE, "notes.md")) as f:
         out += [f.read().rstrip(), ""]
     for i, ((header, _, raw), path) in enumerate(zip(runs, paths)):
@@ -167,6 +240,8 @@ def render():
                 f"Raw results: `bench/results/{os.path.basename(path)}`.", ""]
         if header.get("note"):
             out += [header["note"], ""]
+        if header.get("load_average"):
+            out += [f"Load average (1, 5, 15 min): {header['load_average']}.", ""]
         out += ["```"] + raw + ["```", ""]
     return "\n".join(out)
 

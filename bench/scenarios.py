@@ -95,44 +95,7 @@ def _first_write(standbys, deadline):
     return None, attempts
 
 
-# --- 1, 2: failover ---------------------------------------------------------
-def run_failover(env, tool, tuned):
-    timeout = 180 if tool.name == "repmgr5" else 90
-    c = env.cluster(tool)
-    try:
-        c.build(standbys=2, witness=True, settings=failover_settings(tool, tuned))
-        c.primary.sql("CREATE TABLE bench_writes (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
-        for s in c.standbys:
-            wait_until(lambda s=s: streams_from(s, c.primary), timeout=30, what="streaming")
-        c.start_daemons()
-        _settle(c, 5)
-        pid = c.primary.pid()
-        t0 = time.monotonic()
-        t0_wall = time.time()
-        os.kill(pid, signal.SIGKILL)
-        t_write, attempts = _first_write(c.standbys, t0 + timeout)
-        if t_write is None:
-            raise RuntimeError(f"no standby accepted a write within {timeout} s of kill -9 "
-                               f"(no automatic failover); last log lines: "
-                               f"{_tail(c.daemon_log(c.standbys[0].name))}")
-        new = next(s for s in c.standbys if is_writable_primary(s))
-        other = next(s for s in c.standbys if s is not new)
-        try:
-            wait_until(lambda: streams_from(other, new), timeout=max(5, t0 + timeout - time.monotonic()),
-                       interval=0.05, what="the other standby to stream from the new primary")
-            stream_s = time.monotonic() - t0
-        except AssertionError:
-            stream_s = None
-        result = {"seconds": t_write - t0, "other_standby_streams_s": stream_s,
-                  "write_attempts": attempts}
-        if tool.name == "ours":
-            # Where the time went, beside the total: medians per key in the summary.
-            result.update(failover_breakdown(new, t0_wall))
-        return result
-    finally:
-        c.teardown()
-
-
+# --- 1, 2: failover: bench/failover.py ------------------------------------
 def _tail(text, n=3):
     return " | ".join(text.strip().splitlines()[-n:])
 

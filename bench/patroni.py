@@ -1,0 +1,169 @@
+"""A Patroni 3.0.2 cluster (Debian's `patroni`) for the failover comparison:
+three PostgreSQL 15 nodes on 127.0.0.1 bootstrapped by Patroni itself (initdb
+on the first node, pg_basebackup for the others) with the same server
+settings as the harness's template, and a three-member etcd 3.4 (the test
+library's) reached through Patroni's `etcd3` section (v3 API). Everything
+runs as the unprivileged user and is torn down through the harness: the
+Patronis first (as daemons), then etcd (a cleanup), then any postmaster
+still running (the harness's nodes)."""
+
+import json
+import os
+import signal
+import subprocess
+import urllib.request
+
+from pylib.etcd import EtcdCluster
+from pylib.harness import PG_BIN, RUN_AS, Harness, free_port, user_env
+from pylib.wait import wait_until
+
+PATRONI = "/usr/bin/patroni"
+
+# Patroni's defaults, and the tuned timing (Patroni requires
+# loop_wait + 2 * retry_timeout <= ttl): 1 + 2*4 = 9 <= 10.
+PATRONI_DEFAULT = {"ttl": 30, "loop_wait": 10, "retry_timeout": 10}
+PATRONI_TUNED = {"ttl": 10, "loop_wait": 1, "retry_timeout": 4}
+
+# The harness template's server settings (pylib.harness.initdb_with_test_settings)
+# plus the preloaded repmgr library every other cluster of the bench carries.
+SERVER_PARAMETERS = {
+    "listen_addresses": "127.0.0.1", "wal_level": "replica", "max_wal_senders": 10,
+    "max_replication_slots": 10, "hot_standby": "on", "wal_keep_size": "64MB",
+    "fsync": "off", "synchronous_commit": "on", "shared_buffers": "16MB",
+    "max_connections": 30, "wal_log_hints": "on", "logging_collector": "off",
+    "shared_preload_libraries": "repmgr",
+}
+PG_HBA = ["local all all trust", "local replication all trust",
+          "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust"]
+
+
+class PatroniProcess:
+    """One Patroni in the foreground as the unprivileged user; the harness
+    teardown stops it (SIGTERM: Patroni stops its PostgreSQL, then exits)."""
+
+    def __init__(self, node, conf):
+        self.node, self.conf = node, conf
+        self.proc = None
+        self.pid = None
+
+    def start(self):
+        extra = {}
+        if os.geteuid() == 0:
+            extra = {"user": RUN_AS, "group": RUN_AS, "extra_groups": []}
+        with open(os.path.join(self.node.confdir, "patroni.log"), "ab") as log:
+            self.proc = subprocess.Popen([PATRONI, self.conf], stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log, env=user_env(),
+                                         cwd=self.node.confdir, **extra)
+        self.pid = self.proc.pid
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill9(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self, timeout=40):
+        if not self.alive():
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+class PatroniCluster:
+    """Three Patroni nodes; `primary` is the one that bootstrapped."""
+
+    def __init__(self, prefix, template_cache, timing, scope):
+        self.h = Harness(prefix, template_cache)
+        self.timing = dict(timing)
+        self.scope = scope
+        self.etcd = None
+        self.patronis = {}   # node name -> PatroniProcess
+        self.api_ports = {}  # node name -> REST API port
+        self.primary = None
+        self.standbys = []
+
+    def _config(self, node):
+        api = self.api_ports[node.name]
+        hosts = ",".join(f"127.0.0.1:{m.client_port}" for m in self.etcd.members)
+        params = dict(SERVER_PARAMETERS, unix_socket_directories=self.h.socket_dir)
+        return {
+            "scope": self.scope, "namespace": "/service/", "name": node.name,
+            "log": {"level": "INFO"},
+            "restapi": {"listen": f"127.0.0.1:{api}", "connect_address": f"127.0.0.1:{api}"},
+            "etcd3": {"hosts": hosts},
+            "bootstrap": {
+                "dcs": dict(self.timing, maximum_lag_on_failover=1048576,
+                            postgresql={"use_pg_rewind": False, "use_slots": True,
+                                        "parameters": params}),
+                "initdb": [{"encoding": "UTF8"}, {"auth": "trust"}],
+            },
+            "postgresql": {
+                "listen": f"127.0.0.1:{node.port}", "connect_address": f"127.0.0.1:{node.port}",
+                "data_dir": node.datadir, "bin_dir": PG_BIN,
+                "pgpass": os.path.join(node.confdir, "pgpass"),
+                "authentication": {"superuser": {"username": "postgres"},
+                                   "replication": {"username": "postgres"}},
+                "parameters": params, "pg_hba": PG_HBA,
+                "basebackup": [{"checkpoint": "fast"}],
+            },
+            "watchdog": {"mode": "off"},
+        }
+
+    def _start_node(self, name):
+        node = self.h.node(name)
+        os.makedirs(node.confdir, exist_ok=True)
+        self.h.chown(node.confdir)
+        self.api_ports[name] = free_port()
+        conf = os.path.join(node.confdir, "patroni.yml")
+        with open(conf, "w") as f:
+            json.dump(self._config(node), f, indent=1)  # JSON is YAML
+        self.h.chown(conf)
+        p = PatroniProcess(node, conf).start()
+        self.h.daemons.append(p)
+        self.patronis[name] = p
+        return node
+
+    def build(self):
+        """etcd, then node1 (initdb, takes the leader key), then node2 and
+        node3 (cloned by Patroni); returns once both stream from node1."""
+        from clusters import is_writable_primary, streams_from
+        self.etcd = EtcdCluster(self.h).start()
+        self.primary = self._start_node("node1")
+        wait_until(lambda: is_writable_primary(self.primary),
+                   timeout=120, interval=0.2, what="Patroni to bootstrap node1 as the primary")
+        for name in ("node2", "node3"):
+            self.standbys.append(self._start_node(name))
+        for s in self.standbys:
+            wait_until(lambda s=s: streams_from(s, self.primary), timeout=120, interval=0.2,
+                       what=f"Patroni's {s.name} to stream from node1")
+        return self
+
+    def role(self, name):
+        """The role Patroni's REST API reports for `name` (None if it does not answer)."""
+        try:
+            url = f"http://127.0.0.1:{self.api_ports[name]}/patroni"
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return json.loads(r.read()).get("role")
+        except (OSError, ValueError):
+            return None
+
+    def all_alive(self):
+        return all(p.alive() for p in self.patronis.values())
+
+    def log(self, name):
+        path = os.path.join(self.h.base, name, "patroni.log")
+        try:
+            with open(path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def teardown(self):
+        self.h.teardown()
