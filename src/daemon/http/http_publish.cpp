@@ -121,6 +121,9 @@ void StatusPublisher::publish(const Snapshot& s, const Step& step, State before)
             ctx_.log.debug("unable to read status details for HTTP: {}", failure_text(f));
         }
     }
+    d.fenced = s.local_fenced || (s.primary_view && s.primary_view->fenced_read_only);
+    d.lag_warning_s = ctx_.config.replication_lag_warning;
+    d.lag_critical_s = ctx_.config.replication_lag_critical;
     if (s.role == NodeRole::Primary && s.local.reachable && !s.local.in_recovery) {
         d.not_legitimate_because = doubt_about_primary(s, after, links_.primary_record);
         d.legitimate_primary = d.not_legitimate_because.empty();

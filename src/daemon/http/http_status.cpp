@@ -218,6 +218,9 @@ std::string render_metrics(const DaemonStatus* s, SystemClock::time_point now) {
     m.family("repmgr_legitimate_primary", "gauge",
              "1 on the writable primary repmgrd considers legitimate");
     m.sample("repmgr_legitimate_primary", s->legitimate_primary ? 1 : 0);
+    m.family("repmgr_fenced", "gauge",
+             "1 when repmgrd's read-only fence (default_transaction_read_only) is in force here");
+    m.sample("repmgr_fenced", s->fenced ? 1 : 0);
     m.family("repmgr_in_recovery", "gauge", "1 when the local server is in recovery");
     m.sample("repmgr_in_recovery", s->in_recovery ? 1 : 0);
     m.family("repmgr_streaming", "gauge", "1 when this standby streams WAL from its upstream");
@@ -228,6 +231,12 @@ std::string render_metrics(const DaemonStatus* s, SystemClock::time_point now) {
     m.family("repmgr_replication_lag_seconds", "gauge",
              "age of the last replayed transaction while WAL waits to be replayed (0 when caught up)");
     if (s->lag_seconds) m.sample("repmgr_replication_lag_seconds", *s->lag_seconds);
+    m.family("repmgr_replication_lag_warning_seconds", "gauge",
+             "replication_lag_warning: the lag the alerting rules warn about");
+    m.sample("repmgr_replication_lag_warning_seconds", s->lag_warning_s);
+    m.family("repmgr_replication_lag_critical_seconds", "gauge",
+             "replication_lag_critical: the lag the alerting rules page about");
+    m.sample("repmgr_replication_lag_critical_seconds", s->lag_critical_s);
     m.family("repmgr_timeline", "gauge", "the timeline the local server is on");
     if (s->timeline) m.sample("repmgr_timeline", s->timeline);
     m.family("repmgr_failovers_total", "counter",

@@ -45,6 +45,7 @@ struct DaemonStatus {
     // no reason to doubt it (no split brain, no isolation, no read-only fence).
     bool legitimate_primary = false;
     std::string not_legitimate_because;  // a sentence when a primary is not legitimate
+    bool fenced = false;  // the read-only fence (default_transaction_read_only) is in force
     std::string state = "monitoring";   // repmgrd's state machine
     std::string reason;                 // the sentence of its last decision
     bool paused = false;
@@ -54,6 +55,8 @@ struct DaemonStatus {
     std::optional<std::int64_t> lag_bytes;  // standby: primary's current LSN - replayed
     std::optional<double> lag_seconds;      // standby: 0 when all received WAL is replayed
     int timeline = 0;                       // 0 = unknown
+    int lag_warning_s = 0;   // replication_lag_warning / _critical: the thresholds alerts use
+    int lag_critical_s = 0;
     std::int64_t failovers = 0;  // failovers this repmgrd completed (promoted or followed)
     std::chrono::system_clock::time_point checked_at{};
     std::vector<PublishedEvent> last_events;  // newest last
