@@ -50,7 +50,15 @@ def test_deb_contents_and_metadata(deb):
                  "/usr/share/doc/repmgr-cpp/README.md",
                  "/usr/share/doc/repmgr-cpp/commands.md",
                  "/usr/share/doc/repmgr-cpp/configuration.md",
-                 "/usr/share/doc/repmgr-cpp/examples/repmgr.conf.sample"]:
+                 "/usr/share/doc/repmgr-cpp/examples/repmgr.conf.sample",
+                 "/usr/share/doc/repmgr-cpp/examples/repmgr-rules.yml",
+                 "/usr/share/doc/repmgr-cpp/examples/repmgr-dashboard.json",
+                 "/usr/share/doc/repmgr-cpp/copyright",
+                 "/usr/share/doc/repmgr-cpp/changelog.gz",
+                 "/usr/bin/repmgr-pgbouncer",
+                 "/usr/share/man/man1/repmgr.1.gz",
+                 "/usr/share/man/man1/repmgr-pgbouncer.1.gz",
+                 "/usr/share/man/man8/repmgrd.8.gz"]:
         assert path in files, f"{path} missing from the package:\n{listing}"
     assert not any(p.startswith("/etc/") for p in files), "no config is installed, only a sample"
 
@@ -58,6 +66,19 @@ def test_deb_contents_and_metadata(deb):
     assert "Package: repmgr-cpp" in fields
     assert re.search(r"^Depends: .*libpq5", fields, re.M), fields
     assert "Conflicts: repmgr-common" in fields
+
+
+def test_lintian_finds_no_error_or_warning(deb):
+    # Debian's own package checker (policy: copyright, changelog, manual
+    # pages, file locations, maintainer field ...). Informational tags
+    # (I:) are allowed.
+    lintian = shutil.which("lintian")
+    assert lintian, "lintian is missing: scripts/install-deps installs it"
+    r = subprocess.run([lintian, "--tag-display-limit", "0", deb], capture_output=True,
+                       text=True, timeout=900)
+    tags = [line for line in r.stdout.splitlines() if line[:2] in ("E:", "W:")]
+    assert not tags, "\n".join(tags)
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_unpacked_package_runs(deb):
