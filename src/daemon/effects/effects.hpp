@@ -70,6 +70,7 @@ private:
     void set_sync_names(const Action& a);
     // promote.cpp
     ActionOutcome promote(const Snapshot& s, const PromoteParams& p);
+    ArbiterAnswer confirm_claim(Arbiter& arbiter, const FailoverTerm& t, int self, int within_s);
     std::optional<std::string> claim_term(const Snapshot& s, Arbiter& arbiter,
                                           const PromoteParams& p, std::string& takeover);
     // follow.cpp

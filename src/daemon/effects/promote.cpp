@@ -1,6 +1,9 @@
 // The promotion of this node after it won an election: claim the term on the
 // arbiter (or take an expired claim over), check once more that nobody else
 // became primary, confirm the claim, promote, record.
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "actions/role_change.hpp"
@@ -124,6 +127,27 @@ std::optional<std::string> Effects::claim_term(const Snapshot& s, Arbiter& arbit
     return std::nullopt;
 }
 
+// The confirmation, asked again while its answer is lost (a deadline hit
+// on a loaded arbiter): the request may have been applied, and a claim
+// confirmed but never acted on would leave the cluster without a primary
+// (its failed primary, demoted, waits for the term; the others wait for this
+// node). Confirming is idempotent on both arbiters, and a takeover of the
+// claim makes it Refused, so asking until the claim's own deadline is safe.
+ArbiterAnswer Effects::confirm_claim(Arbiter& arbiter, const FailoverTerm& t, int self,
+                                     int within_s) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(within_s);
+    ArbiterAnswer a = arbiter.confirm(t, self);
+    while (a.result == ArbiterAnswer::Result::Unreachable &&
+           std::chrono::steady_clock::now() < deadline) {
+        ctx_.log.warning("the {} did not answer the confirmation of this node's claim ({}): "
+                         "asking again, since it may have been recorded",
+                         arbiter.name(), a.error);
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        a = arbiter.confirm(t, self);
+    }
+    return a;
+}
+
 ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
     const int self = s.node_id;
     const FailoverTerm& t = p.term;
@@ -163,7 +187,7 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
         // The point of no return: from here this node promotes. The claim may
         // have been taken over while we were slow (stopped, swapping, a long
         // probe): the confirmation and a takeover cannot both succeed.
-        ArbiterAnswer confirmed = arbiter.confirm(t, self);
+        ArbiterAnswer confirmed = confirm_claim(arbiter, t, self, claim_confirm_seconds(s.tuning));
         if (confirmed.result == ArbiterAnswer::Result::Unreachable)
             fail(ExitCode::FailoverFail,
                  fmt::format("the claim of this node on the failover of node {} (timeline {}) "

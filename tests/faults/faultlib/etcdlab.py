@@ -99,9 +99,15 @@ class EtcdLab:
             m.stop()
 
     def _post(self, member, path, body):
-        proc = subprocess.run(self.client.argv(["/usr/bin/python3", "-c", _POST,
-                                                member.client_url + path, json.dumps(body)]),
-                              capture_output=True, text=True, timeout=10)
+        """The member's JSON answer, or None when it gives none in time (the
+        client's own 2 s, or 30 s for the whole command on a loaded machine:
+        starting python in the namespace once took more than 10 s)."""
+        try:
+            proc = subprocess.run(self.client.argv(["/usr/bin/python3", "-c", _POST,
+                                                    member.client_url + path, json.dumps(body)]),
+                                  capture_output=True, text=True, timeout=30)
+        except subprocess.TimeoutExpired:
+            return None
         out = proc.stdout.strip()
         return json.loads(out) if out else None
 
