@@ -5,8 +5,8 @@
 //    always within its connection deadline, and no answer ever carries the
 //    password of a libpq message.
 //  - The pure router (answer_request) gets a fuzzed path, query and status
-//    text: it never throws, /status is always valid JSON, and the password
-//    stays masked whatever surrounds it.
+//    text: it never throws, /status and /status/cluster are always valid
+//    JSON, and the password stays masked whatever surrounds it.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -51,6 +51,16 @@ DaemonStatus status_with(const std::string& text) {
     s.reason = text;
     s.upstream_name = text;
     s.last_events.push_back({text, false, "password=" + std::string(kSecret), {}});
+    ClusterNodeStatus n;
+    n.node_id = 2;
+    n.name = text;
+    n.role = text;
+    n.daemon_reason = text + " password=" + kSecret;
+    n.notes = {text, "password=" + std::string(kSecret)};
+    s.cluster.nodes = {n};
+    s.cluster.events = {ClusterEventStatus{2, text, text, false, text,
+                                           text + " password=" + kSecret}};
+    s.cluster.overview_error = "password=" + std::string(kSecret);
     return s;
 }
 
@@ -139,7 +149,8 @@ void check_router(const std::string& input) {
     DaemonStatus status = status_with(text);
     auto now = std::chrono::system_clock::now();
     for (const std::string& p : {path, std::string("/status"), std::string("/health"),
-                                 std::string("/replica"), std::string("/metrics")}) {
+                                 std::string("/replica"), std::string("/metrics"),
+                                 std::string("/status/cluster")}) {
         HttpAnswer a;
         try {
             a = answer_request(p, params, &status, now);
@@ -148,9 +159,9 @@ void check_router(const std::string& input) {
         }
         if (a.body.find(kSecret) != std::string::npos && input.find(kSecret) == std::string::npos)
             broken("a password in the answer to " + p, input);
-        if (p == "/status" && a.status == 200 &&
+        if ((p == "/status" || p == "/status/cluster") && a.status == 200 &&
             !nlohmann::json::accept(a.body))
-            broken("/status is not valid JSON", input);
+            broken(p + " is not valid JSON", input);
     }
 }
 

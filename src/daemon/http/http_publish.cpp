@@ -4,6 +4,8 @@
 
 #include "cluster/arbiter.hpp"
 #include "cluster/history.hpp"
+#include "cluster/overview.hpp"
+#include "daemon/http/cluster_view.hpp"
 #include "util/error.hpp"
 
 namespace repmgr::repmgrd {
@@ -35,6 +37,27 @@ std::string doubt_about_primary(const Snapshot& s, State state,
 
 }  // namespace
 
+void StatusPublisher::publish_cluster(const Snapshot& s, DaemonStatus& d) {
+    // The status page's one extra statement per tick, on the local server:
+    // the metadata as this node has it (a standby's replicated copy).
+    std::optional<ClusterOverview> overview;
+    std::string error;
+    if (Connection* local = s.local.reachable ? links_.local.current() : nullptr) {
+        try {
+            overview = read_cluster_overview(*local, static_cast<int>(kRecentEvents));
+        } catch (const Failure& f) {
+            error = failure_text(f);
+            ctx_.log.debug("unable to read the cluster overview for HTTP: {}", error);
+        }
+    } else {
+        error = "the local server does not answer";
+    }
+    std::optional<int> primary_link;
+    if (s.primary_writable && links_.primary_record) primary_link = links_.primary_record->id;
+    d.cluster = build_cluster_status(s, d, overview ? &*overview : nullptr, primary_link);
+    d.cluster.overview_error = error;
+}
+
 bool StatusPublisher::enabled() const {
     return ctx_.config.http_port > 0 && !ctx_.config.http_listen_address.empty();
 }
@@ -50,7 +73,7 @@ void StatusPublisher::start() {
         fail(ExitCode::BadConfig, fmt::format("http_allowed_clients has a bad entry: {}", bad));
     server_ = std::make_unique<HttpServer>(board_);
     server_->start(settings);
-    ctx_.log.notice("serving {} on {}:{} (/health /primary /replica /status /metrics){}",
+    ctx_.log.notice("serving {} on {}:{} (/ /health /primary /replica /status /metrics){}",
                     c.http_tls_cert.empty() ? "HTTP" : "HTTPS", c.http_listen_address,
                     c.http_port,
                     settings.allowed.allows_everyone()
@@ -137,6 +160,7 @@ void StatusPublisher::publish(const Snapshot& s, const Step& step, State before)
         d.zero_loss_candidates = s.zero_loss->record;
     }
     if (s.leadership) d.lease = lease_;
+    publish_cluster(s, d);
     d.checked_at = std::chrono::system_clock::now();
     board_.publish(std::move(d));
 }

@@ -25,6 +25,8 @@ public:
 
 private:
     bool enabled() const;
+    // The status page's view of the cluster, into d.cluster.
+    void publish_cluster(const Snapshot& s, DaemonStatus& d);
 
     Context& ctx_;
     ServerLinks& links_;

@@ -110,10 +110,11 @@ void HttpServer::start(const HttpSettings& settings) {
             a = answer_request(req.path, params, status.get(), std::chrono::system_clock::now());
         } catch (const std::exception& e) {
             // Never let an exception unwind into the library's frames.
-            a = HttpAnswer{500, "text/plain; charset=utf-8", fmt::format("internal error: {}\n", mask_passwords(e.what()))};
+            a = HttpAnswer{500, "text/plain; charset=utf-8", fmt::format("internal error: {}\n", mask_passwords(e.what())), {}};
         }
         res.status = a.status;
         res.set_header("Cache-Control", "no-store");
+        for (const auto& [name, value] : a.headers) res.set_header(name, value);
         res.set_content(std::move(a.body), a.content_type.c_str());
     });
     if (!server.bind_to_port(address, port))

@@ -17,7 +17,7 @@ namespace {
 using SystemClock = std::chrono::system_clock;
 
 HttpAnswer text_answer(int status, std::string body) {
-    return HttpAnswer{status, "text/plain; charset=utf-8", std::move(body) + "\n"};
+    return HttpAnswer{status, "text/plain; charset=utf-8", std::move(body) + "\n", {}};
 }
 
 HttpAnswer not_yet() {
@@ -284,12 +284,18 @@ HttpAnswer answer_request(std::string_view path, const QueryParams& params,
     if (path == "/replica") return answer_replica(status, params);
     if (path == "/status") {
         if (!status) return not_yet();
-        return HttpAnswer{200, "application/json", render_status_json(*status, now)};
+        return HttpAnswer{200, "application/json", render_status_json(*status, now), {}};
+    }
+    if (path == "/" || path == "/index.html") return answer_status_page();
+    if (path == "/status/cluster") {
+        if (!status) return not_yet();
+        return HttpAnswer{200, "application/json", render_cluster_json(*status, now), {}};
     }
     if (path == "/metrics")
         return HttpAnswer{200, "text/plain; version=0.0.4; charset=utf-8",
-                          render_metrics(status, now)};
-    return text_answer(404, "not found; endpoints: /health /primary /replica /status /metrics");
+                          render_metrics(status, now), {}};
+    return text_answer(404, "not found; endpoints: / (status page) /health /primary /replica /status "
+                            "/status/cluster /metrics");
 }
 
 }  // namespace repmgr::repmgrd

@@ -8,7 +8,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "daemon/http/cluster_status.hpp"
 
 namespace repmgr::repmgrd {
 
@@ -70,6 +73,7 @@ struct DaemonStatus {
         std::int64_t renew_failures = 0;  // renewals that failed since repmgrd started
     };
     std::optional<Lease> lease;
+    ClusterStatus cluster;  // for the status page
 };
 
 // The latest published status, shared between the two threads.
@@ -88,12 +92,14 @@ struct HttpAnswer {
     int status = 200;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // beyond the content type
 };
 
 using QueryParams = std::multimap<std::string, std::string>;
 
-// Pure: the answer to GET `path` with `params`, given the latest status
-// (nullptr before the first tick) and the current wall-clock time.
+// The answer to GET `path` with `params`, given the latest status (nullptr
+// before the first tick) and the current wall-clock time. Pure but for the
+// random CSP nonce of the status page (GET /).
 HttpAnswer answer_request(std::string_view path, const QueryParams& params,
                           const DaemonStatus* status, std::chrono::system_clock::time_point now);
 
@@ -104,6 +110,13 @@ HttpAnswer answer_replica(const DaemonStatus* status, const QueryParams& params)
 std::string render_status_json(const DaemonStatus& status,
                                std::chrono::system_clock::time_point now);
 std::string render_metrics(const DaemonStatus* status, std::chrono::system_clock::time_point now);
+// GET /status/cluster: the status page's data (cluster_json.cpp).
+std::string render_cluster_json(const DaemonStatus& status,
+                                std::chrono::system_clock::time_point now);
+// GET /: the status page itself (status_page.cpp), with a fresh CSP nonce;
+// the second form takes the nonce, for tests.
+HttpAnswer answer_status_page();
+HttpAnswer answer_status_page(const std::string& nonce);
 
 // "16/B374D848" - "16/B3000000" in bytes; nullopt when either is malformed.
 std::optional<std::int64_t> lsn_distance(std::string_view ahead, std::string_view behind);
