@@ -82,40 +82,55 @@ def make_bench_template(base):
     return path
 
 
-class Daemon:
-    """A repmgrd (either tool) in the foreground as the unprivileged user;
-    the harness teardown stops it (it calls stop())."""
+class UserProcess:
+    """A child run in the foreground as the unprivileged user, its output
+    appended to `log_path`; stop() sends SIGTERM, then SIGKILL after
+    `stop_timeout` seconds (the harness teardown calls it)."""
 
-    def __init__(self, tool, node, conf, args):
-        self.tool, self.node, self.conf, self.args = tool, node, conf, args
+    stop_timeout = 20
+
+    def __init__(self):
         self.proc = None
         self.pid = None
 
-    def start(self):
-        cmd = [self.tool.repmgrd, "-f", self.conf] + self.tool.daemon_args() + self.args
-        env = {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-               "HOME": "/tmp"}
+    def spawn(self, cmd, log_path, env, cwd):
         extra = {}
         if os.geteuid() == 0:
             extra = {"user": RUN_AS, "group": RUN_AS, "extra_groups": []}
-        with open(os.path.join(self.node.confdir, "repmgrd.stderr"), "ab") as log:
+        with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                         env=env, cwd=self.node.confdir, **extra)
+                                         env=env, cwd=cwd, **extra)
         self.pid = self.proc.pid
         return self
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, timeout=20):
+    def stop(self, timeout=None):
         if not self.alive():
             return
         self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(timeout=timeout)
+            self.proc.wait(timeout=timeout or self.stop_timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=10)
+
+
+class Daemon(UserProcess):
+    """A repmgrd (either tool) in the foreground as the unprivileged user;
+    the harness teardown stops it (it calls stop())."""
+
+    def __init__(self, tool, node, conf, args):
+        super().__init__()
+        self.tool, self.node, self.conf, self.args = tool, node, conf, args
+
+    def start(self):
+        cmd = [self.tool.repmgrd, "-f", self.conf] + self.tool.daemon_args() + self.args
+        env = {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+               "HOME": "/tmp"}
+        return self.spawn(cmd, os.path.join(self.node.confdir, "repmgrd.stderr"), env,
+                          self.node.confdir)
 
 
 class BenchCluster:

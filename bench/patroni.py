@@ -10,11 +10,11 @@ still running (the harness's nodes)."""
 import json
 import os
 import signal
-import subprocess
 import urllib.request
 
+from clusters import UserProcess
 from pylib.etcd import EtcdCluster
-from pylib.harness import PG_BIN, RUN_AS, Harness, free_port, user_env
+from pylib.harness import PG_BIN, Harness, free_port, user_env
 from pylib.wait import wait_until
 
 PATRONI = "/usr/bin/patroni"
@@ -37,42 +37,23 @@ PG_HBA = ["local all all trust", "local replication all trust",
           "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust"]
 
 
-class PatroniProcess:
+class PatroniProcess(UserProcess):
     """One Patroni in the foreground as the unprivileged user; the harness
     teardown stops it (SIGTERM: Patroni stops its PostgreSQL, then exits)."""
 
+    stop_timeout = 40
+
     def __init__(self, node, conf):
+        super().__init__()
         self.node, self.conf = node, conf
-        self.proc = None
-        self.pid = None
 
     def start(self):
-        extra = {}
-        if os.geteuid() == 0:
-            extra = {"user": RUN_AS, "group": RUN_AS, "extra_groups": []}
-        with open(os.path.join(self.node.confdir, "patroni.log"), "ab") as log:
-            self.proc = subprocess.Popen([PATRONI, self.conf], stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, env=user_env(),
-                                         cwd=self.node.confdir, **extra)
-        self.pid = self.proc.pid
-        return self
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
+        return self.spawn([PATRONI, self.conf], os.path.join(self.node.confdir, "patroni.log"),
+                          user_env(), self.node.confdir)
 
     def kill9(self):
         if self.alive():
             self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self, timeout=40):
-        if not self.alive():
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
             self.proc.wait(timeout=10)
 
 
