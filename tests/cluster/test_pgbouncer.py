@@ -7,6 +7,7 @@ see no error and lose no row."""
 
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -65,8 +66,11 @@ timeout = 10
     def start(self):
         if not os.path.exists(self.databases):
             self.harness.write_file("pgbouncer/repmgr-databases.ini", "[databases]\n")
+        # Its own session: stop() ends runuser and pgbouncer together (killing
+        # only runuser would leave pgbouncer running after the test).
         self.proc = subprocess.Popen(as_user_argv([PGBOUNCER, self.ini]),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
         wait_until(lambda: self.answers(), timeout=30, what="pgbouncer to listen")
         return self
 
@@ -80,7 +84,10 @@ timeout = 10
 
     def stop(self):
         if self.proc:
-            self.proc.kill()
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.proc.wait(10)
 
     def log(self):
