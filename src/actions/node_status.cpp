@@ -26,10 +26,6 @@ std::string human_bytes(long long bytes) {
 
 std::string running_role(const NodeServerFacts& s) { return s.in_recovery ? "standby" : "primary"; }
 
-nlohmann::json opt_json(const std::optional<long long>& v) {
-    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
 nlohmann::json to_json(const Context& ctx, const CheckInputs& in,
                        const std::vector<CheckResult>& issues) {
     const NodeServerFacts& s = in.server;
@@ -56,7 +52,7 @@ nlohmann::json to_json(const Context& ctx, const CheckInputs& in,
                        {"replay_lsn", format_lsn(s.replay.replay)},
                        {"replay_paused", s.replay.paused},
                        {"lag_seconds", s.lag_seconds ? nlohmann::json(*s.lag_seconds) : nullptr},
-                       {"lag_bytes", opt_json(lag_bytes(in))},
+                       {"lag_bytes", json_or_null(lag_bytes(in))},
                        {"wal_receiver", s.wal_receiver ? s.wal_receiver->status : "none"}};
     }
     nlohmann::json upstream = nullptr;
@@ -71,13 +67,13 @@ nlohmann::json to_json(const Context& ctx, const CheckInputs& in,
                               {"client_addr", d.client_addr},
                               {"state", d.state},
                               {"sync_state", d.sync_state},
-                              {"lag_bytes", opt_json(d.replay_lag_bytes)}});
+                              {"lag_bytes", json_or_null(d.replay_lag_bytes)}});
     nlohmann::json slots = nlohmann::json::array();
     for (const auto& sl : s.slots)
         slots.push_back({{"name", sl.name},
                          {"type", sl.type},
                          {"active", sl.active},
-                         {"retained_bytes", opt_json(sl.retained_bytes)}});
+                         {"retained_bytes", json_or_null(sl.retained_bytes)}});
     const ArchiveFacts& a = s.archive;
     nlohmann::json archiving = {{"archive_mode", a.archive_mode},
                                 {"archive_command", a.archive_command},
@@ -86,7 +82,7 @@ nlohmann::json to_json(const Context& ctx, const CheckInputs& in,
                                 {"last_archived_wal", a.last_archived_wal},
                                 {"last_failed_wal", a.last_failed_wal},
                                 {"last_failed_time", a.last_failed_time},
-                                {"ready_count", opt_json(a.ready_count)}};
+                                {"ready_count", json_or_null(a.ready_count)}};
     nlohmann::json last_event = nullptr;
     if (in.meta.last_event)
         last_event = {{"event", in.meta.last_event->event},

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,13 @@ namespace repmgr {
 // those, which once turned /status into a 500. Invalid bytes become U+FFFD.
 inline std::string json_text(const nlohmann::json& j) {
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A value, or JSON null when absent (the fields of --json and /status that
+// are not known).
+template <typename T>
+nlohmann::json json_or_null(const std::optional<T>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
 }  // namespace repmgr

@@ -12,11 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename T>
-json opt(const std::optional<T>& v) {
-    return v ? json(*v) : json(nullptr);
-}
-
 json node_json(const ClusterNodeStatus& n) {
     json notes = json::array();
     for (const auto& note : n.notes) notes.push_back(mask_passwords(note));
@@ -28,17 +23,17 @@ json node_json(const ClusterNodeStatus& n) {
         {"active", n.active},
         {"priority", n.priority},
         {"location", n.location},
-        {"upstream_node_id", opt(n.upstream_id)},
-        {"tree_upstream_node_id", opt(n.tree_upstream_id)},
-        {"answers", opt(n.answers)},
+        {"upstream_node_id", json_or_null(n.upstream_id)},
+        {"tree_upstream_node_id", json_or_null(n.tree_upstream_id)},
+        {"answers", json_or_null(n.answers)},
         {"seen_via", n.seen_via},
-        {"lag", {{"bytes", opt(n.lag_bytes)}, {"seconds", opt(n.lag_seconds)}}},
+        {"lag", {{"bytes", json_or_null(n.lag_bytes)}, {"seconds", json_or_null(n.lag_seconds)}}},
         {"replication", n.replication.empty() ? json(nullptr) : json(n.replication)},
         {"repmgrd", {{"status", n.daemon},
-                     {"state", opt(n.daemon_state)},
+                     {"state", json_or_null(n.daemon_state)},
                      // A reason or event may quote a conninfo: mask before it leaves.
                      {"reason", n.daemon_reason ? json(mask_passwords(*n.daemon_reason)) : json(nullptr)},
-                     {"last_report_age_seconds", opt(n.daemon_report_age)},
+                     {"last_report_age_seconds", json_or_null(n.daemon_report_age)},
                      {"paused", n.paused}}},
         {"notes", notes},
     };

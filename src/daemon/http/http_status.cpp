@@ -165,7 +165,6 @@ HttpAnswer answer_replica(const DaemonStatus* s, const QueryParams& params) {
 
 std::string render_status_json(const DaemonStatus& s, SystemClock::time_point now) {
     using nlohmann::json;
-    auto opt = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     json events = json::array();
     for (const auto& e : s.last_events)
         events.push_back({{"event", e.event}, {"successful", e.successful},
@@ -184,10 +183,10 @@ std::string render_status_json(const DaemonStatus& s, SystemClock::time_point no
                     {"streaming", s.streaming},
                     {"timeline", s.timeline ? json(s.timeline) : json(nullptr)}}},
         {"legitimate_primary", s.legitimate_primary},
-        {"lsn", {{"primary", opt(s.primary_lsn)},
-                 {"received", opt(s.received_lsn)},
-                 {"replayed", opt(s.replayed_lsn)}}},
-        {"lag", {{"bytes", opt(s.lag_bytes)}, {"seconds", opt(s.lag_seconds)}}},
+        {"lsn", {{"primary", json_or_null(s.primary_lsn)},
+                 {"received", json_or_null(s.received_lsn)},
+                 {"replayed", json_or_null(s.replayed_lsn)}}},
+        {"lag", {{"bytes", json_or_null(s.lag_bytes)}, {"seconds", json_or_null(s.lag_seconds)}}},
         {"repmgrd", {{"state", s.state},
                      {"reason", mask_passwords(s.reason)},
                      {"paused", s.paused},
@@ -202,7 +201,7 @@ std::string render_status_json(const DaemonStatus& s, SystemClock::time_point no
                             {"sync_state", sb.sync_state.empty() ? json(nullptr) : json(sb.sync_state)}});
     j["synchronous"] = {{"mode", s.synchronous},
                         {"standbys", standbys},
-                        {"zero_loss_candidates", opt(s.zero_loss_candidates)}};
+                        {"zero_loss_candidates", json_or_null(s.zero_loss_candidates)}};
     return json_text(j) + "\n";
 }
 
