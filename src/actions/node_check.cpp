@@ -1,7 +1,6 @@
 // repmgr node check [--role] [--replication-lag] [--slots] [--upstream]
 //                   [--downstream] [--archive-ready] [--nagios] [--csv] [--json]
 #include <algorithm>
-#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -81,8 +80,7 @@ namespace {
 
 // The node list repmgrd keeps in etcd; a report of another shape is skipped.
 std::vector<EtcdNodeReport> read_etcd_node_reports(EtcdClient& client, const std::string& prefix) {
-    using namespace std::chrono;
-    long long now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    long long now_ms = etcd_now_ms();
     std::vector<EtcdNodeReport> out;
     for (const auto& kv : client.range(prefix, true)) {
         nlohmann::json v = nlohmann::json::parse(kv.value, nullptr, false);
@@ -102,7 +100,7 @@ std::vector<EtcdNodeReport> read_etcd_node_reports(EtcdClient& client, const std
             r.server_up = v.value("server_up", false);
             r.in_recovery = v.value("in_recovery", false);
             r.reason = v.value("reason", "");
-            // The writer's clock: docs/etcd.md asks for synchronized clocks.
+            // Against the writer's clock (etcd_now_ms).
             r.age_s = std::max(0LL, now_ms - v.value("at_ms", now_ms)) / 1000.0;
             out.push_back(std::move(r));
         } catch (const nlohmann::json::exception&) {

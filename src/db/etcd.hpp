@@ -9,6 +9,7 @@
 // the call to the next one. No call retries a write that may have been
 // applied: a transport error after the request was sent is an EtcdError.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,6 +91,15 @@ struct EtcdTxnResult {
     // The key-values of each Range op of the branch that ran, in order.
     std::vector<std::vector<EtcdKv>> ranges;
 };
+
+// The time stamps repmgr writes into its etcd records (crash report, node
+// reports): wall-clock milliseconds since the epoch. etcd keeps no clock a
+// client can read, so writer and reader compare their own clocks
+// (docs/etcd.md asks for synchronized clocks).
+inline long long etcd_now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 // Pure pieces (unit-tested).
 std::string etcd_base64(std::string_view raw);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/etcd_settings.hpp"
+#include "util/json_text.hpp"
 
 namespace repmgr::repmgrd {
 
@@ -233,14 +234,11 @@ void EtcdArbiter::release(const FailoverTerm& term, int candidate) {
 
 ArbiterAnswer EtcdArbiter::report_crash(const FailoverTerm& term, int reporter) {
     return ask([&] {
-        using namespace std::chrono;
         const std::string leader_key = this->leader_key();
-        long long now_ms =
-            duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
         json report{{"node", term.failed_primary_id},
                     {"timeline", term.timeline},
                     {"reporter", reporter},
-                    {"at_ms", now_ms}};
+                    {"at_ms", etcd_now_ms()}};
         // The key goes with the report: the standbys need not wait for the
         // lease of a primary whose server is gone. The report is written
         // either way (the key may be gone already).
@@ -258,11 +256,7 @@ std::optional<CrashReport> EtcdArbiter::read_crash_report() {
         if (!kv) return std::nullopt;
         json v = json::parse(kv->value, nullptr, false);
         if (!v.is_object()) return std::nullopt;
-        using namespace std::chrono;
-        long long now_ms =
-            duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-        // The reporter's clock: etcd keeps none a client can read
-        // (docs/etcd.md asks for synchronized clocks).
+        long long now_ms = etcd_now_ms();  // against the reporter's clock
         return CrashReport{v.value("node", 0), v.value("timeline", 0), v.value("reporter", 0),
                            std::max(0LL, now_ms - v.value("at_ms", now_ms))};
     } catch (const std::exception&) {  // EtcdError, or a report of another shape
@@ -349,14 +343,13 @@ Leadership EtcdArbiter::hold_leadership(int node_id, bool may_acquire) {
 
 ArbiterAnswer EtcdArbiter::report_node(const NodeReport& r) {
     return ask([&] {
-        using namespace std::chrono;
         json v{{"name", r.name},
                {"role", r.role},
-               {"upstream", r.upstream_id ? json(*r.upstream_id) : json(nullptr)},
+               {"upstream", json_or_null(r.upstream_id)},
                {"server_up", r.server_up},
                {"in_recovery", r.in_recovery},
                {"reason", r.reason},
-               {"at_ms", duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()}};
+               {"at_ms", etcd_now_ms()}};
         const std::string key = fmt::format("{}nodes/{}", prefix_, r.node_id);
         if (r.server_up && r.in_recovery) {
             EtcdOp put = EtcdOp::put(key, v.dump());
