@@ -6,7 +6,8 @@
 #include <chrono>
 
 #include <fmt/format.h>
-#include <httplib.h>
+
+#include "util/http_module.hpp"
 
 namespace repmgr {
 
@@ -170,7 +171,10 @@ std::string etcd_error_message(const json& body) {
     return {};
 }
 
-EtcdClient::EtcdClient(EtcdOptions options) : options_(std::move(options)) {
+// The module is loaded here, so that a missing one stops repmgr at start-up
+// rather than at the first etcd call.
+EtcdClient::EtcdClient(EtcdOptions options)
+    : options_(std::move(options)), http_(http_module()) {
     clients_.resize(options_.endpoints.size());
 }
 
@@ -180,37 +184,20 @@ std::string EtcdClient::current_endpoint() const {
     return options_.endpoints.empty() ? std::string() : options_.endpoints[current_].url();
 }
 
-httplib::Client& EtcdClient::client(size_t index) {
+http::Client& EtcdClient::client(size_t index) {
     auto& c = clients_[index];
     if (!c) {
         const EtcdEndpoint& e = options_.endpoints[index];
-        c = e.tls && !options_.cert.empty()
-                ? std::make_unique<httplib::Client>(e.url(), options_.cert, options_.key)
-                : std::make_unique<httplib::Client>(e.url());
-        if (e.tls && !options_.cacert.empty()) c->set_ca_cert_path(options_.cacert);
-        c->set_keep_alive(true);
+        http::ClientOptions o{e.url(), {}, {}, {}};
+        if (e.tls) o = {e.url(), options_.cacert, options_.cert, options_.key};
+        c = http_.make_client(o);
     }
     return *c;
 }
 
 namespace {
 
-// Whether the request surely did not reach etcd (another endpoint may take it).
-bool not_sent(httplib::Error e) {
-    return e == httplib::Error::Connection || e == httplib::Error::ConnectionTimeout ||
-           e == httplib::Error::SSLConnection || e == httplib::Error::BindIPAddress ||
-           e == httplib::Error::SSLServerVerification || e == httplib::Error::SSLLoadingCerts;
-}
-
-void set_timeouts(httplib::Client& c, int timeout_ms) {
-    time_t sec = timeout_ms / 1000;
-    time_t usec = (timeout_ms % 1000) * 1000;
-    c.set_connection_timeout(sec, usec);
-    c.set_read_timeout(sec, usec);
-    c.set_write_timeout(sec, usec);
-}
-
-std::string answer_error(const httplib::Response& res) {
+std::string answer_error(const http::Answer& res) {
     std::string message = etcd_error_message(json::parse(res.body, nullptr, false));
     if (message.empty()) message = res.body.substr(0, 200);
     return fmt::format("HTTP {}: {}", res.status, message);
@@ -227,24 +214,21 @@ bool stream_error(const json& answer) {
 json EtcdClient::post_to(size_t index, std::string_view path, const json& body, int timeout_ms,
                          bool& unreachable) {
     unreachable = false;
-    httplib::Client& c = client(index);
-    set_timeouts(c, timeout_ms);
-    httplib::Headers headers;
-    if (!token_.empty()) headers.emplace("Authorization", token_);
-    auto res = c.Post(std::string(path), headers, body.dump(), "application/json");
+    http::Post request{std::string(path), body.dump(), "application/json", {}, timeout_ms};
+    if (!token_.empty()) request.headers.emplace_back("Authorization", token_);
+    http::Answer res = client(index).post(request);
     const std::string url = options_.endpoints[index].url();
-    if (!res) {
-        unreachable = not_sent(res.error());
-        throw EtcdError(fmt::format("etcd at {} did not answer {}: {}", url, path,
-                                    httplib::to_string(res.error())));
+    if (!res.answered) {
+        unreachable = res.surely_not_sent;
+        throw EtcdError(fmt::format("etcd at {} did not answer {}: {}", url, path, res.error));
     }
-    if (res->status == 503) {  // no leader, or the member is not ready: try another
+    if (res.status == 503) {  // no leader, or the member is not ready: try another
         unreachable = true;
-        throw EtcdError(fmt::format("etcd at {} cannot serve {}: {}", url, path, answer_error(*res)));
+        throw EtcdError(fmt::format("etcd at {} cannot serve {}: {}", url, path, answer_error(res)));
     }
-    if (res->status != 200)
-        throw EtcdError(fmt::format("etcd at {} refused {}: {}", url, path, answer_error(*res)));
-    json answer = json::parse(res->body, nullptr, false);
+    if (res.status != 200)
+        throw EtcdError(fmt::format("etcd at {} refused {}: {}", url, path, answer_error(res)));
+    json answer = json::parse(res.body, nullptr, false);
     if (answer.is_discarded() || !answer.is_object())
         throw EtcdError(fmt::format("etcd at {} answered {} with something that is not a JSON "
                                     "object",

@@ -1,8 +1,8 @@
 #pragma once
 
 // A client for etcd v3 through its JSON gateway (POST /v3/kv/range, /v3/kv/txn,
-// /v3/lease/grant, /v3/lease/keepalive, /v3/lease/revoke), over cpp-httplib,
-// the HTTP library repmgrd already serves its endpoints with. Keys and values
+// /v3/lease/grant, /v3/lease/keepalive, /v3/lease/revoke), over the HTTP
+// module (util/http_module.hpp), loaded when the first call is made. Keys and values
 // travel base64-encoded and 64-bit numbers as strings, as the gateway wants.
 // Every call has one deadline (EtcdOptions::timeout_ms) over all endpoints;
 // an endpoint that does not answer, or answers that it has no leader, hands
@@ -22,9 +22,7 @@
 
 #include "config/etcd_settings.hpp"
 
-namespace httplib {
-class Client;
-}
+#include "util/http/transport.hpp"
 
 namespace repmgr {
 
@@ -151,11 +149,12 @@ private:
     nlohmann::json post_checked(std::string_view path, const nlohmann::json& body);
     nlohmann::json post_to(size_t index, std::string_view path, const nlohmann::json& body,
                            int timeout_ms, bool& unreachable);
-    httplib::Client& client(size_t index);
+    http::Client& client(size_t index);
     void authenticate(size_t index, int timeout_ms);
 
     EtcdOptions options_;
-    std::vector<std::unique_ptr<httplib::Client>> clients_;
+    const http::ModuleApi& http_;
+    std::vector<std::unique_ptr<http::Client>> clients_;
     size_t current_ = 0;
     std::string token_;  // etcd authentication token (user/password)
 };

@@ -5,11 +5,12 @@
 
 #include "config/client_allow.hpp"
 #include "daemon/http/http_status.hpp"
+#include "util/http/transport.hpp"
 
 namespace repmgr::repmgrd {
 
 // repmgrd's HTTP endpoints (/health /primary /replica /status /metrics) on one
-// extra thread. Handlers answer from the StatusBoard only; they never touch
+// extra thread (served by the HTTP module, util/http_module.hpp). Handlers answer from the StatusBoard only; they never touch
 // the monitor's database connections, so a slow client cannot delay a failover.
 struct HttpSettings {
     std::string address;
@@ -26,14 +27,14 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Loads the TLS files if any, binds address:port (a Failure when either is
-    // impossible) and starts serving.
+    // Loads the HTTP module and the TLS files if any, binds address:port (a
+    // Failure when any is impossible) and starts serving.
     void start(const HttpSettings& settings);
     void stop();
 
 private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    const StatusBoard& board_;
+    std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace repmgr::repmgrd

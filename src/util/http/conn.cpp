@@ -1,4 +1,4 @@
-#include "daemon/http/http_conn.hpp"
+#include "util/http/conn.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 
 #include <cerrno>
 
-namespace repmgr::repmgrd {
+namespace repmgr::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -125,4 +125,4 @@ void BoundedPool::work() {
     }
 }
 
-}  // namespace repmgr::repmgrd
+}  // namespace repmgr::http

@@ -11,7 +11,7 @@
 
 #include <httplib.h>
 
-namespace repmgr::repmgrd {
+namespace repmgr::http {
 
 // What one HTTP connection may cost repmgrd. cpp-httplib's own timeouts are
 // per read, so a client sending a byte a second would hold a worker for as
@@ -71,4 +71,4 @@ private:
 // and every other command repmgrd runs do not inherit it.
 void set_cloexec(int fd);
 
-}  // namespace repmgr::repmgrd
+}  // namespace repmgr::http

@@ -1,4 +1,4 @@
-#include "daemon/http/http_tls.hpp"
+#include "util/http/tls.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -8,7 +8,7 @@
 
 #include "util/error.hpp"
 
-namespace repmgr::repmgrd {
+namespace repmgr::http {
 namespace {
 
 std::string openssl_reason() {
@@ -107,4 +107,4 @@ ssize_t TlsStream::write(const char* ptr, std::size_t size) {
     }
 }
 
-}  // namespace repmgr::repmgrd
+}  // namespace repmgr::http

@@ -5,9 +5,9 @@
 
 #include <openssl/ssl.h>
 
-#include "daemon/http/http_conn.hpp"
+#include "util/http/conn.hpp"
 
-namespace repmgr::repmgrd {
+namespace repmgr::http {
 
 struct SslCtxFree {
     void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
@@ -52,4 +52,4 @@ private:
     std::size_t read_left_;
 };
 
-}  // namespace repmgr::repmgrd
+}  // namespace repmgr::http
