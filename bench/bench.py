@@ -22,6 +22,7 @@ sys.path.insert(0, HERE)
 
 from clusters import REPMGR5_BIN, Tool, make_bench_template  # noqa: E402
 import failover  # noqa: E402
+import footprint  # noqa: E402
 import scenarios  # noqa: E402
 from pylib.harness import RUN_AS  # noqa: E402
 
@@ -193,18 +194,27 @@ def scenario_cluster_show(env, name):
 
 
 def scenario_footprint(env, name):
+    """The daemon on a standby (bench/footprint.py): ours without and with
+    HTTP, repmgr 5.3 and Patroni, each with its defaults, alternating."""
     runs = 1 if env.quick else 2
     window = 20 if env.quick else 60
-    results, errors = alternate(runs, ["ours", "repmgr5"],
-                                lambda t: scenarios.run_footprint(env, env.tools[t], window),
-                                name)
-    extra = {"window_s": window, "monitor_interval_secs": 1, "median_s_is": "repmgrd CPU seconds over the window",
-             "quick_window": env.quick}
-    ours = summarize(name, "ours", results["ours"], errors["ours"], extra)
-    peer = summarize(name, "repmgr5", results["repmgr5"], errors["repmgr5"], extra)
+    results, errors = alternate(runs, footprint.VARIANTS,
+                                lambda v: footprint.run_footprint(env, v, window), name)
+    extra = {"window_s": window, "settings": "each tool's defaults",
+             "median_s_is": "the daemon's CPU seconds over the window", "quick_window": env.quick}
+    lines = {v: summarize(name, footprint.LABELS[v], results[v], errors[v], extra)
+             for v in footprint.VARIANTS}
+    ours, http, peer, patroni = (lines[v] for v in footprint.VARIANTS)
     emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(ours, peer),
           "ratio_rss": ratio(ours, peer, "rss_kb_max_median"),
-          "ratio_primary_cpu": ratio(ours, peer, "primary_server_cpu_s_per_min_median")})
+          "ratio_pss": ratio(ours, peer, "pss_kb_max_median"),
+          "ratio_rss_http_to_repmgr5": ratio(http, peer, "rss_kb_max_median"),
+          "ratio_pss_http_to_repmgr5": ratio(http, peer, "pss_kb_max_median"),
+          "ratio_rss_to_patroni": ratio(ours, patroni, "rss_kb_max_median"),
+          "ratio_pss_to_patroni": ratio(ours, patroni, "pss_kb_max_median"),
+          "ratio_primary_cpu": ratio(ours, peer, "primary_server_cpu_s_per_min_median"),
+          "ratio_primary_cpu_to_patroni": ratio(ours, patroni,
+                                                "primary_server_cpu_s_per_min_median")})
 
 
 def scenario_synchronous(env, name):

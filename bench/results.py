@@ -59,6 +59,10 @@ def yes(ok):
     return "yes" if ok else "**no**"
 
 
+def mib(kb):
+    return "-" if kb is None else f"{kb / MIB:.1f} MiB ({kb} kB)"
+
+
 def spread(line):
     if not line or line.get("min_s") is None:
         return None
@@ -125,15 +129,18 @@ def rows(s):
                     yes(o.get("median_s") is not None and o["median_s"] <= ct + 1),
                     s["cluster_show"]["run"]))
     if "footprint" in s:
-        o, p, r = (s["footprint"].get(k, {}) for k in ("ours", "repmgr5", "ratio"))
-        run = s["footprint"]["run"]
-        rss_o, rss_p = o.get("rss_kb_max_median"), p.get("rss_kb_max_median")
-        out.append((f"footprint: repmgrd RSS (standby, monitor_interval_secs="
-                    f"{o.get('monitor_interval_secs', '?')})",
-                    f"{rss_o / MIB:.1f} MiB ({rss_o} kB)" if rss_o else "-",
-                    f"{rss_p / MIB:.1f} MiB ({rss_p} kB)" if rss_p else "-",
-                    fmt(r.get("ratio_rss"), ""), "< 10 MiB",
-                    yes(rss_o is not None and rss_o < 10 * MIB), run))
+        f = s["footprint"]
+        o, h, p, r = (f.get(k, {}) for k in ("ours", "ours with HTTP", "repmgr5", "ratio"))
+        run = f["run"]
+        for what, line, key, ratio_key, limit in (
+                ("RSS, defaults", o, "rss_kb_max_median", "ratio_rss", 5),
+                ("PSS, defaults", o, "pss_kb_max_median", "ratio_pss", 5),
+                ("RSS, HTTP endpoints on", h, "rss_kb_max_median", "ratio_rss_http_to_repmgr5", 8),
+                ("PSS, HTTP endpoints on", h, "pss_kb_max_median", "ratio_pss_http_to_repmgr5", 8)):
+            ours_kb, peer_kb = line.get(key), p.get(key)
+            out.append((f"footprint: repmgrd on a standby, {what}", mib(ours_kb), mib(peer_kb),
+                        fmt(r.get(ratio_key), ""), f"<= {limit} MiB",
+                        yes(ours_kb is not None and ours_kb <= limit * MIB), run))
         out.append(("footprint: repmgrd CPU per minute", fmt(o.get("cpu_s_per_min_median")),
                     fmt(p.get("cpu_s_per_min_median")), fmt(r.get("ratio_ours_to_repmgr5"), ""),
                     "", "", run))
@@ -195,6 +202,32 @@ def patroni_target_rows(s):
     return out
 
 
+FOOTPRINT = ("ours", "ours with HTTP", "repmgr5", "patroni")
+
+
+def footprint_rows(s):
+    """(figure, ours, ours with HTTP, repmgr 5.3, Patroni, run) and the
+    per-library rows (library, RSS/PSS of each of the first three) of the
+    newest run's first sample set."""
+    f = s.get("footprint")
+    if not f:
+        return [], []
+    by = {v: f.get(v, {}) for v in FOOTPRINT}
+    figures = []
+    for what, key, show in (("RSS, highest sample (median of runs)", "rss_kb_max_median", mib),
+                            ("PSS, highest sample (median of runs)", "pss_kb_max_median", mib),
+                            ("daemon CPU per minute", "cpu_s_per_min_median", fmt),
+                            ("CPU its checks cost the primary server, per minute",
+                             "primary_server_cpu_s_per_min_median", fmt)):
+        figures.append((what, *(show(by[v].get(key)) for v in FOOTPRINT), f["run"]))
+    libs = {v: (by[v].get("libraries_kb") or [{}])[0] or {} for v in FOOTPRINT[:3]}
+    names = sorted({n for d in libs.values() for n in d},
+                   key=lambda n: -max(d.get(n, [0, 0])[0] for d in libs.values()))
+    per_lib = [(n, *(f"{d[n][0]} / {d[n][1]}" if n in d else "-" for d in libs.values()))
+               for n in names]
+    return figures, per_lib
+
+
 def render():
     paths = sorted(glob.glob(os.path.join(RESULTS, "*.jsonl")))
     runs = [load(p) for p in paths]
@@ -230,6 +263,21 @@ def render():
                 "| what | ours arbiter=etcd | Patroni 3.0.2 | ratio | target | met? | runs |",
                 "|---|---|---|---|---|---|---|"]
         out += ["| " + " | ".join(str(c) for c in row) + " |" for row in target]
+        out += [""]
+    figures, per_lib = footprint_rows(summary)
+    if figures:
+        out += ["## Footprint: the daemon on a standby", "",
+                "Each tool with its default settings; ours also with the HTTP endpoints on "
+                "(`http_port` set); Patroni's figure is its Python process. RSS counts every "
+                "page mapped, shared libraries in full; PSS shares each page among the "
+                "processes mapping it (see the notes).", "",
+                "| figure | ours | ours with HTTP | repmgr 5.3 | Patroni 3.0.2 | run |",
+                "|---|---|---|---|---|---|"]
+        out += ["| " + " | ".join(str(c) for c in row) + " |" for row in figures]
+        out += ["", "What each mapping costs, RSS / PSS in kB (the first run's last sample; "
+                "\"repmgrd\" is the daemon's own executable):", "",
+                "| mapping | ours | ours with HTTP | repmgr 5.3 |", "|---|---|---|---|"]
+        out += ["| " + " | ".join(str(c) for c in row) + " |" for row in per_lib]
         out += [""]
     with open(os.path.join(HERE, "notes.md")) as f:
         out += [f.read().rstrip(), ""]

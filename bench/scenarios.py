@@ -13,8 +13,8 @@ import time
 import psycopg
 
 from clusters import (CLUSTER, PG_BIN, BenchCluster, BlackHole, freeze_tree, is_writable_primary,
-                      multi_host_conninfo, node_conninfo, rss_kb, run_as_user,
-                      server_cpu_seconds, proc_cpu_seconds, streams_from, wait_until)
+                      multi_host_conninfo, node_conninfo, run_as_user,
+                      streams_from, wait_until)
 
 # repmgr 5 needs its commands set for automatic failover; ours has built-in ones.
 REPMGR5_COMMANDS = {
@@ -308,34 +308,6 @@ class ShowCluster:
             raise RuntimeError(f"cluster show listed fewer than 8 nodes (exit {r.returncode}): "
                                f"{_tail(r.stdout + r.stderr, 6)}")
         return {"seconds": elapsed, "exit_code": r.returncode}
-
-
-# --- 7: footprint -----------------------------------------------------------
-def run_footprint(env, tool, window_s):
-    c = env.cluster(tool)
-    try:
-        c.build(standbys=1, settings={"monitor_interval_secs": 1})
-        standby = c.standbys[0]
-        c.start_daemons([standby])
-        _settle(c, 3)
-        daemon = c.h.daemons[0]
-        ppid = c.primary.pid()
-        cpu0, pcpu0 = proc_cpu_seconds(daemon.pid), server_cpu_seconds(ppid)
-        rss = []
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < window_s:
-            time.sleep(1)
-            if not daemon.alive():
-                raise RuntimeError(f"repmgrd exited: {_tail(c.daemon_log(standby.name))}")
-            rss.append(rss_kb(daemon.pid))
-        elapsed = time.monotonic() - t0
-        cpu = proc_cpu_seconds(daemon.pid) - cpu0
-        pcpu = server_cpu_seconds(ppid) - pcpu0
-        return {"seconds": cpu, "window_s": round(elapsed, 1), "rss_kb_max": max(rss),
-                "rss_kb_last": rss[-1], "cpu_s_per_min": cpu * 60 / elapsed,
-                "primary_server_cpu_s_per_min": pcpu * 60 / elapsed}
-    finally:
-        c.teardown()
 
 
 # --- synchronous=on vs off (docs/failover.md "Zero data loss") --------------
