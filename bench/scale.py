@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import statistics
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -222,7 +223,24 @@ def run_scale(env, tool, window_s):
         keep_logs(c, f"{type(e).__name__}: {e}")
         raise
     finally:
+        stop_daemons(c)
         c.teardown()
+
+
+def stop_daemons(c, timeout=20):
+    """SIGTERM to all 17 repmgrd at once, then SIGKILL to those still
+    running after `timeout`: the harness stops them one by one, up to 20 s
+    each, which with 17 stuck in a failover takes minutes."""
+    live = [d for d in c.h.daemons if d.alive()]
+    for d in live:
+        d.proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for d in live:
+        try:
+            d.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            d.proc.kill()
+            d.proc.wait(timeout=10)
 
 
 def spreads(results):
