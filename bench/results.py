@@ -201,6 +201,8 @@ SCALE_FIGURES = (("cluster_show_s", "`cluster show` on the healthy cluster", " s
                  ("follow_median_s", "... median standby streams from the new primary", " s"),
                  ("last_standby_streams_s", "... last of the other standbys streams", " s"),
                  ("standbys_followed", "standbys that followed within the deadline", ""),
+                 ("load_before_kill", "load average (1 min) at the kill", ""),
+                 ("load_at_end", "load average (1 min) once all followed (or at the deadline)", ""),
                  ("build_s", "building the cluster (not a figure of the tools)", " s"))
 
 
@@ -248,7 +250,13 @@ def scale_section(s):
     for tool, line in (("ours", o), ("repmgr 5.3", p)):
         for i, times in enumerate(line.get("follow_s") or []):
             text = ", ".join(f"{name} {fmt(sec, '')}" for name, sec in times)
-            out.append(f"- {tool}, run {i + 1} (new primary {line['new_primary'][i]}): {text}")
+            if times:
+                out.append(f"- {tool}, run {i + 1} (new primary {line['new_primary'][i]}): "
+                           f"{text}")
+    for tool, line in (("ours", o), ("repmgr 5.3", p)):
+        for i, why in enumerate(line.get("failover_error") or []):
+            if why:
+                out.append(f"- {tool}, run {i + 1}: no failover: {why}")
     return out + [""]
 
 

@@ -172,20 +172,31 @@ def failover(c, tool):
     t0_wall = time.time()
     os.kill(c.primary.pid(), signal.SIGKILL)
     deadline = t0 + FOLLOW_DEADLINE_S
+    load_before = os.getloadavg()[0]
     t_write, attempts = _first_write(c.standbys, deadline)
+    others = len(c.standbys) - 1
     if t_write is None:
-        raise RuntimeError(f"no standby accepted a write within {FOLLOW_DEADLINE_S} s of "
-                           f"kill -9; last log lines: {_tail(c.daemon_log(c.standbys[0].name))}")
+        # no failover is a result too: the figures taken before the kill stay
+        why = (f"no standby accepted a write within {FOLLOW_DEADLINE_S} s of kill -9; "
+               f"last log lines: {_tail(c.daemon_log(c.standbys[0].name))}")
+        keep_logs(c, why)
+        return {"seconds": None, "last_standby_streams_s": None, "standbys_followed": 0,
+                "standbys_to_follow": others, "follow_median_s": None,
+                "write_attempts": attempts, "load_before_kill": load_before,
+                "load_at_end": os.getloadavg()[0], "new_primary": None, "follow_s": [],
+                "failover_error": why[:600]}
     new = next(s for s in c.standbys if is_writable_primary(s))
-    others = [s for s in c.standbys if s is not new]
-    watch = FollowWatch(others, new, t0).run(deadline)
+    followers = [s for s in c.standbys if s is not new]
+    watch = FollowWatch(followers, new, t0).run(deadline)
     times = watch.sorted_times()
     followed = [s for _, s in times if s is not None]
     out = {"seconds": t_write - t0,
-           "last_standby_streams_s": followed[-1] if len(followed) == len(others) else None,
-           "standbys_followed": len(followed), "standbys_to_follow": len(others),
+           "last_standby_streams_s": followed[-1] if len(followed) == others else None,
+           "standbys_followed": len(followed), "standbys_to_follow": others,
            "follow_median_s": statistics.median(followed) if followed else None,
-           "write_attempts": attempts, "new_primary": new.name, "follow_s": times}
+           "write_attempts": attempts, "load_before_kill": load_before,
+           "load_at_end": os.getloadavg()[0], "new_primary": new.name, "follow_s": times,
+           "failover_error": None}
     if tool.name == "ours":
         out.update(failover_breakdown(new, t0_wall))
     return out
