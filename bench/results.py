@@ -245,6 +245,11 @@ def scale_section(s):
     else:
         out += ["", "Goal (issue 19): not judged: no failover_default run with ours' "
                 "\"other standby streams\" figure."]
+    if o.get("at_writable_s_median") is not None:
+        steps = ", ".join(f"{k.replace('_', ' ')} {o.get(f'at_{k}_s_median')} s" for k in
+                          ("failure_confirmed", "claim_won", "promotion_requested", "writable"))
+        out += ["", f"Ours' failover timeline (medians, after the kill; confirmed by "
+                f"{', '.join(map(str, o.get('confirmed_by') or []))}): {steps}."]
     out += ["", "Where the time goes: when each standby streamed from the new primary, seconds "
             "after the kill, fastest first (- never, within the deadline), per run:", ""]
     for tool, line in (("ours", o), ("repmgr 5.3", p)):
