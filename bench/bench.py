@@ -23,12 +23,13 @@ sys.path.insert(0, HERE)
 from clusters import REPMGR5_BIN, Tool, make_bench_template  # noqa: E402
 import failover  # noqa: E402
 import footprint  # noqa: E402
+import scale  # noqa: E402
 import scenarios  # noqa: E402
 from pylib.harness import RUN_AS  # noqa: E402
 
 SCENARIOS = ["failover_default", "failover_tuned", "failover_node_default", "failover_node_tuned",
              "false_positive", "switchover", "clone",
-             "cluster_show", "footprint", "synchronous", "guard"]
+             "cluster_show", "footprint", "synchronous", "guard", "scale"]
 
 
 def emit(obj):
@@ -255,6 +256,23 @@ def scenario_guard(env, name):
     emit({"scenario": name, "ratio_failover_guard_on_to_off": ratio(on, off)})
 
 
+def scenario_scale(env, name):
+    """1 primary + 15 standbys + witness, repmgrd everywhere, defaults
+    (bench/scale.py): every figure with its median, min and max."""
+    runs = env.runs or (1 if env.quick else 3)
+    window = 20 if env.quick else 60
+    results, errors = alternate(runs, ["ours", "repmgr5"],
+                                lambda t: scale.run_scale(env, env.tools[t], window), name)
+    out = {t: summarize(name, t, results[t], errors[t],
+                        dict(scale.notes(window), **scale.spreads(results[t])))
+           for t in ("ours", "repmgr5")}
+    o, p = out["ours"], out["repmgr5"]
+    emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(o, p),
+          "ratio_last_standby_streams": ratio(o, p, "last_standby_streams_s_median"),
+          "ratio_cluster_show": ratio(o, p, "cluster_show_s_median"),
+          "ratio_primary_cpu": ratio(o, p, "primary_server_cpu_s_per_min_median")})
+
+
 class LazySshd:
     def __init__(self):
         self.sshd = None
@@ -319,6 +337,7 @@ def main():
         "footprint": lambda n: scenario_footprint(env, n),
         "synchronous": lambda n: scenario_synchronous(env, n),
         "guard": lambda n: scenario_guard(env, n),
+        "scale": lambda n: scenario_scale(env, n),
     }
     try:
         for name in SCENARIOS:

@@ -228,6 +228,76 @@ def footprint_rows(s):
     return figures, per_lib
 
 
+SCALE_FIGURES = (("cluster_show_s", "`cluster show` on the healthy cluster", " s"),
+                 ("primary_server_cpu_s_per_min", "CPU of the primary server per minute", " s"),
+                 ("", "kill -9 -> first write", " s"),
+                 ("follow_median_s", "... median standby streams from the new primary", " s"),
+                 ("last_standby_streams_s", "... last of the other standbys streams", " s"),
+                 ("standbys_followed", "standbys that followed within the deadline", ""),
+                 ("load_before_kill", "load average (1 min) at the kill", ""),
+                 ("load_at_end", "load average (1 min) once all followed (or at the deadline)", ""),
+                 ("build_s", "building the cluster (not a figure of the tools)", " s"))
+
+
+def spread_of(line, key, unit):
+    """"median (min-max)" of one figure of a scale line."""
+    med, lo, hi = ((line.get("median_s"), line.get("min_s"), line.get("max_s")) if not key else
+                   (line.get(f"{key}_median"), line.get(f"{key}_min"), line.get(f"{key}_max")))
+    if med is None:
+        return "-"
+    return f"{med}{unit}" + (f" ({lo}-{hi})" if lo is not None and lo != hi else "")
+
+
+def scale_section(s):
+    """Issue 19: 1 primary + 15 standbys + witness; the goal is ours' last
+    standby following within 2x failover_default's "other standby streams"."""
+    if "scale" not in s:
+        return []
+    by = s["scale"]
+    o, p = by.get("ours", {}), by.get("repmgr5", {})
+    n = o.get("standbys", p.get("standbys", "?"))
+    out = [f"## Scale: 1 primary + {n} standbys + a witness (run {by['run']})", "",
+           "repmgrd on all nodes, each tool's default failover settings, one cluster per run "
+           "and tool, alternating. Medians, (min-max) over the runs; the CPU window is "
+           f"{o.get('cpu_window_s', p.get('cpu_window_s', '?'))} s. Errors: "
+           f"ours {o.get('error', 'none')}; repmgr 5.3 {p.get('error', 'none')}.", "",
+           "| figure | ours | repmgr 5.3 | ours / repmgr 5.3 |", "|---|---|---|---|"]
+    for key, what, unit in SCALE_FIGURES:
+        k = key and f"{key}_median"
+        r = div(o.get(k or "median_s"), p.get(k or "median_s"))
+        out.append(f"| {what} | {spread_of(o, key, unit)} | {spread_of(p, key, unit)} "
+                   f"| {fmt(r, '')} |")
+    three = s.get("failover_default", {}).get("ours", {}).get("other_standby_streams_s_median")
+    last = o.get("last_standby_streams_s_median")
+    if three is not None:
+        ok = last is not None and last <= 2 * three
+        out += ["", f"Goal (issue 19): ours' last standby streams from the new primary within "
+                f"2x the three-node figure (failover_default, run {s['failover_default']['run']}: "
+                f"{three} s, so <= {round(2 * three, 3)} s): {fmt(last)}, "
+                f"{'met' if ok else '**not met**'}."]
+    else:
+        out += ["", "Goal (issue 19): not judged: no failover_default run with ours' "
+                "\"other standby streams\" figure."]
+    if o.get("at_writable_s_median") is not None:
+        steps = ", ".join(f"{k.replace('_', ' ')} {o.get(f'at_{k}_s_median')} s" for k in
+                          ("failure_confirmed", "claim_won", "promotion_requested", "writable"))
+        out += ["", f"Ours' failover timeline (medians, after the kill; confirmed by "
+                f"{', '.join(map(str, o.get('confirmed_by') or []))}): {steps}."]
+    out += ["", "Where the time goes: when each standby streamed from the new primary, seconds "
+            "after the kill, fastest first (- never, within the deadline), per run:", ""]
+    for tool, line in (("ours", o), ("repmgr 5.3", p)):
+        for i, times in enumerate(line.get("follow_s") or []):
+            text = ", ".join(f"{name} {fmt(sec, '')}" for name, sec in times)
+            if times:
+                out.append(f"- {tool}, run {i + 1} (new primary {line['new_primary'][i]}): "
+                           f"{text}")
+    for tool, line in (("ours", o), ("repmgr 5.3", p)):
+        for i, why in enumerate(line.get("failover_error") or []):
+            if why:
+                out.append(f"- {tool}, run {i + 1}: no failover: {why}")
+    return out + [""]
+
+
 def render():
     paths = sorted(glob.glob(os.path.join(RESULTS, "*.jsonl")))
     runs = [load(p) for p in paths]
@@ -279,6 +349,7 @@ def render():
                 "| mapping | ours | ours with HTTP | repmgr 5.3 |", "|---|---|---|---|"]
         out += ["| " + " | ".join(str(c) for c in row) + " |" for row in per_lib]
         out += [""]
+    out += scale_section(summary)
     with open(os.path.join(HERE, "notes.md")) as f:
         out += [f.read().rstrip(), ""]
     for i, ((header, _, raw), path) in enumerate(zip(runs, paths)):
