@@ -9,7 +9,11 @@ build, note) followed by the JSON lines bench/bench.py printed. The summary
 takes each scenario from the newest run that has it (a later `--only` run
 replaces the scenarios it ran); every run's raw lines follow.
 
-usage: results.py [--check] [--out RESULTS.md]"""
+It also writes the README's Performance section (between the markers
+README_START and README_END): the same summary table, so the README never
+quotes a figure the results do not hold.
+
+usage: results.py [--check] [--out RESULTS.md] [--readme README.md]"""
 
 import argparse
 import glob
@@ -20,6 +24,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
 OUT = os.path.join(HERE, "RESULTS.md")
+README = os.path.join(HERE, "..", "README.md")
+README_START = "<!-- performance: written by bench/results.py -->"
+README_END = "<!-- end of performance -->"
 MIB = 1024
 
 
@@ -307,11 +314,9 @@ def render():
            "rewrites this page; `ctest -R suite_rules` checks that it matches them).", "",
            "## Summary", "",
            "Each scenario from the newest run that has it (the run column numbers the runs "
-           "listed below).", "",
-           "| scenario | ours | repmgr 5.3 | ratio | target | met? | run |",
-           "|---|---|---|---|---|---|---|"]
+           "listed below).", ""]
     summary = latest(runs)
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows(summary)]
+    out += summary_table(summary)
     out += [""]
     four = failover_rows(summary)
     if four:
@@ -365,23 +370,57 @@ def render():
     return "\n".join(out)
 
 
+def summary_table(summary):
+    return (["| scenario | ours | repmgr 5.3 | ratio | target | met? | run |",
+             "|---|---|---|---|---|---|---|"] +
+            ["| " + " | ".join(str(c) for c in row) + " |" for row in rows(summary)])
+
+
+def readme_section():
+    runs = [load(p) for p in sorted(glob.glob(os.path.join(RESULTS, "*.jsonl")))]
+    return "\n".join([README_START, "",
+                      "From [bench/RESULTS.md](bench/RESULTS.md), which has the four-way failover "
+                      "table (ours, ours with etcd, repmgr 5.3, Patroni 3.0.2), the footprint, "
+                      "the scale run, every run's raw output, build and load average, and the "
+                      "caveats. Each row comes from the newest run that has the scenario; the "
+                      "run column numbers the runs listed there. `bench/run` measures; nothing "
+                      "here is typed by hand.", ""] + summary_table(latest(runs)) +
+                     ["", README_END])
+
+
+def with_readme_section(text):
+    a, b = text.find(README_START), text.find(README_END)
+    if a < 0 or b < a:
+        raise SystemExit(f"README has no {README_START} ... {README_END} block")
+    return text[:a] + readme_section() + text[b + len(README_END):]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=OUT)
+    ap.add_argument("--readme", default=README, help="the README whose Performance section "
+                    "to write (or check); 'none' leaves it alone")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 when --out differs from what the results give")
     args = ap.parse_args()
-    text = render()
+    outputs = {args.out: render()}
+    if args.readme != "none":
+        with open(args.readme) as f:
+            outputs[args.readme] = with_readme_section(f.read())
     if args.check:
-        with open(args.out) as f:
-            same = f.read() == text
-        print(f"{args.out} {'matches' if same else 'DIFFERS from'} what results.py writes "
-              f"from {RESULTS}")
-        return 0 if same else 1
-    with open(args.out, "w") as f:
-        f.write(text)
-    print(f"wrote {args.out}")
+        differ = []
+        for path, text in outputs.items():
+            with open(path) as f:
+                same = f.read() == text
+            print(f"{path} {'matches' if same else 'DIFFERS from'} what results.py writes "
+                  f"from {RESULTS}")
+            differ += [] if same else [path]
+        return 1 if differ else 0
+    for path, text in outputs.items():
+        with open(path, "w") as f:
+            f.write(text)
+        print(f"wrote {path}")
     return 0
 
 

@@ -12,9 +12,9 @@ FAULTS = os.path.join(ROOT, "tests", "faults")
 BENCH = os.path.join(ROOT, "bench")
 
 
-def regenerate(script, committed, tmp_path):
+def regenerate(script, committed, tmp_path, *extra):
     out = tmp_path / os.path.basename(committed)
-    r = subprocess.run([sys.executable, script, "--out", str(out)], capture_output=True,
+    r = subprocess.run([sys.executable, script, "--out", str(out), *extra], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     with open(committed, "rb") as f:
@@ -30,7 +30,21 @@ def test_fault_report_is_generated_from_committed_results(tmp_path):
 
 def test_bench_results_are_generated_from_committed_results(tmp_path):
     assert any(n.endswith(".jsonl") for n in os.listdir(os.path.join(BENCH, "results")))
-    regenerate(os.path.join(BENCH, "results.py"), os.path.join(BENCH, "RESULTS.md"), tmp_path)
+    regenerate(os.path.join(BENCH, "results.py"), os.path.join(BENCH, "RESULTS.md"), tmp_path,
+               "--readme", "none")
+
+
+def test_readme_performance_section_is_generated_from_committed_results(tmp_path):
+    readme = tmp_path / "README.md"
+    shutil.copy(os.path.join(ROOT, "README.md"), readme)
+    r = subprocess.run([sys.executable, os.path.join(BENCH, "results.py"), "--out",
+                        str(tmp_path / "RESULTS.md"), "--readme", str(readme)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(os.path.join(ROOT, "README.md"), "rb") as f:
+        assert readme.read_bytes() == f.read(), (
+            "README.md's Performance section is not what bench/results.py writes from the "
+            "committed raw results: run bench/results.py and commit the result")
 
 
 def test_the_check_notices_an_edit(tmp_path):
