@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Benchmark driver: runs each scenario with our binaries and Debian's repmgr
-5.3 (or, for clone, plain pg_basebackup) on identical clusters, alternating
-runs, and prints one JSON object per tool and a ratio line per scenario.
+5.3 (and, for clone, plain pg_basebackup; for switchover, Patroni 3.0.2) on
+identical clusters, alternating runs, and prints one JSON object per tool and
+a ratio line per scenario.
 
 Run it through bench/run (which installs packages and builds ours)."""
 

@@ -104,8 +104,8 @@ def rows(s):
                     yes(o.get("rows_lost") == 0), run))
         if t:
             # Patroni 3.0.2 (defaults) in the peer column, `patronictl switchover --force`
-            out.append(("switchover vs Patroni 3.0.2 (defaults): client write gap",
-                        fmt(o.get("median_s")), "(Patroni) " + fmt(t.get("median_s")),
+            out.append(("switchover vs Patroni 3.0.2 (defaults): client write gap, median (min-max)",
+                        spread_fmt(o), "(Patroni) " + spread_fmt(t),
                         fmt(r.get("ratio_ours_to_patroni"), ""), "", "", run))
             out.append(("switchover vs Patroni 3.0.2: whole command",
                         fmt(o.get("command_s_median")),
