@@ -188,7 +188,9 @@ def scenario_clone(env, name):
     out = {t: summarize(name, t, results[t], errors[t], extra) for t in tools}
     emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(out["ours"], out["repmgr5"]),
           "ratio_ours_to_pg_basebackup": ratio(out["ours"], out["pg_basebackup"]),
-          "ratio_repmgr5_to_pg_basebackup": ratio(out["repmgr5"], out["pg_basebackup"])})
+          "ratio_repmgr5_to_pg_basebackup": ratio(out["repmgr5"], out["pg_basebackup"]),
+          # best against best: what is left of the difference without the load's outliers
+          "ratio_min_ours_to_pg_basebackup": ratio(out["ours"], out["pg_basebackup"], "min_s")})
 
 
 def scenario_cluster_show(env, name):

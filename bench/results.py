@@ -127,7 +127,9 @@ def rows(s):
         # Judged on the medians; the min-max shows how far single runs go.
         ratio = r.get("ratio_ours_to_pg_basebackup")
         out.append((f"{what}: ours vs `pg_basebackup -X stream -c fast` (what ours runs)",
-                    spread_fmt(o), "(pg_basebackup) " + spread_fmt(b), fmt(ratio, ""),
+                    spread_fmt(o), "(pg_basebackup) " + spread_fmt(b),
+                    fmt(ratio, "") + (f" (of the minima: {r['ratio_min_ours_to_pg_basebackup']})"
+                                      if r.get("ratio_min_ours_to_pg_basebackup") else ""),
                     "within 5% of pg_basebackup (medians)",
                     yes(ratio is not None and ratio <= 1.05), run))
     if "cluster_show" in s:
