@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Benchmark driver: runs each scenario with our binaries and Debian's repmgr
-5.3 (or, for clone, plain pg_basebackup) on identical clusters, alternating
-runs, and prints one JSON object per tool and a ratio line per scenario.
+5.3 (and, for clone, plain pg_basebackup; for switchover, Patroni 3.0.2) on
+identical clusters, alternating runs, and prints one JSON object per tool and
+a ratio line per scenario.
 
 Run it through bench/run (which installs packages and builds ours)."""
 
@@ -77,13 +78,14 @@ def ratio(a, b, key="median_s"):
     return round(a[key] / b[key], 3)
 
 
-def alternate(runs, tools, run_one, label):
+def alternate(runs, tools, run_one, label, cycle=False):
     """Runs `run_one(tool_name)` runs times per tool, alternating which tool
-    goes first; a tool that fails is not run again in this scenario."""
+    goes first (with cycle, always in the same order: A, B, C, A, B, C, ...);
+    a tool that fails is not run again in this scenario."""
     results = {t: [] for t in tools}
     errors = {t: [] for t in tools}
     for i in range(runs):
-        order = tools if i % 2 == 0 else list(reversed(tools))
+        order = tools if cycle or i % 2 == 0 else list(reversed(tools))
         for t in order:
             if errors[t]:
                 continue
@@ -147,26 +149,50 @@ def scenario_false_positive(env, name):
 
 
 def scenario_switchover(env, name):
+    """Ours and repmgr 5 (`standby switchover --siblings-follow`) and Patroni
+    3.0.2 with its defaults (`patronictl switchover --force`), alternating."""
     runs = 2 if env.quick else 5
-    ours, peer = side_by_side(env, name, runs, lambda tool: scenarios.run_switchover(env, tool))
+
+    def run_one(t):
+        if t == "patroni":
+            return scenarios.run_patroni_switchover(env)
+        return scenarios.run_switchover(env, env.tools[t])
+
+    tools = ["ours", "repmgr5", "patroni"]
+    results, errors = alternate(runs, tools, run_one, name)
+    patroni_extra = {"settings": failover.settings_note("patroni", False)}
+    out = {t: summarize(name, t, results[t], errors[t], patroni_extra if t == "patroni" else None)
+           for t in tools}
+    ours, peer, patroni = out["ours"], out["repmgr5"], out["patroni"]
     emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(ours, peer),
-          "ratio_command": ratio(ours, peer, "command_s_median")})
+          "ratio_command": ratio(ours, peer, "command_s_median"),
+          "ratio_ours_to_patroni": ratio(ours, patroni),
+          "ratio_command_ours_to_patroni": ratio(ours, patroni, "command_s_median")})
 
 
 def scenario_clone(env, name):
+    """Ours, repmgr 5 and raw pg_basebackup in turn (A, B, C, A, B, C, ...)
+    cloning the same ~2 GB primary, generated once for the scenario."""
     runs = 2 if env.quick else 5
+    tools = scenarios.CLONE_TOOLS
+    t0 = time.monotonic()
+    extra = {}
     try:
-        with scenarios.CloneSource(env, scale=50) as src:
-            results, errors = alternate(runs, ["ours", "pg_basebackup"], src.run, name)
-    except Exception as e:  # noqa: BLE001 - setup failed: report for both
+        with scenarios.CloneSource(env) as src:
+            extra = {"pgbench_scale": src.scale, "generate_s": src.generate_s}
+            results, errors = alternate(runs, tools, src.run, name, cycle=True)
+    except Exception as e:  # noqa: BLE001 - setup failed: report for all
         log(traceback.format_exc())
-        results = {"ours": [], "pg_basebackup": []}
-        errors = {t: [f"setup: {type(e).__name__}: {e}"[:800]] for t in results}
-    note = {"note": "standby clone -c vs pg_basebackup -X stream -c fast, pgbench scale 50"}
-    ours = summarize(name, "ours", results["ours"], errors["ours"], note)
-    raw = summarize(name, "pg_basebackup", results["pg_basebackup"], errors["pg_basebackup"],
-                    note)
-    emit({"scenario": name, "ratio_ours_to_pg_basebackup": ratio(ours, raw)})
+        results = {t: [] for t in tools}
+        errors = {t: [f"setup: {type(e).__name__}: {e}"[:800]] for t in tools}
+    extra.update(note="standby clone -c (ours, repmgr 5) vs pg_basebackup -X stream -c fast",
+                 scenario_s=round(time.monotonic() - t0))
+    out = {t: summarize(name, t, results[t], errors[t], extra) for t in tools}
+    emit({"scenario": name, "ratio_ours_to_repmgr5": ratio(out["ours"], out["repmgr5"]),
+          "ratio_ours_to_pg_basebackup": ratio(out["ours"], out["pg_basebackup"]),
+          "ratio_repmgr5_to_pg_basebackup": ratio(out["repmgr5"], out["pg_basebackup"]),
+          # best against best: what is left of the difference without the load's outliers
+          "ratio_min_ours_to_pg_basebackup": ratio(out["ours"], out["pg_basebackup"], "min_s")})
 
 
 def scenario_cluster_show(env, name):

@@ -163,51 +163,103 @@ class Writer(threading.Thread):
         self.join(timeout=10)
 
 
+def _switchover_measured(nodes, target, switch):
+    """Runs `switch()` (returns (ok, why)) with a Writer on `nodes`; returns
+    the longest gap between acknowledged commits from its start until 2 s
+    after it returned, its time, and the committed rows `target` lacks."""
+    wait_until(lambda: all(streams_from(s, nodes[0]) for s in nodes[1:]), timeout=60)
+    writer = Writer(nodes)
+    writer.start()
+    try:
+        time.sleep(1)
+        t0 = time.monotonic()
+        ok, why = switch()
+        t1 = time.monotonic()
+        if ok:
+            # Patroni's API answers once the candidate holds the leader key,
+            # before its promotion ends: the gap runs until the client writes.
+            wait_until(lambda: writer.committed and writer.committed[-1][1] > t1, timeout=120,
+                       interval=0.05, what="the client to write after the switchover")
+        time.sleep(2)
+    finally:
+        writer.stop()
+    if not ok:
+        raise RuntimeError(f"switchover failed: {why}")
+    if not is_writable_primary(target):
+        raise RuntimeError("switchover returned 0 but the target is not a writable primary")
+    times = [t for _, t in writer.committed]
+    before = [t for t in times if t < t0]
+    window = ([before[-1]] if before else [t0]) + [t for t in times if t >= t0]
+    gap = max((b - a for a, b in zip(window, window[1:])), default=None)
+    if gap is None or not any(t > t1 for t in times):
+        raise RuntimeError("the client never wrote again after the switchover")
+    present = {row[0] for row in target.sql("SELECT id FROM bench_sw")}
+    lost = [i for i, _ in writer.committed if i not in present]
+    return {"seconds": gap, "command_s": t1 - t0, "rows_committed": len(writer.committed),
+            "rows_lost": len(lost)}
+
+
 def run_switchover(env, tool):
     c = env.cluster(tool, sshd=env.sshd())
-    writer = None
     try:
         c.build(standbys=2)
         c.primary.sql("CREATE TABLE bench_sw (id int PRIMARY KEY)")
         target = c.standbys[0]
-        wait_until(lambda: all(streams_from(s, c.primary) for s in c.standbys), timeout=30)
-        writer = Writer(c.all_nodes())
-        writer.start()
-        time.sleep(1)
-        t0 = time.monotonic()
-        r = c.repmgr(target, "standby", "switchover", "--siblings-follow", check=False,
-                     timeout=300)
-        t1 = time.monotonic()
-        time.sleep(2)
-        writer.stop()
-        if r.returncode != 0:
-            raise RuntimeError(f"switchover failed ({r.returncode}): {_tail(r.stderr, 4)}")
-        if not is_writable_primary(target):
-            raise RuntimeError("switchover returned 0 but the target is not a writable primary")
-        times = [t for _, t in writer.committed]
-        before = [t for t in times if t < t0]
-        window = ([before[-1]] if before else [t0]) + [t for t in times if t >= t0]
-        gap = max((b - a for a, b in zip(window, window[1:])), default=None)
-        if gap is None or not any(t > t1 for t in times):
-            raise RuntimeError("the client never wrote again after the switchover")
-        present = {row[0] for row in target.sql("SELECT id FROM bench_sw")}
-        lost = [i for i, _ in writer.committed if i not in present]
-        return {"seconds": gap, "command_s": t1 - t0, "rows_committed": len(writer.committed),
-                "rows_lost": len(lost)}
+
+        def switch():
+            r = c.repmgr(target, "standby", "switchover", "--siblings-follow", check=False,
+                         timeout=300)
+            return r.returncode == 0, f"({r.returncode}) {_tail(r.stderr, 4)}"
+
+        return _switchover_measured(c.all_nodes(), target, switch)
     finally:
-        if writer is not None and writer.is_alive():
-            writer.stop()
+        c.teardown()
+
+
+def run_patroni_switchover(env):
+    """Patroni 3.0.2 with its defaults: `patronictl switchover` from node1 to
+    node2 (its config file names the etcd members and the scope)."""
+    from patroni import PATRONI_DEFAULT, PatroniCluster
+    c = PatroniCluster(env.prefix, env.template_cache, PATRONI_DEFAULT, scope="bench-sw")
+    try:
+        c.build()
+        c.primary.sql("CREATE TABLE bench_sw (id int PRIMARY KEY)")
+        target = c.standbys[0]
+        conf = c.patronis[c.primary.name].conf
+
+        def switch():
+            r = run_as_user(["patronictl", "-c", conf, "switchover", "--leader", c.primary.name,
+                             "--candidate", target.name, "--force", c.scope],
+                            check=False, timeout=300)
+            # patronictl exits 0 also when the REST API reports a failure
+            return (r.returncode == 0 and "Successfully switched over" in r.stdout,
+                    f"({r.returncode}) {_tail(r.stdout + r.stderr, 4)}")
+
+        result = _switchover_measured([c.primary] + c.standbys, target, switch)
+        if c.role(target.name) not in ("master", "primary"):
+            raise RuntimeError(f"Patroni reports {target.name} as {c.role(target.name)}")
+        return result
+    finally:
         c.teardown()
 
 
 # --- 5: clone -----------------------------------------------------------------
-class CloneSource:
-    """One primary with a pgbench database, registered with ours, cloned from
-    repeatedly by both `repmgr standby clone` and plain pg_basebackup."""
+# pgbench scale for about 2 GB of data (scale 50 gave 755 MB: ~15.1 MB a unit)
+CLONE_SCALE = 136
+CLONE_TOOLS = ["ours", "repmgr5", "pg_basebackup"]
 
-    def __init__(self, env, scale):
+
+class CloneSource:
+    """One primary with a pgbench database (generated once), registered with
+    ours and with repmgr 5 (each keeps its own metadata schema), cloned from
+    repeatedly by our `repmgr standby clone`, repmgr 5's, and plain
+    pg_basebackup with the options ours passes it (src/pg/basebackup.cpp)."""
+
+    def __init__(self, env, scale=CLONE_SCALE):
+        self.env = env
         self.c = env.cluster(env.tools["ours"])
         self.scale = scale
+        self.confs = {}  # tool name -> the target node's config file
 
     def __enter__(self):
         try:
@@ -216,18 +268,34 @@ class CloneSource:
             self.c.teardown()  # a failed __enter__ gets no __exit__
             raise
 
+    def _tool_conf(self, tool_name, node, node_id, filename):
+        conf, lines = self.env.tools[tool_name].conf_lines(node, node_id, {})
+        path = os.path.join(node.confdir, filename)
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(path, 0o600)
+        self.c.h.chown(path)
+        return path
+
     def _setup(self):
         c = self.c
         c.build(standbys=0)
         p = c.primary
+        # repmgr 5's clone checks its extension and metadata on the source
+        r5 = self._tool_conf("repmgr5", p, 1, "repmgr5.conf")
+        run_as_user([self.env.tools["repmgr5"].repmgr, "-f", r5, "primary", "register"])
+        t0 = time.monotonic()
         run_as_user([f"{PG_BIN}/pgbench", "-i", "-q", "-s", str(self.scale), "-h", "127.0.0.1",
-                     "-p", str(p.port), "-U", "repmgr", "repmgr"], timeout=900)
+                     "-p", str(p.port), "-U", "repmgr", "repmgr"], timeout=1800)
         p.sql("CHECKPOINT")
+        self.generate_s = round(time.monotonic() - t0, 1)
         self.size_mb = p.sql_one("SELECT pg_database_size('repmgr') / 1048576")
+        self.cluster_mb = p.sql_one("SELECT (sum(pg_database_size(oid)) / 1048576)::bigint FROM pg_database")
         self.target = c.h.node("clone")
         os.makedirs(self.target.confdir, exist_ok=True)
         c.h.chown(self.target.confdir)
-        c.write_conf(self.target, 2)
+        self.confs["ours"] = c.write_conf(self.target, 2)
+        self.confs["repmgr5"] = self._tool_conf("repmgr5", self.target, 2, "repmgr5.conf")
         return self
 
     def __exit__(self, *exc):
@@ -236,23 +304,27 @@ class CloneSource:
     def _clean(self):
         shutil.rmtree(self.target.datadir, ignore_errors=True)
 
+    def command(self, tool_name):
+        p, d = self.c.primary, self.target.datadir
+        if tool_name == "pg_basebackup":
+            # what ours runs: -D, -d <the source conninfo>, -X stream, -c fast
+            return [f"{PG_BIN}/pg_basebackup", "-D", d, "-d",
+                    f"host=127.0.0.1 port={p.port} user=repmgr dbname=repmgr",
+                    "-X", "stream", "-c", "fast"]
+        return [self.env.tools[tool_name].repmgr, "-f", self.confs[tool_name], "-h", "127.0.0.1",
+                "-p", str(p.port), "-U", "repmgr", "-d", "repmgr", "-D", d, "-c",
+                "standby", "clone"]
+
     def run(self, tool_name):
         self._clean()
-        p = self.c.primary
-        if tool_name == "ours":
-            cmd = [self.c.tool.repmgr, "-f", self.target.conf, "-h", "127.0.0.1", "-p",
-                   str(p.port), "-U", "repmgr", "-d", "repmgr", "-D", self.target.datadir,
-                   "-c", "standby", "clone"]
-        else:
-            cmd = [f"{PG_BIN}/pg_basebackup", "-h", "127.0.0.1", "-p", str(p.port), "-U",
-                   "repmgr", "-D", self.target.datadir, "-X", "stream", "-c", "fast"]
         t0 = time.monotonic()
-        r = run_as_user(cmd, check=False, timeout=900)
+        r = run_as_user(self.command(tool_name), check=False, timeout=1800)
         elapsed = time.monotonic() - t0
+        ok = r.returncode == 0 and os.path.exists(os.path.join(self.target.datadir, "PG_VERSION"))
         self._clean()
-        if r.returncode != 0:
+        if not ok:
             raise RuntimeError(f"{tool_name} clone failed ({r.returncode}): {_tail(r.stderr, 4)}")
-        return {"seconds": elapsed, "database_mb": self.size_mb}
+        return {"seconds": elapsed, "database_mb": self.size_mb, "cluster_mb": self.cluster_mb}
 
 
 # --- 6: cluster show --------------------------------------------------------
