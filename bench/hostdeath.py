@@ -12,6 +12,7 @@ The root namespace has no route to the lab's subnet: NetLab.create() adds a
 blackhole route first and destroy() removes it last (DESIGN.md 7)."""
 
 import os
+import shutil
 import sys
 import time
 
@@ -57,6 +58,19 @@ class NsHarness(Harness):
         n = BenchNsNode(self, name, self.lab.add_host(name))
         self.nodes.append(n)
         return n
+
+    def teardown(self):
+        """BENCH_KEEP_LOGS=<dir>: the run's logs are copied there first."""
+        keep = os.environ.get("BENCH_KEEP_LOGS")
+        if keep:
+            dest = os.path.join(keep, os.path.basename(self.base))
+            try:
+                shutil.copytree(self.base, dest, ignore=shutil.ignore_patterns(
+                    "data", "*-data", ".s.PGSQL*"), ignore_dangling_symlinks=True,
+                    dirs_exist_ok=True)
+            except (OSError, shutil.Error):
+                pass  # a copy of the logs is no reason to leave the servers running
+        super().teardown()
 
 
 class Lab:
