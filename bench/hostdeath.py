@@ -137,10 +137,49 @@ def first_write_local(standbys, deadline):
     return None, None, attempts
 
 
+class OldPrimaryWatch:
+    """Whether the cut-off primary still commits a write (through its Unix
+    socket, i.e. from inside its host) once another one has: any probe that
+    commits says so. It refuses once PROBES_TO_REFUSE probes in a row fail
+    (a single failure may be a timeout on a loaded machine), from the first of
+    them; watched for FENCE_WATCH_S after the new primary's first write."""
+
+    PROBES_TO_REFUSE = 3
+
+    def __init__(self, old, t0):
+        self.old, self.t0 = old, t0
+        self.end = time.monotonic() + FENCE_WATCH_S
+        self.wrote = False
+        self.streak, self.streak_from, self.refused = 0, None, None
+        self.next_at = 0.0  # one probe every 0.2 s at most: each is a new session
+
+    def done(self):
+        return self.refused is not None or time.monotonic() >= self.end
+
+    def probe(self):
+        if self.done() or time.monotonic() < self.next_at:
+            return
+        self.next_at = time.monotonic() + 0.2
+        at = time.monotonic() - self.t0
+        if writable(self.old, timeout=5):
+            self.wrote = True
+            self.streak, self.streak_from = 0, None
+            return
+        self.streak += 1
+        self.streak_from = self.streak_from if self.streak_from is not None else at
+        if self.streak >= self.PROBES_TO_REFUSE:
+            self.refused = self.streak_from
+
+    def result(self):
+        return {"two_writable_primaries": self.wrote,
+                "old_primary_refuses_s": None if self.refused is None else round(self.refused, 3)}
+
+
 def measure_cut(cut, old, standbys, timeout, why_not):
     """Runs cut() and times the first write on a standby and the other standby
     streaming from it, watching meanwhile whether the old primary still
-    commits writes; returns (result, new primary, cut wall time)."""
+    commits writes (OldPrimaryWatch); returns (result, new primary, cut wall
+    time)."""
     from clusters import streams_from  # the bench's, not the fault suite's
     t0 = time.monotonic()
     t0_wall = time.time()
@@ -150,22 +189,17 @@ def measure_cut(cut, old, standbys, timeout, why_not):
         raise RuntimeError(f"no standby accepted a write within {timeout} s of the cut "
                            f"(no automatic failover); last log lines: {why_not()}")
     other = next(s for s in standbys if s is not new)
-    both = writable(old, timeout=2)
-    refused = None if both else time.monotonic() - t0
     stream_s = None
     stream_end = max(t_write + 5, t0 + timeout)
-    watch_end = time.monotonic() + FENCE_WATCH_S
+    old_primary = OldPrimaryWatch(old, t0)
     while True:
         now = time.monotonic()
         if stream_s is None and now < stream_end and streams_from(other, new):
             stream_s = time.monotonic() - t0
-        if refused is None and now < watch_end and not writable(old, timeout=2):
-            refused = time.monotonic() - t0
-        if ((stream_s is not None or now >= stream_end)
-                and (refused is not None or now >= watch_end)):
+        old_primary.probe()
+        if (stream_s is not None or now >= stream_end) and old_primary.done():
             break
         time.sleep(0.05)
     return ({"seconds": t_write - t0, "other_standby_streams_s": stream_s,
-             "write_attempts": attempts, "two_writable_primaries": both,
-             "old_primary_refuses_s": None if refused is None else round(refused, 3)},
+             "write_attempts": attempts, **old_primary.result()},
             new, t0_wall)
