@@ -219,6 +219,24 @@ def patroni_target_rows(s):
     return out
 
 
+def net_target_rows(s):
+    """DESIGN.md 5's target for the primary's host cut off, defaults: first
+    write under 10 s and below repmgr 5.3 and Patroni in the same run:
+    (what, ours, ours etcd, repmgr 5, Patroni, target, met, run)."""
+    by = s.get("failover_net_default")
+    if not by:
+        return []
+    v = {t: by.get(t, {}).get("median_s") for t in VARIANTS}
+    peers = [v["repmgr5"], v["patroni"]]
+
+    def met(x):
+        return yes(x is not None and x < 10 and all(p is None or x < p for p in peers))
+    return [("failover_net_default: cut -> first write", fmt(v["ours"]),
+             fmt(v["ours arbiter=etcd"]), fmt(v["repmgr5"]), fmt(v["patroni"]),
+             "< 10 s, below repmgr 5.3 and Patroni",
+             f"ours: {met(v['ours'])}, etcd: {met(v['ours arbiter=etcd'])}", by["run"])]
+
+
 def render():
     paths = sorted(glob.glob(os.path.join(RESULTS, "*.jsonl")))
     runs = [load(p) for p in paths]
@@ -249,6 +267,13 @@ def render():
                 "| ours / Patroni | ours etcd / Patroni | ours etcd / ours | run |",
                 "|---|---|---|---|---|---|---|---|---|---|"]
         out += ["| " + " | ".join(str(c) for c in row) + " |" for row in four]
+        out += [""]
+    net = net_target_rows(summary)
+    if net:
+        out += ["Target (DESIGN.md 5): the primary's host cut off, default settings.", "",
+                "| what | ours | ours arbiter=etcd | repmgr 5.3 | Patroni 3.0.2 | target | met? "
+                "| run |", "|---|---|---|---|---|---|---|---|"]
+        out += ["| " + " | ".join(str(c) for c in row) + " |" for row in net]
         out += [""]
     target = patroni_target_rows(summary)
     if target:
