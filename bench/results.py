@@ -169,7 +169,9 @@ def failover_rows(s):
         for key, what in (("median_s", first),
                           ("other_standby_streams_s_median", "... other standby streams")):
             v = {t: by.get(t, {}).get(key) for t in VARIANTS}
-            out.append((f"{name}: {what}", kill, *(fmt(v[t]) for t in VARIANTS),
+            cells = [fmt(v[t]) if v[t] is not None or "error" not in by.get(t, {})
+                     else "failed (raw lines below)" for t in VARIANTS]
+            out.append((f"{name}: {what}", kill, *cells,
                          fmt(div(v["ours"], v["patroni"]), ""),
                          fmt(div(v["ours arbiter=etcd"], v["patroni"]), ""),
                          fmt(div(v["ours arbiter=etcd"], v["ours"]), ""), by["run"]))
