@@ -29,6 +29,7 @@ import scenarios  # noqa: E402
 from pylib.harness import RUN_AS  # noqa: E402
 
 SCENARIOS = ["failover_default", "failover_tuned", "failover_node_default", "failover_node_tuned",
+             "failover_net_default", "failover_net_tuned",
              "false_positive", "switchover", "clone",
              "cluster_show", "footprint", "synchronous", "guard", "scale"]
 
@@ -118,10 +119,10 @@ FAILOVER_RATIOS = [("ours", "repmgr5"), ("ours_etcd", "repmgr5"), ("ours_etcd", 
 def scenario_failover(env, name, tuned, kill):
     """Every variant on its own cluster, alternating, the same kill for all:
     failover.py's "postgres" kill for ours, ours arbiter=etcd and repmgr 5
-    (Patroni restarts a killed postmaster in place), its "node" kill for
-    those and Patroni."""
+    (Patroni restarts a killed postmaster in place), its "node" kill and
+    "network" cut (bench/hostdeath.py) for those and Patroni."""
     runs = env.runs or (1 if env.quick else 3)
-    variants = ["ours", "ours_etcd", "repmgr5"] + (["patroni"] if kill == "node" else [])
+    variants = ["ours", "ours_etcd", "repmgr5"] + (["patroni"] if kill != "postgres" else [])
     results, errors = alternate(runs, variants,
                                 lambda v: failover.run_failover(env, v, tuned, kill), name)
     out = {v: summarize(name, failover.LABELS[v], results[v], errors[v],
@@ -356,6 +357,8 @@ def main():
         "failover_tuned": lambda n: scenario_failover(env, n, True, "postgres"),
         "failover_node_default": lambda n: scenario_failover(env, n, False, "node"),
         "failover_node_tuned": lambda n: scenario_failover(env, n, True, "node"),
+        "failover_net_default": lambda n: scenario_failover(env, n, False, "network"),
+        "failover_net_tuned": lambda n: scenario_failover(env, n, True, "network"),
         "false_positive": lambda n: scenario_false_positive(env, n),
         "switchover": lambda n: scenario_switchover(env, n),
         "clone": lambda n: scenario_clone(env, n),

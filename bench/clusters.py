@@ -64,7 +64,9 @@ class Tool:
 
 
 def node_conninfo(node):
-    return f"host=127.0.0.1 port={node.port} user=repmgr dbname=repmgr connect_timeout=2"
+    # node.conninfo(): 127.0.0.1 and the node's port, or, for a node in a
+    # network namespace (bench/hostdeath.py), its namespace's address
+    return f"{node.conninfo()} connect_timeout=2"
 
 
 def preload_repmgr(node):
@@ -93,9 +95,13 @@ class UserProcess:
         self.proc = None
         self.pid = None
 
-    def spawn(self, cmd, log_path, env, cwd):
+    def spawn(self, cmd, log_path, env, cwd, host=None):
+        """`host`: a network namespace of the fault lab (tests/faults/faultlib/
+        netlab.py) to run in; its argv switches to the user itself."""
         extra = {}
-        if os.geteuid() == 0:
+        if host is not None:
+            cmd = host.argv(cmd)
+        elif os.geteuid() == 0:
             extra = {"user": RUN_AS, "group": RUN_AS, "extra_groups": []}
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -130,16 +136,18 @@ class Daemon(UserProcess):
         env = {"PATH": f"{PG_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
                "HOME": "/tmp"}
         return self.spawn(cmd, os.path.join(self.node.confdir, "repmgrd.stderr"), env,
-                          self.node.confdir)
+                          self.node.confdir, getattr(self.node, "host", None))
 
 
 class BenchCluster:
     """One cluster for one tool: a harness (servers, teardown), the nodes'
     config files, and the tool's daemons."""
 
-    def __init__(self, tool, prefix, template_cache, sshd=None):
+    def __init__(self, tool, prefix, template_cache, sshd=None, harness=None):
+        """`harness`: bench/hostdeath.py's, which puts every node in its own
+        network namespace."""
         self.tool = tool
-        self.h = Harness(prefix, template_cache)
+        self.h = harness or Harness(prefix, template_cache)
         self.sshd = sshd
         self.confs = {}      # node name -> repmgr.conf path
         self.ids = {}        # node name -> node id
@@ -165,8 +173,11 @@ class BenchCluster:
         return conf
 
     def repmgr(self, node, *args, check=True, timeout=300):
-        r = run_as_user([self.tool.repmgr, "-f", self.confs[node.name]] + list(args),
-                        check=False, timeout=timeout)
+        argv = [self.tool.repmgr, "-f", self.confs[node.name]] + list(args)
+        if hasattr(node, "host"):  # in its network namespace (bench/hostdeath.py)
+            r = node.run(argv, check=False, timeout=timeout)
+        else:
+            r = run_as_user(argv, check=False, timeout=timeout)
         if check and r.returncode != 0:
             raise RuntimeError(f"{self.tool.name} repmgr {' '.join(args)} on {node.name} "
                                f"failed ({r.returncode}): {r.stderr.strip()[-600:]}")
@@ -190,8 +201,7 @@ class BenchCluster:
             w.start()
             w.create_repmgr_user()
             self.write_conf(w, 99, settings)
-            self.repmgr(w, "-h", "127.0.0.1", "-p", str(p.port), "-U", "repmgr",
-                        "-d", "repmgr", "witness", "register")
+            self.repmgr(w, *p.conn_args(), "witness", "register")
             self.witness = w
         return self
 
@@ -236,12 +246,15 @@ def is_writable_primary(node):
 
 
 def streams_from(standby, primary):
-    """True when `standby`'s WAL receiver streams from `primary`'s port."""
+    """True when `standby`'s WAL receiver streams from `primary`'s port (and,
+    in network namespaces, where every node has port 5432, its address)."""
     try:
-        row = standby.sql("SELECT status, sender_port FROM pg_stat_wal_receiver")
+        row = standby.sql("SELECT status, sender_port, sender_host FROM pg_stat_wal_receiver")
     except Exception:  # noqa: BLE001
         return False
-    return bool(row) and row[0][0] == "streaming" and row[0][1] == primary.port
+    host = getattr(primary, "host", None)
+    return (bool(row) and row[0][0] == "streaming" and row[0][1] == primary.port
+            and (host is None or row[0][2] == host.ip))
 
 
 def multi_host_conninfo(nodes, timeout=1):

@@ -9,14 +9,20 @@ ours with the witness as arbiter, ours with arbiter=etcd, Debian's repmgr
 - "node": kill -9 of the primary's daemon (repmgrd or Patroni) and then, at
   once, of its postmaster and every child: a host crash, as far as one
   loopback host allows (the kernel still closes the sockets, so peers see
-  the connections drop instead of timing out)."""
+  the connections drop instead of timing out).
+- "network": the primary's host cut off (bench/hostdeath.py): every node in
+  its own network namespace, and every packet from and to the primary's
+  dropped, while its PostgreSQL and daemon keep running inside; the bench
+  also records whether the old primary still took writes once the new one
+  did ("two writable primaries")."""
 
 import itertools
 import os
 import signal
 import time
 
-from clusters import freeze_tree, is_writable_primary, streams_from, wait_until
+import hostdeath
+from clusters import BenchCluster, freeze_tree, is_writable_primary, streams_from, wait_until
 from patroni import PATRONI_DEFAULT, PATRONI_TUNED, PatroniCluster
 from pylib.etcd import EtcdCluster, etcd_settings, wait_leader
 from scenarios import TUNED, _first_write, _settle, _tail, failover_breakdown, failover_settings
@@ -26,7 +32,9 @@ LABELS = {"ours": "ours", "ours_etcd": "ours arbiter=etcd", "repmgr5": "repmgr5"
           "patroni": "patroni"}
 KILLS = {"postgres": "kill -9 of the primary's postmaster (its daemon keeps running)",
          "node": "kill -9 of the primary's daemon (repmgrd or Patroni), then of its "
-                 "postmaster and every child"}
+                 "postmaster and every child",
+         "network": "the primary's network namespace drops every packet (no RST); its "
+                    "PostgreSQL and daemon keep running inside"}
 _runs = itertools.count(1)
 
 
@@ -95,13 +103,26 @@ def _kill_tree(pid):
 def run_repmgr(env, variant, tuned, kill):
     """ours (witness), ours_etcd or repmgr5: three nodes, repmgrd on each
     (and on the witness); with etcd, three etcd members and no witness."""
+    if kill == "network":
+        with hostdeath.Lab() as lab:
+            return _run_repmgr(env, variant, tuned, kill, lab)
+    return _run_repmgr(env, variant, tuned, kill, None)
+
+
+def _run_repmgr(env, variant, tuned, kill, lab):
     tool = env.tools["repmgr5" if variant == "repmgr5" else "ours"]
     timeout = 180 if variant == "repmgr5" else 90
-    c = env.cluster(tool)
+    if lab is None:
+        c = env.cluster(tool)
+    else:
+        c = BenchCluster(tool, env.prefix, env.template_cache,
+                         harness=hostdeath.NsHarness(env.prefix, env.template_cache, lab.net))
+        lab.teardown = c.teardown  # after the lab heals, before its namespaces go
     try:
         etcd, prefix = None, None
         if variant == "ours_etcd":
-            etcd = EtcdCluster(c.h).start()  # stopped by the harness's teardown
+            # stopped by the harness's teardown
+            etcd = lab.etcd(c.h) if lab is not None else EtcdCluster(c.h).start()
             prefix = f"/repmgr/bench-{os.getpid()}-{next(_runs)}/"
         settings = variant_settings(env, variant, tuned, etcd, prefix)
         c.build(standbys=2, witness=etcd is None, settings=settings)
@@ -122,22 +143,40 @@ def run_repmgr(env, variant, tuned, kill):
             else:
                 os.kill(pid, signal.SIGKILL)
 
-        result, new, t0_wall = _measure(do_kill, c.standbys, timeout,
-                                        lambda: _tail(c.daemon_log(c.standbys[0].name)))
+        why_not = lambda: _tail(c.daemon_log(c.standbys[0].name))  # noqa: E731
+        if lab is not None:
+            result, new, t0_wall = hostdeath.measure_cut(lambda: lab.cut(c.primary), c.primary,
+                                                         c.standbys, timeout, why_not)
+        else:
+            result, new, t0_wall = _measure(do_kill, c.standbys, timeout, why_not)
         if tool.name == "ours":
             # Where the time went, beside the total: medians per key in the summary.
             result.update(failover_breakdown(new, t0_wall))
         return result
     finally:
-        c.teardown()
+        if lab is None:
+            c.teardown()
 
 
-def run_patroni(env, tuned):
+def run_patroni(env, tuned, kill):
     """Patroni: three nodes on a three-member etcd; the primary's Patroni and
-    postmaster killed (kill="node" only)."""
+    postmaster killed, or its host cut off (kill="node" or "network")."""
+    if kill == "network":
+        with hostdeath.Lab() as lab:
+            return _run_patroni(env, tuned, lab)
+    return _run_patroni(env, tuned, None)
+
+
+def _run_patroni(env, tuned, lab):
     timing = PATRONI_TUNED if tuned else PATRONI_DEFAULT
-    c = PatroniCluster(env.prefix, env.template_cache, timing,
-                       scope=f"bench-{os.getpid()}-{next(_runs)}")
+    scope = f"bench-{os.getpid()}-{next(_runs)}"
+    if lab is None:
+        c = PatroniCluster(env.prefix, env.template_cache, timing, scope=scope)
+    else:
+        c = PatroniCluster(env.prefix, env.template_cache, timing, scope=scope,
+                           harness=hostdeath.NsHarness(env.prefix, env.template_cache, lab.net),
+                           make_etcd=lab.etcd)
+        lab.teardown = c.teardown
     try:
         c.build()
         c.primary.sql("CREATE TABLE bench_writes (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
@@ -151,15 +190,21 @@ def run_patroni(env, tuned):
             os.kill(patroni.pid, signal.SIGKILL)
             _kill_tree(pid)
 
-        result, _, _ = _measure(do_kill, c.standbys, 90, lambda: _tail(c.log("node2")))
+        why_not = lambda: _tail(c.log("node2"))  # noqa: E731
+        if lab is not None:
+            result, _, _ = hostdeath.measure_cut(lambda: lab.cut(c.primary), c.primary,
+                                                 c.standbys, 90, why_not)
+        else:
+            result, _, _ = _measure(do_kill, c.standbys, 90, why_not)
         return result
     finally:
-        c.teardown()
+        if lab is None:
+            c.teardown()
 
 
 def run_failover(env, variant, tuned, kill):
     if variant == "patroni":
-        if kill != "node":
-            raise ValueError("Patroni restarts a killed postmaster in place: node kill only")
-        return run_patroni(env, tuned)
+        if kill == "postgres":
+            raise ValueError("Patroni restarts a killed postmaster in place: no postmaster kill")
+        return run_patroni(env, tuned, kill)
     return run_repmgr(env, variant, tuned, kill)

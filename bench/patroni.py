@@ -49,7 +49,7 @@ class PatroniProcess(UserProcess):
 
     def start(self):
         return self.spawn([PATRONI, self.conf], os.path.join(self.node.confdir, "patroni.log"),
-                          user_env(), self.node.confdir)
+                          user_env(), self.node.confdir, getattr(self.node, "host", None))
 
     def kill9(self):
         if self.alive():
@@ -60,8 +60,11 @@ class PatroniProcess(UserProcess):
 class PatroniCluster:
     """Three Patroni nodes; `primary` is the one that bootstrapped."""
 
-    def __init__(self, prefix, template_cache, timing, scope):
-        self.h = Harness(prefix, template_cache)
+    def __init__(self, prefix, template_cache, timing, scope, harness=None, make_etcd=None):
+        """`harness` and `make_etcd` (harness -> started etcd): bench/hostdeath.py's,
+        which put every node and etcd member in its own network namespace."""
+        self.h = harness or Harness(prefix, template_cache)
+        self.make_etcd = make_etcd or (lambda h: EtcdCluster(h).start())
         self.timing = dict(timing)
         self.scope = scope
         self.etcd = None
@@ -72,12 +75,17 @@ class PatroniCluster:
 
     def _config(self, node):
         api = self.api_ports[node.name]
-        hosts = ",".join(f"127.0.0.1:{m.client_port}" for m in self.etcd.members)
-        params = dict(SERVER_PARAMETERS, unix_socket_directories=self.h.socket_dir)
+        hosts = ",".join(m.client_url.split("//", 1)[1] for m in self.etcd.members)
+        host = getattr(node, "host", None)  # a network namespace: its address, its socket dir
+        addr = host.ip if host else "127.0.0.1"
+        params = dict(SERVER_PARAMETERS, listen_addresses=addr,
+                      unix_socket_directories=node.confdir if host else self.h.socket_dir)
+        hba = PG_HBA + ([f"host all all {host.lab.subnet} trust",
+                         f"host replication all {host.lab.subnet} trust"] if host else [])
         return {
             "scope": self.scope, "namespace": "/service/", "name": node.name,
             "log": {"level": "INFO"},
-            "restapi": {"listen": f"127.0.0.1:{api}", "connect_address": f"127.0.0.1:{api}"},
+            "restapi": {"listen": f"{addr}:{api}", "connect_address": f"{addr}:{api}"},
             "etcd3": {"hosts": hosts},
             "bootstrap": {
                 "dcs": dict(self.timing, maximum_lag_on_failover=1048576,
@@ -86,12 +94,12 @@ class PatroniCluster:
                 "initdb": [{"encoding": "UTF8"}, {"auth": "trust"}],
             },
             "postgresql": {
-                "listen": f"127.0.0.1:{node.port}", "connect_address": f"127.0.0.1:{node.port}",
+                "listen": f"{addr}:{node.port}", "connect_address": f"{addr}:{node.port}",
                 "data_dir": node.datadir, "bin_dir": PG_BIN,
                 "pgpass": os.path.join(node.confdir, "pgpass"),
                 "authentication": {"superuser": {"username": "postgres"},
                                    "replication": {"username": "postgres"}},
-                "parameters": params, "pg_hba": PG_HBA,
+                "parameters": params, "pg_hba": hba,
                 "basebackup": [{"checkpoint": "fast"}],
             },
             "watchdog": {"mode": "off"},
@@ -115,7 +123,7 @@ class PatroniCluster:
         """etcd, then node1 (initdb, takes the leader key), then node2 and
         node3 (cloned by Patroni); returns once both stream from node1."""
         from clusters import is_writable_primary, streams_from
-        self.etcd = EtcdCluster(self.h).start()
+        self.etcd = self.make_etcd(self.h)
         self.primary = self._start_node("node1")
         wait_until(lambda: is_writable_primary(self.primary),
                    timeout=120, interval=0.2, what="Patroni to bootstrap node1 as the primary")

@@ -175,7 +175,9 @@ def rows(s):
     return out
 
 
-FAILOVERS = ("failover_default", "failover_tuned", "failover_node_default", "failover_node_tuned")
+FAILOVERS = ("failover_default", "failover_tuned", "failover_node_default", "failover_node_tuned",
+             "failover_net_default", "failover_net_tuned")
+KILL_LABELS = {"postgres": "postmaster", "node": "daemon + postmaster", "network": "network cut"}
 VARIANTS = ("ours", "ours arbiter=etcd", "repmgr5", "patroni")
 PATRONI_TARGET = (5, 1 / 3)  # issue 18: etcd mode, defaults: < 5 s and <= 1/3 of Patroni's
 
@@ -193,15 +195,39 @@ def failover_rows(s):
             continue
         by = s[name]
         kill = next((by[v]["kill"] for v in VARIANTS if "kill" in by.get(v, {})), "postgres")
-        kill = "daemon + postmaster" if kill == "node" else "postmaster"
-        for key, what in (("median_s", "kill -9 -> first write"),
+        first = "cut -> first write" if kill == "network" else "kill -9 -> first write"
+        kill = KILL_LABELS.get(kill, kill)
+        for key, what in (("median_s", first),
                           ("other_standby_streams_s_median", "... other standby streams")):
             v = {t: by.get(t, {}).get(key) for t in VARIANTS}
-            out.append((f"{name}: {what}", kill, *(fmt(v[t]) for t in VARIANTS),
+            cells = [fmt(v[t]) if v[t] is not None or "error" not in by.get(t, {})
+                     else "failed (raw lines below)" for t in VARIANTS]
+            out.append((f"{name}: {what}", kill, *cells,
                          fmt(div(v["ours"], v["patroni"]), ""),
                          fmt(div(v["ours arbiter=etcd"], v["patroni"]), ""),
                          fmt(div(v["ours arbiter=etcd"], v["ours"]), ""), by["run"]))
+        if any("two_writable_primaries" in by.get(t, {}) for t in VARIANTS):
+            out.append((f"{name}: ... old primary still writable then (runs)", kill,
+                        *(two_writable(by.get(t, {})) for t in VARIANTS), "", "", "", by["run"]))
     return out
+
+
+def two_writable(line):
+    """The network cut's "two writable primaries": in how many runs the cut-off
+    primary still committed a write once the new one had, and when (median,
+    seconds after the cut) it first refused one."""
+    seen = line.get("two_writable_primaries")
+    if not seen:
+        return "-"
+    yes_runs = sum(1 for x in seen if x)
+    refused = line.get("old_primary_refuses_s_median")
+    if refused is None:
+        per_run = line.get("old_primary_refuses_s") or []
+        refused = "never" if all(x is None for x in per_run) else "; ".join(
+            "never" if x is None else f"{x} s" for x in per_run)
+    else:
+        refused = f"{refused} s"
+    return f"{'**yes**' if yes_runs else 'no'} ({yes_runs} of {len(seen)}), refuses: {refused}"
 
 
 def patroni_target_rows(s):
@@ -322,6 +348,24 @@ def scale_section(s):
     return out + [""]
 
 
+def net_target_rows(s):
+    """DESIGN.md 5's target for the primary's host cut off, defaults: first
+    write under 10 s and below repmgr 5.3 and Patroni in the same run:
+    (what, ours, ours etcd, repmgr 5, Patroni, target, met, run)."""
+    by = s.get("failover_net_default")
+    if not by:
+        return []
+    v = {t: by.get(t, {}).get("median_s") for t in VARIANTS}
+    peers = [v["repmgr5"], v["patroni"]]
+
+    def met(x):
+        return yes(x is not None and x < 10 and all(p is None or x < p for p in peers))
+    return [("failover_net_default: cut -> first write", fmt(v["ours"]),
+             fmt(v["ours arbiter=etcd"]), fmt(v["repmgr5"]), fmt(v["patroni"]),
+             "< 10 s, below repmgr 5.3 and Patroni",
+             f"ours: {met(v['ours'])}, etcd: {met(v['ours arbiter=etcd'])}", by["run"])]
+
+
 def render():
     paths = sorted(glob.glob(os.path.join(RESULTS, "*.jsonl")))
     runs = [load(p) for p in paths]
@@ -342,11 +386,21 @@ def render():
                 "\"postmaster\": kill -9 of the primary's postmaster, its daemon keeps running "
                 "(Patroni would restart it in place: no failover, not measured). Kill \"daemon + "
                 "postmaster\": kill -9 of the primary's repmgrd or Patroni, then of its "
-                "postmaster and every child (a host crash). Settings: see the notes below.", "",
+                "postmaster and every child (a host crash). Kill \"network cut\": every node in "
+                "its own network namespace, every packet from and to the primary's dropped while "
+                "its server and daemon keep running (bench/hostdeath.py). Settings: see the "
+                "notes below.", "",
                 "| scenario | kill | ours | ours arbiter=etcd | repmgr 5.3 | Patroni 3.0.2 "
                 "| ours / Patroni | ours etcd / Patroni | ours etcd / ours | run |",
                 "|---|---|---|---|---|---|---|---|---|---|"]
         out += ["| " + " | ".join(str(c) for c in row) + " |" for row in four]
+        out += [""]
+    net = net_target_rows(summary)
+    if net:
+        out += ["Target (DESIGN.md 5): the primary's host cut off, default settings.", "",
+                "| what | ours | ours arbiter=etcd | repmgr 5.3 | Patroni 3.0.2 | target | met? "
+                "| run |", "|---|---|---|---|---|---|---|---|"]
+        out += ["| " + " | ".join(str(c) for c in row) + " |" for row in net]
         out += [""]
     target = patroni_target_rows(summary)
     if target:
