@@ -41,10 +41,17 @@ void LeaseHeartbeat::beat(Arbiter& arbiter, Snapshot& s, const Memory& memory) {
             }
         }
     }
-    NodeReport r{s.node_id,        c.node_name,      role_text(s.role), s.upstream_id,
-                 s.local.reachable, s.local.in_recovery, memory.reason};
-    ArbiterAnswer reported = arbiter.report_node(r);
-    if (c.etcd_failsafe && s.role == NodeRole::Standby) promise_if_cut_off(arbiter, s, reported);
+    // A primary that just failed to reach etcd does not try again this tick:
+    // another call's timeout would only bring its fence closer to the lease's end.
+    if (!(s.leadership && !s.leadership->reachable)) {
+        NodeReport r{s.node_id,        c.node_name,      role_text(s.role), s.upstream_id,
+                     s.local.reachable, s.local.in_recovery, memory.reason};
+        ArbiterAnswer reported = arbiter.report_node(r);
+        if (c.etcd_failsafe && s.role == NodeRole::Standby) promise_if_cut_off(arbiter, s, reported);
+    }
+    if (s.leadership)
+        s.leadership->answered_after_s =
+            std::chrono::duration<double>(Clock::now() - s.at).count();
 }
 
 // The promise is "I cannot reach etcd, and I will not take the leader key

@@ -95,6 +95,31 @@ TEST(DaemonLease, AFailedRenewalWarnsFirstThenFencesBeforeTheLeaseCanLapse) {
     EXPECT_FALSE(lifted.next.lease_renew_failing);
 }
 
+// Cut off from etcd, a tick waits out its calls' timeouts, and so will the
+// next one: the fence must come a whole slow tick earlier than on a tick
+// that failed fast, or it would come after a standby could take the key.
+TEST(DaemonLease, ASlowFailedRenewalFencesOneSlowTickEarlier) {
+    Snapshot held = primary_with_lease(true);
+    Memory m = decide(held, in_state(State::Monitoring)).next;  // lease until +10 s
+
+    // 2 s after the renewal, a renewal that failed fast: 8 s left, more than
+    // one interval (2 s) + one check (2 s): not yet.
+    Snapshot fast = primary_with_lease(false, false);
+    fast.at = held.at + seconds(2);
+    fast.leadership->answered_after_s = 0.05;
+    EXPECT_EQ(find(decide(fast, m), ActionKind::ReadOnlyFence), nullptr);
+
+    // The same moment, but this tick's calls took 3.5 s to fail: the next
+    // tick decides 3.5 + 2 + 3.5 = 9 s after this snapshot, past 8 s.
+    Snapshot slow = fast;
+    slow.leadership->answered_after_s = 3.5;
+    Step fenced = decide(slow, m);
+    const Action* f = find(fenced, ActionKind::ReadOnlyFence);
+    ASSERT_NE(f, nullptr);
+    EXPECT_TRUE(f->on);
+    EXPECT_EQ(fenced.next.state, State::Isolated);
+}
+
 TEST(DaemonLease, APrimaryThatNeverHeldTheKeyIsFencedAtOnce) {
     Snapshot s = primary_with_lease(false, false);
     Step step = decide(s, in_state(State::Monitoring));

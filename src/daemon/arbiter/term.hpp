@@ -43,6 +43,10 @@ struct Leadership {
     int holder = 0;          // the node that holds the key (0: nobody, or unknown)
     int ttl_s = 0;           // the lease's length
     std::string error;       // not reachable: why
+    // Seconds from the snapshot to the end of this tick's arbiter calls (the
+    // decision comes right after): a tick cut off from etcd takes its calls'
+    // timeouts, and the next one will take as long.
+    double answered_after_s = 0;
 };
 
 // etcd_failsafe: a node's promise not to take the leader key, as the

@@ -3,11 +3,15 @@
 //
 // The primary renews its lease every tick (daemon.cpp). It must be read-only
 // before the lease can expire, since a standby may take the key from then
-// on; so it fences itself when the next renewal, a monitor interval away and
-// taking up to master_response_timeout, could come too late. A primary that
+// on; so it fences itself when the next tick's decision could come too late:
+// that tick starts a monitor interval after this one's calls end, and reaches
+// its decision as late as this one did (etcd calls that time out cost the
+// same every tick), or master_response_timeout in, whichever is later. A primary that
 // holds the key stays writable whatever it sees of the standbys: they cannot
 // promote without the key.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -15,6 +19,15 @@
 
 namespace repmgr::repmgrd {
 namespace {
+
+// From this tick's snapshot to the latest moment the next tick decides
+// (see the top of the file).
+std::chrono::milliseconds lease_margin(const Snapshot& s) {
+    double answered = std::max(0.0, s.leadership->answered_after_s);
+    double next = answered + s.tuning.monitor_interval_secs +
+                  std::max(answered, static_cast<double>(s.tuning.master_response_timeout));
+    return std::chrono::milliseconds(static_cast<long>(std::ceil(next * 1000)));
+}
 
 void fence(const Snapshot& s, Step& step, std::string why) {
     Memory& m = step.next;
@@ -36,12 +49,12 @@ void fence(const Snapshot& s, Step& step, std::string why) {
 // etcd_failsafe: every other node that could take the key promised not to
 // for longer than the time to this primary's next check (and the fence
 // after it). Empty when it holds; else why not, for the fence's sentence.
-std::string failsafe_gap(const Snapshot& s, std::chrono::seconds margin) {
+std::string failsafe_gap(const Snapshot& s, std::chrono::milliseconds margin) {
     if (!s.failsafe_promises) return {};
     std::string without;
     for (const auto& p : *s.failsafe_promises) {
         // One second more than the lease's margin: the fence itself takes time.
-        if (p.age_s && s.leadership->ttl_s - *p.age_s > margin.count() + 1.0) continue;
+        if (p.age_s && s.leadership->ttl_s - *p.age_s > margin.count() / 1000.0 + 1.0) continue;
         without += fmt::format("{}{}", without.empty() ? "" : ", ", p.node_id);
     }
     return without;
@@ -49,7 +62,7 @@ std::string failsafe_gap(const Snapshot& s, std::chrono::seconds margin) {
 
 // Stays writable without its lease when etcd_failsafe allows it (see
 // failsafe_gap); fills `why_not` when it is on but does not.
-bool failsafe_keeps_writable(const Snapshot& s, Step& step, std::chrono::seconds margin,
+bool failsafe_keeps_writable(const Snapshot& s, Step& step, std::chrono::milliseconds margin,
                              std::string& why_not) {
     Memory& m = step.next;
     if (!s.failsafe_promises || s.local_fenced || s.leadership->reachable) {
@@ -116,7 +129,7 @@ void lease_fencing_step(const Snapshot& s, Step& step) {
     }
     // Not renewed: etcd unreachable, or the key vanished and could not be
     // taken back. Fenced when the lease could lapse before the next renewal.
-    const auto margin = seconds(s.tuning.monitor_interval_secs + s.tuning.master_response_timeout);
+    const auto margin = lease_margin(s);
     const std::string why_not = l.reachable ? std::string("the key is gone and was taken by nobody")
                                             : l.error;
     if (!m.lease_until || s.at + margin >= *m.lease_until) {
@@ -140,9 +153,9 @@ void lease_fencing_step(const Snapshot& s, Step& step) {
         step.actions.push_back(
             {ActionKind::LogWarning, {},
              fmt::format("node {} could not renew its leader lease on etcd ({}); it lasts {:.1f} "
-                         "s more, and this node is made read-only {} s before it ends unless a "
-                         "renewal succeeds",
-                         s.node_id, why_not, left.count() / 1000.0, margin.count())});
+                         "s more, and this node is made read-only {:.1f} s before it ends unless "
+                         "a renewal succeeds",
+                         s.node_id, why_not, left.count() / 1000.0, margin.count() / 1000.0)});
     }
     m.lease_renew_failing = true;
 }
