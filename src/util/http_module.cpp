@@ -18,6 +18,10 @@ namespace repmgr {
 namespace {
 
 constexpr const char* kModuleFile = "repmgr-http.so";
+// Not lib/repmgr-cpp itself: CPack gives a package with a shared object one
+// level under /usr/lib an ldconfig postinst, which lintian rejects for a
+// private module.
+constexpr const char* kModuleDir = "lib/repmgr-cpp/modules";
 
 std::string executable_dir() {
     char path[PATH_MAX];
@@ -42,8 +46,8 @@ const http::ModuleApi& http_module() {
     if (repmgr_http_module != nullptr) return checked(repmgr_http_module(), "the linked module");
     const std::string dir = executable_dir();
     const std::vector<std::string> candidates = {
-        fmt::format("{}/../lib/repmgr-cpp/{}", dir, kModuleFile),
-        fmt::format("{}/lib/repmgr-cpp/{}", dir, kModuleFile)};
+        fmt::format("{}/../{}/{}", dir, kModuleDir, kModuleFile),
+        fmt::format("{}/{}/{}", dir, kModuleDir, kModuleFile)};
     std::string errors;
     for (const std::string& file : candidates) {
         // Never unloaded: servers and clients made by it may live to the end.
@@ -62,9 +66,9 @@ const http::ModuleApi& http_module() {
     fail(ExitCode::BadConfig, fmt::format("cannot load repmgr's HTTP module {}", kModuleFile),
          errors,
          fmt::format("it serves repmgrd's HTTP endpoints (http_port) and talks to etcd "
-                     "(arbiter=etcd); it belongs in {}/../lib/repmgr-cpp/: install the "
+                     "(arbiter=etcd); it belongs in {}/../{}/: install the "
                      "package again, or turn http_port and arbiter=etcd off",
-                     dir));
+                     dir, kModuleDir));
 }
 
 }  // namespace repmgr

@@ -56,7 +56,7 @@ def test_deb_contents_and_metadata(deb):
                  "/usr/share/doc/repmgr-cpp/copyright",
                  "/usr/share/doc/repmgr-cpp/changelog.gz",
                  "/usr/bin/repmgr-pgbouncer",
-                 "/usr/lib/repmgr-cpp/repmgr-http.so",
+                 "/usr/lib/repmgr-cpp/modules/repmgr-http.so",
                  "/usr/share/man/man1/repmgr.1.gz",
                  "/usr/share/man/man1/repmgr-pgbouncer.1.gz",
                  "/usr/share/man/man8/repmgrd.8.gz"]:
