@@ -118,6 +118,15 @@ TEST(DaemonLease, ASlowFailedRenewalFencesOneSlowTickEarlier) {
     ASSERT_NE(f, nullptr);
     EXPECT_TRUE(f->on);
     EXPECT_EQ(fenced.next.state, State::Isolated);
+    // The fence is a default any session may turn off, and the next tick
+    // comes after the lease: the demotion comes with the fence.
+    slow.tuning.fence_demote_timeout = 30;
+    const Action* d = find(decide(slow, m), ActionKind::DemoteFenced);
+    ASSERT_NE(d, nullptr);
+    EXPECT_NE(d->details.find("may lapse before the next tick"), std::string::npos) << d->details;
+    // fence_demote_timeout = 0 never demotes.
+    slow.tuning.fence_demote_timeout = 0;
+    EXPECT_EQ(find(decide(slow, m), ActionKind::DemoteFenced), nullptr);
 }
 
 TEST(DaemonLease, APrimaryThatNeverHeldTheKeyIsFencedAtOnce) {
@@ -127,6 +136,8 @@ TEST(DaemonLease, APrimaryThatNeverHeldTheKeyIsFencedAtOnce) {
     const Action* f = find(step, ActionKind::ReadOnlyFence);
     ASSERT_NE(f, nullptr);
     EXPECT_NE(f->details.find("does not hold the leader key on etcd"), std::string::npos);
+    // No lease to lapse (a primary starting while etcd is away): no demotion yet.
+    EXPECT_EQ(find(step, ActionKind::DemoteFenced), nullptr);
 }
 
 TEST(DaemonLease, AnotherNodeHoldingTheKeyFencesAtOnceAndDemotesAfterTheTimeout) {

@@ -29,18 +29,28 @@ std::chrono::milliseconds lease_margin(const Snapshot& s) {
     return std::chrono::milliseconds(static_cast<long>(std::ceil(next * 1000)));
 }
 
-void fence(const Snapshot& s, Step& step, std::string why) {
+// `lease_lapsing`: the lease this node held may run out before its next
+// tick. The read-only fence is only a default that any session can turn off,
+// and a standby may take the key once the lease is out, so the demotion that
+// fence_demote_timeout would bring one (slow) tick later comes now.
+void fence(const Snapshot& s, Step& step, std::string why, bool lease_lapsing = false) {
     Memory& m = step.next;
     if (m.state == State::Monitoring) apply_trigger(step, Trigger::LeaseLost);
     // Again on every tick until it holds (a first try can fail).
     if (!s.local_fenced) step.actions.push_back({ActionKind::ReadOnlyFence, {}, why, true, 0, true});
     if (!m.fenced_since) m.fenced_since = s.at;
-    if (fence_demote_due(*m.fenced_since, s.at, s.tuning.fence_demote_timeout)) {
+    bool demote_now = lease_lapsing && s.tuning.fence_demote_timeout > 0;
+    if (demote_now || fence_demote_due(*m.fenced_since, s.at, s.tuning.fence_demote_timeout)) {
         Action a{ActionKind::DemoteFenced, "repmgrd_isolation_fence_demote",
-                 fmt::format("node {} has been fenced for {} s or more and still does not hold "
-                             "the leader key: restarting it as a standby (fence_demote_timeout), "
-                             "read-only for every session",
-                             s.node_id, s.tuning.fence_demote_timeout)};
+                 demote_now
+                     ? fmt::format("node {} could not renew its leader lease, which may lapse "
+                                   "before the next tick: restarting it as a standby now "
+                                   "(fence_demote_timeout), read-only for every session",
+                                   s.node_id)
+                     : fmt::format("node {} has been fenced for {} s or more and still does not "
+                                   "hold the leader key: restarting it as a standby "
+                                   "(fence_demote_timeout), read-only for every session",
+                                   s.node_id, s.tuning.fence_demote_timeout)};
         a.term = FailoverTerm{s.node_id, m.own_timeline.value_or(0)};
         step.actions.push_back(std::move(a));
     }
@@ -145,7 +155,8 @@ void lease_fencing_step(const Snapshot& s, Step& step) {
                                 s.node_id, why_not, more)
                   : fmt::format("node {} does not hold the leader key on etcd ({}{}): making this "
                                 "node read-only until it does",
-                                s.node_id, why_not, more));
+                                s.node_id, why_not, more),
+              m.lease_until.has_value());
         return;
     }
     if (!m.lease_renew_failing) {
