@@ -272,7 +272,7 @@ def footprint_rows(s):
         figures.append((what, *(show(by[v].get(key)) for v in FOOTPRINT), f["run"]))
     libs = {v: (by[v].get("libraries_kb") or [{}])[0] or {} for v in FOOTPRINT[:3]}
     names = sorted({n for d in libs.values() for n in d},
-                   key=lambda n: -max(d.get(n, [0, 0])[0] for d in libs.values()))
+                   key=lambda n: (-max(d.get(n, [0, 0])[0] for d in libs.values()), n))
     per_lib = [(n, *(f"{d[n][0]} / {d[n][1]}" if n in d else "-" for d in libs.values()))
                for n in names]
     return figures, per_lib
