@@ -305,15 +305,7 @@ def server_cpu_seconds(postmaster_pid):
     return total
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return None
-
-
 __all__ = ["Tool", "BenchCluster", "BlackHole", "Daemon", "REPMGR5_BIN", "CLUSTER",
            "is_writable_primary", "streams_from", "multi_host_conninfo", "freeze_tree",
-           "server_cpu_seconds", "proc_cpu_seconds", "rss_kb", "wait_until",
+           "server_cpu_seconds", "proc_cpu_seconds", "wait_until",
            "make_bench_template", "node_conninfo", "run_as_user", "PG_BIN"]
