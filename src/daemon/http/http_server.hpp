@@ -10,8 +10,9 @@
 namespace repmgr::repmgrd {
 
 // repmgrd's HTTP endpoints (/health /primary /replica /status /metrics) on one
-// extra thread (served by the HTTP module, util/http_module.hpp). Handlers answer from the StatusBoard only; they never touch
-// the monitor's database connections, so a slow client cannot delay a failover.
+// extra thread, served by the HTTP module (util/http_module.hpp). Handlers
+// answer from the StatusBoard only; they never touch the monitor's database
+// connections, so a slow client cannot delay a failover.
 struct HttpSettings {
     std::string address;
     int port = 0;
