@@ -219,7 +219,10 @@ bool valid_conninfo(const std::string& s) {
 }
 
 std::string mask_valid_conninfo(const std::string& s, int depth) {
-    if (size_t n = uri_prefix_length(s)) return mask_uri(s, n);
+    // libpq takes spaces into a URI's host or dbname ("postgresql://h
+    // password=x" is host "h password=x"), so a valid URI can still carry a
+    // password that a reader sees as free text: mask it as that too.
+    if (size_t n = uri_prefix_length(s)) return mask_free_text(mask_uri(s, n));
     return mask_key_values(s, depth);
 }
 

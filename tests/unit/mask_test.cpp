@@ -95,6 +95,18 @@ TEST(MaskPasswords, NestedValuesDoNotBlowUp) {
     EXPECT_LE(mask_passwords(text).size(), 16 * text.size() + 64);
 }
 
+// Fuzz finding (fuzz_http): libpq reads "postgresql://h password=x" as a
+// valid URI whose host is "h password=x", so the URI path alone left the
+// password of a status reason that began with a URI in the answer.
+TEST(MaskPasswords, PasswordAfterASpaceInAUri) {
+    for (std::string text : {"postgresql://h password=s3cret", "postgres://h/db password=s3cret",
+                             "postgresql://u:p@h/db?sslmode=disable x password=s3cret"}) {
+        std::string masked = mask_passwords(text);
+        EXPECT_EQ(masked.find("s3cret"), std::string::npos) << masked;
+        EXPECT_EQ(mask_passwords(masked), masked);
+    }
+}
+
 // Fuzz finding (fuzz_conninfo): to_string left values with \v, \f or \r bare,
 // and libpq splits bare values at every isspace() character.
 TEST(ConninfoFuzzFindings, AllWhitespaceIsQuoted) {
