@@ -60,7 +60,8 @@ LocalState read_local(Connection& c) {
 // (observe_primary_peers): a majority, and a primary on a later timeline.
 void look_around(Context& ctx, Connection& local, int own_timeline, GuardInput& in) {
     use_metadata_schema(local, schema_name(ctx.config));
-    PeerTally peers = probe_peers(NodeRepository(local).all(), ctx.config.node_id, ctx.config);
+    PeerPool once;
+    PeerTally peers = probe_peers(once, NodeRepository(local).all(), ctx.config.node_id, ctx.config);
     ctx.log.info("guard: {} of {} standby/witness node(s) answer", peers.visible, peers.total);
     in.majority = sees_majority(peers.visible, peers.total);
     if (peers.primary_id != 0 && peers.primary_timeline > own_timeline) {

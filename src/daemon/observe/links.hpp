@@ -5,6 +5,7 @@
 
 #include "cluster/node_record.hpp"
 #include "config/config.hpp"
+#include "daemon/observe/probe.hpp"
 #include "db/connection.hpp"
 
 namespace repmgr::repmgrd {
@@ -49,6 +50,7 @@ struct ServerLinks {
     Link local;
     Link upstream;
     Link primary_own;  // when the primary is neither this node nor its upstream
+    PeerPool peers;    // to the other nodes, while this node's role asks them each tick
     PrimaryVia primary_via = PrimaryVia::None;
     std::optional<NodeRecord> primary_record;  // the node primary() talks to
 

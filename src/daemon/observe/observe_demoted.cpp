@@ -16,7 +16,7 @@ void Observer::observe_demoted(Snapshot& s) {
         DemotedView d;
         d.timeline = *timeline;
         if (d.timeline == 0) d.timeline = standby_timeline(links_.local.require());
-        PeerTally peers = probe_peers(s.nodes, s.node_id, ctx_.config);
+        PeerTally peers = probe_peers(links_.peers, s.nodes, s.node_id, ctx_.config);
         d.peers_visible = peers.visible;
         d.peers_total = peers.total;
         if (peers.primary_id != 0) d.primary_elsewhere = peers.primary_id;

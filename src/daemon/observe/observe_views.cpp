@@ -91,7 +91,7 @@ void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records
         }
         int best_timeline = 0;
         int heartbeat_of = ctx_.config.failover_max_lag_secs > 0 ? failed.id : 0;
-        for (const auto& p : probe_nodes(others, ctx_.config, heartbeat_of)) {
+        for (const auto& p : links_.peers.probe(others, ctx_.config, heartbeat_of)) {
             const NodeRecord& n = *p.node;
             bool sibling = n.type == NodeType::Standby && n.active &&
                            n.upstream_node_id.value_or(failed.id) == failed.id;
@@ -144,7 +144,7 @@ void Observer::observe_primary_peers(Snapshot& s) {
     if (!some_missing && !s.tuning.isolation_fencing && !pv.fenced_read_only) return;
     try {
         pv.own_timeline = primary_timeline(links_.local.require());
-        PeerTally peers = probe_peers(s.nodes, s.node_id, ctx_.config);
+        PeerTally peers = probe_peers(links_.peers, s.nodes, s.node_id, ctx_.config);
         pv.peers_visible = peers.visible;
         pv.peers_total = peers.total;
         pv.witness_visible = peers.witness_visible;

@@ -225,6 +225,7 @@ Snapshot Observer::observe(const Memory& memory, const Tuning& tuning) {
     observe_primary_peers(s);
     observe_demoted(s);
     observe_zero_loss(s);
+    links_.peers.close_if_idle();
     return s;
 }
 
