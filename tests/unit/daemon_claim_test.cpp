@@ -209,3 +209,41 @@ TEST(DaemonClaim, ThePrimarysOwnHoldIsWaitedForThenTakenOverByTheElectionsWinner
     EXPECT_EQ(find(follows, ActionKind::PromoteSelf), nullptr);
     EXPECT_EQ(follows.next.leader_id, 2);
 }
+
+// Node 3's own ranking chose node 2, but node 4 won the claim (views differ
+// under load): node 3 follows the claim at once, not after
+// primary_follow_timeout (bench scale scenario: 60 s for some standbys).
+TEST(DaemonClaim, AWaitingNodeSwitchesToTheClaimsHolder) {
+    Snapshot s = failed_upstream(3);
+    s.failover->election.standbys.push_back(candidate(4, 100));
+    claimed_by(s, 4);
+    Step step = decide(s, in_state(State::AwaitingLeader, 2));
+    EXPECT_EQ(step.next.state, State::AwaitingLeader);
+    EXPECT_EQ(step.next.leader_id, 4);
+    EXPECT_EQ(find(step, ActionKind::PromoteSelf), nullptr);
+    EXPECT_NE(std::find_if(step.decisions.begin(), step.decisions.end(),
+                           [](const std::string& d) {
+                               return d.find("node 4 won the failover of node 1") != std::string::npos;
+                           }),
+              step.decisions.end());
+    // node 4 then accepts writes: followed
+    s.failover->running_primary_id = 4;
+    s.failover->election.standbys.back().in_recovery = false;
+    Step writes = decide(s, step.next);
+    EXPECT_EQ(writes.next.state, State::Following);
+    EXPECT_NE(find(writes, ActionKind::Follow), nullptr);
+}
+
+// No arbiter claim (it expired, or none is kept): a sibling other than the
+// awaited leader runs as primary; the election follows it.
+TEST(DaemonClaim, AWaitingNodeFollowsAnotherSiblingRunningAsPrimary) {
+    Snapshot s = failed_upstream(3);
+    s.failover->election.standbys.push_back(candidate(4, 100));
+    s.failover->election.standbys.back().in_recovery = false;
+    s.failover->running_primary_id = 4;
+    Step step = decide(s, in_state(State::AwaitingLeader, 2));
+    EXPECT_EQ(step.next.state, State::Following);
+    EXPECT_EQ(step.next.leader_id, 4);
+    const Action* follow = find(step, ActionKind::Follow);
+    ASSERT_NE(follow, nullptr);
+}

@@ -81,6 +81,21 @@ void await_leader(const Snapshot& s, Step& step, bool may_reelect = true) {
         return;
     }
     int leader = *m.leader_id;
+    // The leader came from this node's view; another may have won: the
+    // term's claim says who (with a witness or etcd), else a sibling now
+    // running as primary does. Elect again and that decides, at once rather
+    // than after primary_follow_timeout (16 nodes under load saw different
+    // rankings: the loser of the claim kept waiting 60 s for its own pick).
+    if (may_reelect && s.failover) {
+        const TermClaim* c = term_claim(s);
+        std::optional<int> running = s.failover->running_primary_id;
+        if ((c && !c->expired && c->holder != leader) || (!c && running && *running != leader)) {
+            m.leader_id.reset();
+            apply_trigger(step, Trigger::RetryElection);
+            run_election(s, step);
+            return;
+        }
+    }
     bool ready = false;
     if (s.failover) {
         if (s.failover->running_primary_id == leader) ready = true;

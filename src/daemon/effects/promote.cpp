@@ -164,7 +164,9 @@ ActionOutcome Effects::promote(const Snapshot& s, const PromoteParams& p) {
     for (const auto& n : s.nodes)
         if (n.id != self && n.id != t.failed_primary_id && n.type != NodeType::Witness)
             others.push_back(&n);
-    for (const auto& probed : probe_nodes(others, ctx_.config))
+    // Over the election's own connections: 15 standbys opening fresh ones
+    // at this moment cost the winner seconds under load (bench scale).
+    for (const auto& probed : links_.peers.probe(others, ctx_.config))
         if (probed.state && !probed.state->in_recovery) {
             std::string veto = fmt::format("I will not promote because node {} already runs as a "
                                            "primary",
