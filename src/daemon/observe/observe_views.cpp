@@ -38,18 +38,12 @@ void Observer::observe_crash_report(Snapshot& s, const Memory& memory, const Rec
 }
 
 void Observer::observe_failover(Snapshot& s, const Memory& memory, const Records& r) {
-    // Only from the tick that may confirm the failure on: the election
-    // needs its view then. A crash report may confirm it in this very tick;
-    // else decide() counts at most one attempt a tick. Probing the siblings
-    // on every attempt before that cost each of them a query (a connection,
-    // the first time) from every standby at once: with 15 standbys it slowed
-    // the primary's own crash report by seconds (bench scale).
-    bool counting = memory.state == State::Monitoring || memory.state == State::UpstreamLost;
-    bool may_confirm = !counting ||
-                       memory.upstream_failures + 1 >= s.tuning.reconnect_attempts ||
-                       (s.crash_report && r.upstream && s.crash_report->node_id == r.upstream->id);
+    // A crash report may confirm the failure in this very tick: then the
+    // election needs its view now.
     bool wanted = s.role == NodeRole::Standby && s.local.reachable && r.upstream &&
-                  !s.upstream.reachable && may_confirm;
+                  !s.upstream.reachable &&
+                  (memory.state != State::Monitoring || s.tuning.reconnect_attempts <= 1 ||
+                   (s.crash_report && s.crash_report->node_id == r.upstream->id));
     if (!wanted && memory.state != State::Promoting) return;
     if (!s.local.reachable || !r.upstream) return;
     try {
