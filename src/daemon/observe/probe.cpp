@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <system_error>
 
 #include "cluster/history.hpp"
 #include "cluster/nodes.hpp"
@@ -57,9 +58,17 @@ std::vector<size_t> PeerPool::ask_all(std::vector<Probed>& out, const std::vecto
     for (size_t i : which) {
         Open& o = open_.at(out[i].node->id);
         Probed& p = out[i];
-        answers.push_back(std::async(std::launch::async, [&o, &p, &config, heartbeat_of, timeout_s] {
+        auto asking = [&o, &p, &config, heartbeat_of, timeout_s] {
             return ask(o.conn, o.prepared, o.schema_set, p, config, heartbeat_of, timeout_s);
-        }));
+        };
+        try {
+            answers.push_back(std::async(std::launch::async, asking));
+        } catch (const std::system_error&) {
+            // No thread to spare (EAGAIN): this node is asked in this one.
+            std::promise<bool> answered;
+            answered.set_value(asking());
+            answers.push_back(answered.get_future());
+        }
     }
     std::vector<size_t> failed_at_once;
     for (size_t k = 0; k < which.size(); ++k) {
@@ -79,7 +88,7 @@ std::vector<Probed> PeerPool::probe(const std::vector<const NodeRecord*>& nodes,
     std::vector<Probed> out;
     std::vector<size_t> kept, missing;
     for (size_t i = 0; i < nodes.size(); ++i) {
-        out.push_back(Probed{nodes[i], std::nullopt});
+        out.push_back(Probed{nodes[i], std::nullopt, std::nullopt});
         auto it = open_.find(nodes[i]->id);
         if (it != open_.end() && it->second.conninfo == nodes[i]->conninfo && it->second.conn.ok()) {
             kept.push_back(i);
