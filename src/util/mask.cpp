@@ -214,15 +214,16 @@ size_t uri_prefix_length(std::string_view text) {
 
 namespace {
 
+// libpq takes whitespace into a URI's host or dbname ("postgresql://h
+// password=x" is host "h password=x"), but a reader sees a password there, and
+// a real URI spells a space %20: such a text is masked as free text.
 bool valid_conninfo(const std::string& s) {
+    if (uri_prefix_length(s) && std::any_of(s.begin(), s.end(), space_char)) return false;
     return s.find('\0') == std::string::npos && !conninfo_syntax_error(s);
 }
 
 std::string mask_valid_conninfo(const std::string& s, int depth) {
-    // libpq takes spaces into a URI's host or dbname ("postgresql://h
-    // password=x" is host "h password=x"), so a valid URI can still carry a
-    // password that a reader sees as free text: mask it as that too.
-    if (size_t n = uri_prefix_length(s)) return mask_free_text(mask_uri(s, n));
+    if (size_t n = uri_prefix_length(s)) return mask_uri(s, n);
     return mask_key_values(s, depth);
 }
 

@@ -8,10 +8,13 @@
 //  - shell_quote and expand_placeholders: whatever the value, the command line
 //    is plain literal words (checked with a tiny sh word splitter) and the
 //    value lands in its word unchanged.
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,12 +35,29 @@ namespace {
     std::abort();
 }
 
+bool is_uri(const std::string& s) {
+    return s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0;
+}
+
 bool is_password_key(const std::string& key) {
     return key.size() >= 8 && key.compare(key.size() - 8, 8, "password") == 0;
 }
 
-bool is_uri(const std::string& s) {
-    return s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0;
+// Where "...password =" in `text` is followed by anything but the mask.
+std::optional<size_t> unmasked_password_at(const std::string& text) {
+    std::string lower = text;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (size_t at = lower.find("password"); at != std::string::npos;
+         at = lower.find("password", at + 1)) {
+        size_t k = at + 8;
+        while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+        if (k >= text.size() || text[k] != '=') continue;
+        ++k;
+        while (k < text.size() && std::isspace(static_cast<unsigned char>(text[k]))) ++k;
+        if (k < text.size() && text[k] == '\'') ++k;
+        if (text.compare(k, std::strlen(kMaskedPassword), kMaskedPassword) != 0) return at;
+    }
+    return std::nullopt;
 }
 
 void check_masking(const std::string& s) {
@@ -46,6 +66,14 @@ void check_masking(const std::string& s) {
     if (masked.size() > 16 * s.size() + 64) broken("masking blew the text up", s);
     if (mask_passwords(masked) != masked) broken("masking is not idempotent", s);
     if (s.find('\0') != std::string::npos || Conninfo::validate(s)) return;
+    // libpq takes whitespace into a URI's host or dbname, where a reader sees
+    // "password=..." as a password: such a URI is masked as free text, so
+    // its parameters may change (its password still must not show).
+    if (is_uri(s) && s.find_first_of(" \t\n\v\f\r") != std::string::npos) {
+        if (auto at = unmasked_password_at(masked))
+            broken("a password in a URI with whitespace not masked, at " + std::to_string(*at), s);
+        return;
+    }
     if (auto bad = Conninfo::validate(masked)) broken("masking broke a valid conninfo: " + *bad, s);
     auto before = Conninfo::parse(s).params();
     auto after = Conninfo::parse(masked).params();

@@ -97,7 +97,9 @@ TEST(MaskPasswords, NestedValuesDoNotBlowUp) {
 
 // Fuzz finding (fuzz_http): libpq reads "postgresql://h password=x" as a
 // valid URI whose host is "h password=x", so the URI path alone left the
-// password of a status reason that began with a URI in the answer.
+// password of a status reason that began with a URI in the answer. A URI
+// with whitespace is masked as free text (fuzz_conninfo then found free-text
+// masking of the whole URI eating its port: only such URIs take that path).
 TEST(MaskPasswords, PasswordAfterASpaceInAUri) {
     for (std::string text : {"postgresql://h password=s3cret", "postgres://h/db password=s3cret",
                              "postgresql://u:p@h/db?sslmode=disable x password=s3cret"}) {
