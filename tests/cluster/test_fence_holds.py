@@ -68,7 +68,11 @@ def test_isolated_primary_is_demoted_and_rejoins(ns_cluster):
                    timeout=30, interval=0.2, what="the isolated primary to be in recovery")
         demoted_after = time.time() - cut
         assert os.path.exists(os.path.join(p.datadir, "repmgr_fence_demoted"))
-        assert notified(p, "repmgrd_isolation_fence_demote")
+        # repmgrd records the event once its restart of the server returns,
+        # and the notification command runs after that: the server may
+        # answer in recovery a moment before the line is written.
+        wait_until(lambda: notified(p, "repmgrd_isolation_fence_demote"), timeout=15,
+                   interval=0.2, what="the repmgrd_isolation_fence_demote notification")
         new = wait_until(lambda: next((n for n in cl.data if n is not p and writable(n, 2)), None),
                          timeout=60, interval=0.2, what="a standby to take over")
         promoted_after = time.time() - cut
