@@ -105,6 +105,11 @@ def test_primary_that_cannot_renew_its_lease_fences_itself_and_comes_back(harnes
         # Without etcd nobody may take the key: no standby promotes.
         time.sleep(8)
         assert not writable(s2) and not writable(s3)
+        # Demoted, node 1 sheds the fence without etcd (a standby takes no
+        # writes), so it cannot come back as a primary still read-only.
+        wait_until(lambda: primary.sql_one("SELECT reset_val FROM pg_settings "
+                                           "WHERE name = 'default_transaction_read_only'") == "off",
+                   timeout=15, what="the demoted node 1 to lift its read-only fence")
         etcd.start_all()
         # One node takes the key and becomes the primary; the others follow it.
         holder = wait_until(lambda: etcd.get(PREFIX + "leader"), timeout=60,

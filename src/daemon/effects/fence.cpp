@@ -7,6 +7,7 @@
 
 #include "actions/role_change.hpp"
 #include "cluster/arbiter.hpp"
+#include "cluster/history.hpp"
 #include "daemon/effects/demote.hpp"
 #include "daemon/effects/effects.hpp"
 #include "pg/control.hpp"
@@ -68,31 +69,38 @@ void Effects::read_only_fence(const Snapshot& s, const Action& a) {
         ctx_.record(local, "repmgrd_isolation_fence", true, a.details);
         return;
     }
-    // A standby whose election began before the heal may be claiming this
+    // A standby takes no writes: nothing to exclude, so the arbiter is not
+    // asked (a demoted primary must shed the fence while the arbiter is down
+    // too, or it comes back as the primary still read-only). On a primary, a
+    // standby whose election began before the heal may be claiming this
     // node's failover right now (bugs.md entry 18). Held by this node while
     // the fence comes down, the term cannot be claimed; claimed after,
     // the claimant's last probe finds this node writable and unfenced.
-    Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
-    ArbiterAnswer held = claim_own_term(s, arbiter, a.term);
-    if (!held.granted()) {
-        ctx_.log.warning(
-            "{}",
-            held.result == ArbiterAnswer::Result::Unreachable
-                ? fmt::format("the read-only fence stays: the {} could not be asked whether a "
-                              "standby is taking over ({})",
-                              arbiter.name(), held.error)
-                : fmt::format("the read-only fence stays: node {} claimed the failover of this "
-                              "node (timeline {}) first",
-                              held.holder, a.term.timeline));
-        return;
-    }
-    try {
+    if (read_server_position(*local).in_recovery) {
         set_read_only_fence(*local, false);
-    } catch (const Failure&) {
+    } else {
+        Arbiter& arbiter = arbiters_.for_nodes(s.nodes);
+        ArbiterAnswer held = claim_own_term(s, arbiter, a.term);
+        if (!held.granted()) {
+            ctx_.log.warning(
+                "{}",
+                held.result == ArbiterAnswer::Result::Unreachable
+                    ? fmt::format("the read-only fence stays: the {} could not be asked whether a "
+                                  "standby is taking over ({})",
+                                  arbiter.name(), held.error)
+                    : fmt::format("the read-only fence stays: node {} claimed the failover of "
+                                  "this node (timeline {}) first",
+                                  held.holder, a.term.timeline));
+            return;
+        }
+        try {
+            set_read_only_fence(*local, false);
+        } catch (const Failure&) {
+            arbiter.release(a.term, s.node_id);
+            throw;
+        }
         arbiter.release(a.term, s.node_id);
-        throw;
     }
-    arbiter.release(a.term, s.node_id);
     ctx_.log.notice("{}", a.details);
     ctx_.record(links_.primary(), "repmgrd_isolation_fence_lifted", true, a.details);
 }
