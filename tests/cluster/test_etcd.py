@@ -12,7 +12,8 @@ import pytest
 from pylib.clusters import WritableSampler, make_cluster
 from pylib.conf import ssh_extra
 from pylib.etcd import EtcdCluster, etcd_settings, wait_leader
-from pylib.queries import events, read_only_by_default, streams_from, writable
+from pylib.queries import (events, fence_in_config, read_only_by_default, streams_from,
+                           writable)
 from pylib.wait import wait_until
 
 PREFIX = "/repmgr/test/"
@@ -107,9 +108,8 @@ def test_primary_that_cannot_renew_its_lease_fences_itself_and_comes_back(harnes
         assert not writable(s2) and not writable(s3)
         # Demoted, node 1 sheds the fence without etcd (a standby takes no
         # writes), so it cannot come back as a primary still read-only.
-        wait_until(lambda: primary.sql_one("SELECT reset_val FROM pg_settings "
-                                           "WHERE name = 'default_transaction_read_only'") == "off",
-                   timeout=15, what="the demoted node 1 to lift its read-only fence")
+        wait_until(lambda: not fence_in_config(primary), timeout=15,
+                   what="the demoted node 1 to lift its read-only fence")
         etcd.start_all()
         # One node takes the key and becomes the primary; the others follow it.
         holder = wait_until(lambda: etcd.get(PREFIX + "leader"), timeout=60,

@@ -10,7 +10,8 @@ import pytest
 
 from pylib.clusters import WritableSampler, make_cluster
 from pylib.conf import notified
-from pylib.queries import events, read_only_by_default, streams_from, writable
+from pylib.queries import (events, fence_in_config, read_only_by_default, streams_from,
+                           writable)
 from pylib.wait import wait_until
 
 @pytest.mark.slow
@@ -154,8 +155,7 @@ def test_returning_old_primary_is_fenced_and_rejoined(harness):
         assert not os.path.exists(os.path.join(primary.datadir, "repmgr_fence_demoted"))
         # fenced read-only while down as well; as a standby the fence is lifted
         assert ("default_transaction_read_only = 'on' written to" in daemons["node1"].log())
-        wait_until(lambda: primary.sql_one("SELECT reset_val FROM pg_settings WHERE name = "
-                                           "'default_transaction_read_only'") == "off",
+        wait_until(lambda: not fence_in_config(primary),
                    what="the read-only fence to be lifted on the rejoined standby")
     finally:
         worst = sampler.stop()

@@ -62,6 +62,14 @@ def writable(node, timeout=None):
         return False
 
 
+def fence_in_config(node):
+    """True when the server's configuration sets default_transaction_read_only
+    (the isolation fence, written by ALTER SYSTEM), whatever its role: a
+    standby's copy would bite after a later promotion."""
+    return node.sql_one("SELECT reset_val FROM pg_settings "
+                        "WHERE name = 'default_transaction_read_only'") == "on"
+
+
 def read_only_by_default(node):
     """True when the server is a primary whose new sessions start read-only
     (the isolation fence's default_transaction_read_only, which a session can
